@@ -1,0 +1,103 @@
+// Who a connected client is and what it may do. The rules follow the plant model: a machine owns a subtree of
+// the namespace (its cell) and its Sparkplug edge node, a viewer only reads, an admin does everything.
+import type { AnonymousRole, MqttAccount, Role } from '../hub/config'
+import { verifyPassword } from '../hub/passwords'
+
+export interface Principal {
+  readonly username: string | undefined
+  readonly role: Role
+  /** Plant paths this principal owns, each ending in '/', for prefix checks. */
+  readonly ownedPrefixes: readonly string[]
+  /** Sparkplug [group, edgeNode] pairs this principal may publish as. */
+  readonly sparkplugNodes: ReadonlyArray<readonly [string, string]>
+}
+
+export type AuthResult =
+  | { ok: true, principal: Principal }
+  | { ok: false, code: 'BAD_USERNAME_OR_PASSWORD' | 'NOT_AUTHORIZED', reason: string }
+
+export interface AccessControlOptions {
+  accounts: readonly MqttAccount[]
+  anonymous: { local: AnonymousRole, remote: AnonymousRole }
+}
+
+const SPARKPLUG_NAMESPACE = 'spBv1.0'
+const EDGE_MESSAGE_TYPES = new Set(['NBIRTH', 'NDEATH', 'NDATA', 'DBIRTH', 'DDEATH', 'DDATA'])
+
+export function isLoopback (address: string | undefined): boolean {
+  if (!address) return false
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
+}
+
+export class AccessControl {
+  private readonly accounts: Map<string, MqttAccount>
+
+  constructor (private readonly opts: AccessControlOptions) {
+    this.accounts = new Map(opts.accounts.map((a) => [a.username, a]))
+  }
+
+  async authenticate (username: string | undefined, password: Buffer | undefined,
+    remoteAddress: string | undefined): Promise<AuthResult> {
+    if (username === undefined || username === '') {
+      const local = isLoopback(remoteAddress)
+      const role = local ? this.opts.anonymous.local : this.opts.anonymous.remote
+      if (role === 'none') {
+        return { ok: false, code: 'NOT_AUTHORIZED', reason: `anonymous clients are not allowed from ${local ? 'this machine' : remoteAddress ?? 'an unknown address'}` }
+      }
+      return { ok: true, principal: { username: undefined, role, ownedPrefixes: [], sparkplugNodes: [] } }
+    }
+    const account = this.accounts.get(username)
+    // Compare against a hash even for unknown users so that response time does not reveal which accounts exist.
+    const hash = account?.passwordHash ?? '$2b$10$DeOVUjfVumJiMHiN/l1AR.GtCJY190V2ksJQJY.l85f2oNFCCGdHu'
+    const matches = await verifyPassword(password?.toString('utf8') ?? '', hash)
+    if (!account || !matches) {
+      return { ok: false, code: 'BAD_USERNAME_OR_PASSWORD', reason: `wrong username or password for '${username}'` }
+    }
+    return {
+      ok: true,
+      principal: {
+        username,
+        role: account.role,
+        ownedPrefixes: (account.equipment ?? []).map((p) => p.replace(/\/+$/, '') + '/'),
+        sparkplugNodes: (account.sparkplugNodes ?? []).map((n) => n.split('/') as [string, string])
+      }
+    }
+  }
+
+  /** null when allowed, otherwise the reason in words. */
+  publishDenied (p: Principal, topic: string): string | null {
+    if (p.role === 'admin') return null
+    if (p.role === 'viewer') return `account ${who(p)} is a viewer and may not publish`
+    if (p.ownedPrefixes.some((prefix) => topic.startsWith(prefix))) return null
+    if (topic.startsWith(SPARKPLUG_NAMESPACE + '/')) {
+      const [, group, type, node] = topic.split('/')
+      if (EDGE_MESSAGE_TYPES.has(type) && this.ownsNode(p, group, node)) return null
+    }
+    return `machine account ${who(p)} may publish only under ${describeScope(p)}, not to '${topic}'`
+  }
+
+  subscribeDenied (p: Principal, filter: string): string | null {
+    if (p.role !== 'machine') return null
+    if (p.ownedPrefixes.some((prefix) => filter.startsWith(prefix) || filter + '/' === prefix)) return null
+    if (filter.startsWith(SPARKPLUG_NAMESPACE + '/')) {
+      const [, group, , node] = filter.split('/')
+      if (group === 'STATE') return null // host application state: every edge node must see it
+      if (this.ownsNode(p, group, node)) return null
+    }
+    return `machine account ${who(p)} may subscribe only under ${describeScope(p)}, not to '${filter}'`
+  }
+
+  private ownsNode (p: Principal, group: string | undefined, node: string | undefined): boolean {
+    return p.sparkplugNodes.some(([g, n]) => g === group && n === node)
+  }
+}
+
+function who (p: Principal): string {
+  return p.username === undefined ? '(anonymous)' : `'${p.username}'`
+}
+
+function describeScope (p: Principal): string {
+  const parts = [...p.ownedPrefixes.map((x) => `'${x}#'`),
+    ...p.sparkplugNodes.map(([g, n]) => `Sparkplug node '${g}/${n}'`)]
+  return parts.length > 0 ? parts.join(', ') : 'nothing (no equipment or Sparkplug node configured)'
+}

@@ -1,0 +1,119 @@
+// The Unified Namespace broker: aedes with durable persistence, the hub's accounts and ACLs, the UNS publish
+// guard, and its listeners. Everything it depends on is passed in, so tests start it on free ports.
+import { Aedes } from 'aedes'
+import type { Client, PublishPacket, Subscription } from 'aedes'
+import type { HubConfig } from '../hub/config'
+import type { Logger } from '../hub/logger'
+import { AccessControl, type Principal } from './access-control'
+import { createPersistence, type BrokerPersistence } from './persistence'
+import { createPublishGuard, ERROR_TOPIC_ROOT, type UnsRules } from './publish-guard'
+import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
+
+export interface BrokerOptions {
+  config: HubConfig
+  uns: UnsRules
+  log: Logger
+}
+
+export interface RunningBroker {
+  readonly aedes: Aedes
+  readonly listeners: readonly Listener[]
+  /** Publishes from inside the hub (bypasses the client ACLs, not the persistence). */
+  publish (topic: string, payload: Buffer | string, opts?: { qos?: 0 | 1, retain?: boolean }): Promise<void>
+  close (): Promise<void>
+}
+
+const NOT_AUTHORIZED = 5
+const BAD_USERNAME_OR_PASSWORD = 4
+
+function remoteAddressOf (client: Client): string | undefined {
+  const conn = client.conn as { remoteAddress?: string }
+  return conn.remoteAddress ?? client.req?.socket?.remoteAddress
+}
+
+export async function startBroker ({ config, uns, log }: BrokerOptions): Promise<RunningBroker> {
+  const access = new AccessControl(config.mqtt)
+  const principals = new WeakMap<Client, Principal>()
+  const persistence: BrokerPersistence = createPersistence(config.dataDir)
+
+  let aedes: Aedes | undefined
+  const publishInternal = (topic: string, payload: Buffer | string, opts: { qos?: 0 | 1, retain?: boolean } = {}): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (!aedes) return reject(new Error('broker not started'))
+      const packet = { cmd: 'publish', topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), qos: opts.qos ?? 0, retain: opts.retain ?? false, dup: false } as PublishPacket
+      aedes.publish(packet, (err) => err ? reject(err) : resolve())
+    })
+
+  const authorizePublish = createPublishGuard({
+    access,
+    principalOf: (c) => principals.get(c),
+    uns,
+    enforcement: config.uns.enforcement,
+    maxPayloadBytes: config.mqtt.maxPayloadBytes,
+    report: (topic, report) => { publishInternal(topic, JSON.stringify(report)).catch(() => {}) },
+    log: log.child('uns')
+  })
+
+  aedes = await Aedes.createBroker({
+    id: 'isa95-hub',
+    persistence,
+    // Sparkplug edge nodes and PLC gateways often use long client ids.
+    maxClientsIdLength: 256,
+    drainTimeout: 30000,
+    authenticate (client, username, password, done) {
+      access.authenticate(username, password, remoteAddressOf(client)).then((r) => {
+        if (r.ok) {
+          principals.set(client, r.principal)
+          log.debug(`client '${client.id}' connected as ${r.principal.username ?? 'anonymous'} (${r.principal.role})`)
+          return done(null, true)
+        }
+        log.warn(`refused client '${client.id}' from ${remoteAddressOf(client) ?? 'unknown address'}: ${r.reason}`)
+        const err = Object.assign(new Error(r.reason), { returnCode: r.code === 'NOT_AUTHORIZED' ? NOT_AUTHORIZED : BAD_USERNAME_OR_PASSWORD })
+        done(err, false)
+      }, (err: Error) => done(Object.assign(err, { returnCode: 3 }), false))
+    },
+    authorizePublish,
+    authorizeSubscribe (client: Client, sub: Subscription, done) {
+      const principal = principals.get(client)
+      const denied = principal ? access.subscribeDenied(principal, sub.topic) : 'client is not authenticated'
+      if (denied) {
+        log.warn(`refused subscription of '${client.id}' to '${sub.topic}': ${denied}`)
+        return done(null, null) // SUBACK 0x80 for this filter; the client stays connected
+      }
+      done(null, sub)
+    }
+  })
+
+  aedes.on('clientError', (client: Client, err: Error) => log.debug(`client '${client.id}': ${err.message}`))
+  aedes.on('connectionError', (client: Client, err: Error) => log.debug(`connection from '${client.id ?? '?'}' failed: ${err.message}`))
+
+  const listeners: Listener[] = []
+  try {
+    listeners.push(await listenTcp(aedes, config.mqtt.host, config.mqtt.port))
+    if (config.mqtt.ws.enabled) listeners.push(await listenWebSocket(aedes, config.mqtt.ws.host, config.mqtt.ws.port, config.mqtt.ws.path))
+    if (config.mqtt.tls) {
+      const t = config.mqtt.tls
+      listeners.push(await listenTls(aedes, { host: t.host ?? config.mqtt.host, port: t.port ?? 8883, cert: t.cert, key: t.key, ca: t.ca }))
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()))
+    await new Promise<void>((resolve) => aedes!.close(() => resolve()))
+    await persistence.destroy()
+    throw err
+  }
+
+  const broker = aedes
+  return {
+    aedes: broker,
+    listeners,
+    publish: publishInternal,
+    async close () {
+      // Clients first (their sessions and queues are already in persistence), then the store.
+      await new Promise<void>((resolve) => broker.close(() => resolve()))
+      await Promise.all(listeners.map((l) => l.close()))
+      await persistence.destroy()
+    }
+  }
+}
+
+export { ERROR_TOPIC_ROOT }

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// `npm start`: parse flags, load the configuration, start the hub, stop it cleanly on SIGINT/SIGTERM.
+// Exit codes: 0 clean stop, 1 runtime failure, 2 invalid configuration or plant model.
+import { helpText, loadConfig } from './config'
+import { HubError, ValidationError } from './errors'
+import { createLogger } from './logger'
+import { startHub } from './hub'
+
+const FLAG_KEYS: Record<string, string> = { '--data-dir': 'dataDir', '--plant-model': 'plantModel' }
+
+function parseArgs (argv: string[]): { help: boolean, file?: string, overrides: Record<string, string> } {
+  const out = { help: false, file: undefined as string | undefined, overrides: {} as Record<string, string> }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2)
+    const value = (): string => {
+      const v = inline ?? argv[++i]
+      if (v === undefined) throw new HubError('BAD_ARGUMENT', `${flag} needs a value`, {}, 'see --help')
+      return v
+    }
+    if (flag === '--help' || flag === '-h') out.help = true
+    else if (flag === '--config') out.file = value()
+    else if (FLAG_KEYS[flag]) out.overrides[FLAG_KEYS[flag]] = value()
+    else throw new HubError('BAD_ARGUMENT', `unknown option '${argv[i]}'`, {}, 'see --help')
+  }
+  return out
+}
+
+async function main (): Promise<number> {
+  let args
+  try {
+    args = parseArgs(process.argv.slice(2))
+  } catch (err) {
+    process.stderr.write(`isa95-hub: ${(err as Error).message}\n`)
+    return 2
+  }
+  if (args.help) {
+    process.stdout.write(helpText() + '\n')
+    return 0
+  }
+
+  let config
+  try {
+    config = loadConfig({ file: args.file, overrides: args.overrides })
+  } catch (err) {
+    process.stderr.write(`isa95-hub: invalid configuration: ${(err as Error).message}\n`)
+    return 2
+  }
+  const log = createLogger(config.logLevel)
+
+  let hub
+  try {
+    hub = await startHub(config, log)
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      process.stderr.write(`isa95-hub: cannot start: ${err.message}\n`)
+      return 2
+    }
+    log.error(`cannot start: ${(err as Error).message}`)
+    return 1
+  }
+
+  const password = hub.editor?.credentials.generatedPassword
+  if (password) {
+    process.stdout.write([
+      '',
+      '  ┌──────────────────────────────────────────────────────────────────────┐',
+      '  │ First start: the Node-RED editor login was created.                  │',
+      `  │   user: admin    password: ${password.padEnd(42)}│`,
+      '  │ It is shown only this once; only its hash is stored in the data dir. │',
+      '  │ To choose users yourself, set editor.users in isa95-hub.yaml.        │',
+      '  └──────────────────────────────────────────────────────────────────────┘',
+      ''
+    ].join('\n') + '\n')
+  }
+  log.info('hub ready (Ctrl-C to stop)')
+
+  return new Promise<number>((resolve) => {
+    let signalled = false
+    const shutdown = (signal: string): void => {
+      if (signalled) {
+        log.warn(`${signal} again: exiting without waiting`)
+        return resolve(1)
+      }
+      signalled = true
+      log.info(`${signal}: shutting down (at most ${config.shutdownTimeoutMs / 1000} s)`)
+      const timer = setTimeout(() => {
+        log.error(`shutdown did not finish within ${config.shutdownTimeoutMs / 1000} s: exiting anyway`)
+        resolve(1)
+      }, config.shutdownTimeoutMs)
+      timer.unref()
+      hub.stop().then(() => {
+        clearTimeout(timer)
+        log.info('stopped cleanly')
+        resolve(0)
+      }, (err: Error) => {
+        log.error(`shutdown failed: ${err.message}`)
+        resolve(1)
+      })
+    }
+    process.on('SIGINT', () => shutdown('SIGINT'))
+    process.on('SIGTERM', () => shutdown('SIGTERM'))
+  })
+}
+
+main().then((code) => process.exit(code), (err: Error) => {
+  process.stderr.write(`isa95-hub: unexpected failure: ${err.stack ?? err.message}\n`)
+  process.exit(1)
+})

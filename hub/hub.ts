@@ -1,0 +1,64 @@
+// One process, one hub: the plant model (validated before anything listens), the UNS broker, and Node-RED.
+import fs from 'node:fs'
+import type { HubConfig } from './config'
+import { createLogger, type Logger } from './logger'
+import { loadPlantModel } from '../plant/load-plant-model'
+import type { PlantModel } from '../plant/plant-model'
+import { startBroker, type RunningBroker } from '../broker/broker'
+import { unsRulesFor } from '../broker/uns-rules'
+import { startEditor, type RunningEditor } from './node-red'
+import { registerHubServices } from './services'
+
+export interface RunningHub {
+  readonly config: HubConfig
+  readonly model: PlantModel
+  readonly broker: RunningBroker
+  readonly editor: RunningEditor | undefined
+  /** Stops everything; resolves when files are closed. */
+  stop (): Promise<void>
+}
+
+export async function startHub (config: HubConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningHub> {
+  const model = loadPlantModel(config.plantModel)
+  log.info(`plant model ${config.plantModel}: ${describeModel(model)}`)
+  fs.mkdirSync(config.dataDir, { recursive: true })
+
+  const uns = unsRulesFor(model)
+  const broker = await startBroker({ config, uns, log: log.child('broker') })
+  registerHubServices({ model, broker, uns })
+  for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url}`)
+
+  let editor: RunningEditor | undefined
+  if (config.editor.enabled) {
+    try {
+      editor = await startEditor(config, log.child('node-red'))
+    } catch (err) {
+      registerHubServices(undefined)
+      await broker.close()
+      throw err
+    }
+    log.info(`editor listening on ${editor.url} (login required)`)
+  }
+
+  let stopping: Promise<void> | undefined
+  return {
+    config,
+    model,
+    broker,
+    editor,
+    stop () {
+      stopping ??= (async () => {
+        if (editor) await editor.close()
+        registerHubServices(undefined)
+        await broker.close()
+      })()
+      return stopping
+    }
+  }
+}
+
+function describeModel (model: PlantModel): string {
+  const counts = new Map<string, number>()
+  for (const e of model.walk()) counts.set(e.level, (counts.get(e.level) ?? 0) + 1)
+  return [...counts].map(([level, n]) => `${n} ${level}${n === 1 ? '' : 's'}`).join(', ')
+}

@@ -1,0 +1,28 @@
+// The running hub's services, for the Node-RED nodes that live in the same process. The hub registers them at
+// start; a node looks them up when a flow starts (and reports a clear status when the hub is not running).
+import type { PlantModel } from '../plant/plant-model'
+import type { RunningBroker } from '../broker/broker'
+import type { UnsRules } from '../broker/publish-guard'
+
+export interface HubServices {
+  readonly model: PlantModel
+  readonly broker: RunningBroker
+  readonly uns: UnsRules
+}
+
+let current: HubServices | undefined
+
+export function registerHubServices (services: HubServices | undefined): void {
+  current = services
+}
+
+export function hubServices (): HubServices {
+  if (!current) {
+    throw new Error('the isa95-hub runtime is not running in this process: start Node-RED through `npm start`')
+  }
+  return current
+}
+
+export function maybeHubServices (): HubServices | undefined {
+  return current
+}

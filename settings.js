@@ -1,0 +1,47 @@
+/**
+ * Node-RED settings for isa95-hub.
+ *
+ * This is an ordinary Node-RED settings file (https://nodered.org/docs/user-guide/runtime/settings-file).
+ * The hub reads it at start-up and then sets what it owns itself, from isa95-hub.yaml / HUB_* variables:
+ *   uiHost, uiPort, userDir (<dataDir>/node-red), flowFile, adminAuth (the editor login),
+ *   credentialSecret (generated once into the data directory), nodesDir (the hub's own nodes) and logging level.
+ * Change anything else here as you would in any Node-RED installation.
+ */
+module.exports = {
+  flowFilePretty: true,
+
+  // Serve the editor at the root of its port and HTTP-in endpoints under /api.
+  httpAdminRoot: '/',
+  httpNodeRoot: '/api',
+
+  // Function nodes may not load modules unless listed here.
+  functionExternalModules: false,
+
+  // Context is kept in memory: nothing the hub must keep lives in Node-RED context (the MES store does that).
+  contextStorage: {
+    default: { module: 'memory' }
+  },
+
+  // Larger than Node-RED's default: IDocs and B2MML documents arrive through HTTP-in nodes.
+  apiMaxLength: '10mb',
+
+  diagnostics: { enabled: true, ui: true },
+  runtimeState: { enabled: false, ui: false },
+  exportGlobalContextKeys: false,
+  externalModules: {
+    palette: { allowInstall: true, allowUpdate: true, allowUpload: false },
+    modules: { allowInstall: true }
+  },
+
+  editorTheme: {
+    page: { title: 'isa95-hub' },
+    header: { title: 'isa95-hub' },
+    palette: {
+      // The hub's nodes first in the palette.
+      categories: ['isa95 hub', 'common', 'function', 'network', 'sequence', 'parser', 'storage']
+    },
+    projects: { enabled: false },
+    tours: false,
+    codeEditor: { lib: 'monaco' }
+  }
+}
