@@ -51,7 +51,7 @@ async function main (): Promise<number> {
   try {
     hub = await startHub(config, log)
   } catch (err) {
-    if (err instanceof ValidationError) {
+    if (err instanceof ValidationError || (err instanceof HubError && /^(PLANT_MODEL|CONFIG)/.test(err.code))) {
       process.stderr.write(`isa95-hub: cannot start: ${err.message}\n`)
       return 2
     }

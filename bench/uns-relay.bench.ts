@@ -1,0 +1,120 @@
+// UNS relay: JSON messages from one MQTT client to another through the hub (accounts, ACL, topic and payload
+// checks, LevelDB persistence) beside raw aedes (no checks, in-memory persistence) in the same run.
+import net from 'node:net'
+import { Aedes } from 'aedes'
+import mqtt, { type MqttClient } from 'mqtt'
+import { defaultConfig } from '../hub/config'
+import { startHub } from '../hub/hub'
+import { silentLogger } from '../hub/logger'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Benchmark, BenchResult } from './bench-result'
+
+const TOPICS = Array.from({ length: 10 }, (_, i) =>
+  `acme/dallas/press-shop/line-1/press-${1 + (i % 2)}/measurements/tag-${i}`)
+const THROUGHPUT_MESSAGES = 100_000
+const LATENCY_RATE = 2000 // msg/s
+const LATENCY_SECONDS = 3
+
+interface Target { url: string, stop (): Promise<void> }
+
+async function rawAedes (): Promise<Target> {
+  const broker = await Aedes.createBroker()
+  const server = net.createServer({ noDelay: true }, (s) => broker.handle(s))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    stop: async () => {
+      await new Promise<void>((r) => broker.close(() => r()))
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+  }
+}
+
+async function hub (): Promise<Target> {
+  const c = defaultConfig()
+  c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-'))
+  c.mqtt.host = '127.0.0.1'
+  c.mqtt.port = 0
+  c.mqtt.ws.enabled = false
+  c.editor.enabled = false
+  const h = await startHub(c, silentLogger)
+  return { url: h.broker.listeners[0].url, stop: () => h.stop() }
+}
+
+function client (url: string): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { reconnectPeriod: 0 })
+}
+
+async function throughput (url: string): Promise<number> {
+  const sub = await client(url)
+  const pub = await client(url)
+  await sub.subscribeAsync('acme/#', { qos: 0 })
+  const payloads = TOPICS.map((_, i) => JSON.stringify({ value: 100 + i, timestamp: Date.now(), quality: 'GOOD', unit: 'CEL' }))
+  let received = 0
+  const done = new Promise<void>((resolve) => sub.on('message', () => { if (++received === THROUGHPUT_MESSAGES) resolve() }))
+  const t0 = process.hrtime.bigint()
+  for (let i = 0; i < THROUGHPUT_MESSAGES; i++) {
+    pub.publish(TOPICS[i % TOPICS.length], payloads[i % payloads.length], { qos: 0 })
+    if (i % 1000 === 999) await new Promise((r) => setImmediate(r)) // let the socket drain
+  }
+  await done
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  await pub.endAsync()
+  await sub.endAsync()
+  return THROUGHPUT_MESSAGES / seconds
+}
+
+async function latency (url: string): Promise<{ p50: number, p99: number }> {
+  const sub = await client(url)
+  const pub = await client(url)
+  await sub.subscribeAsync('acme/#', { qos: 0 })
+  const samples: number[] = []
+  sub.on('message', (_t, payload) => {
+    const sent = (JSON.parse(payload.toString()) as { properties: { sentNs: string } }).properties.sentNs
+    samples.push(Number(process.hrtime.bigint() - BigInt(sent)) / 1e6)
+  })
+  const total = LATENCY_RATE * LATENCY_SECONDS
+  const interval = 1000 / LATENCY_RATE
+  const start = performance.now()
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval
+    const wait = due - performance.now()
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+    pub.publish(TOPICS[i % TOPICS.length], JSON.stringify({ value: i, timestamp: Date.now(), properties: { sentNs: String(process.hrtime.bigint()) } }), { qos: 0 })
+  }
+  await new Promise((r) => setTimeout(r, 500))
+  await pub.endAsync()
+  await sub.endAsync()
+  samples.sort((a, b) => a - b)
+  if (samples.length < total) throw new Error(`latency run lost messages: ${samples.length} of ${total}`)
+  return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] }
+}
+
+export const benchmark: Benchmark = {
+  title: 'UNS relay through the hub vs raw aedes (QoS 0, JSON payloads, 10 topics)',
+  async run (progress) {
+    const measure = async (name: string, make: () => Promise<Target>): Promise<{ rate: number, p50: number, p99: number }> => {
+      const t = await make()
+      try {
+        progress(`${name}: throughput, ${THROUGHPUT_MESSAGES.toLocaleString('en-US')} messages`)
+        const rate = await throughput(t.url)
+        progress(`${name}: ${Math.round(rate).toLocaleString('en-US')} msg/s; latency at ${LATENCY_RATE} msg/s for ${LATENCY_SECONDS} s`)
+        const l = await latency(t.url)
+        progress(`${name}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`)
+        return { rate, ...l }
+      } finally {
+        await t.stop()
+      }
+    }
+    const raw = await measure('raw aedes', rawAedes)
+    const ours = await measure('hub', hub)
+    const results: BenchResult[] = [
+      { name: 'UNS relay throughput', unit: 'msg/s', value: ours.rate, baseline: raw.rate, baselineName: 'raw aedes', ratio: ours.rate / raw.rate, target: 'ratio >= 0.5', met: ours.rate / raw.rate >= 0.5 },
+      { name: `UNS relay latency p50 @ ${LATENCY_RATE}/s`, unit: 'ms', value: ours.p50, baseline: raw.p50, baselineName: 'raw aedes', ratio: raw.p50 / ours.p50 },
+      { name: `UNS relay latency p99 @ ${LATENCY_RATE}/s`, unit: 'ms', value: ours.p99, baseline: raw.p99, baselineName: 'raw aedes', ratio: raw.p99 / ours.p99, target: 'p99 < 20 ms', met: ours.p99 < 20 }
+    ]
+    return results
+  }
+}

@@ -1,0 +1,35 @@
+// `uns in`: subscribes, in-process, to a plant path filter and emits each message with its JSON payload.
+import type { Node, NodeAPI, NodeDef } from 'node-red'
+import type { AedesPublishPacket } from 'aedes'
+import { maybeHubServices } from '../../hub/services'
+
+interface UnsInDef extends NodeDef {
+  topic: string
+}
+
+export = function (RED: NodeAPI): void {
+  function UnsInNode (this: Node, def: UnsInDef): void {
+    RED.nodes.createNode(this, def)
+    const node = this
+    const hub = maybeHubServices()
+    if (!hub) {
+      node.status({ fill: 'red', shape: 'ring', text: 'hub not running' })
+      return
+    }
+    const filter = def.topic || '#'
+    const handler = (packet: AedesPublishPacket, cb: () => void): void => {
+      const text = packet.payload.toString()
+      let payload: unknown = text
+      try {
+        payload = JSON.parse(text)
+      } catch {
+        // not JSON (e.g. a raw device value): passed on as a string
+      }
+      node.send({ topic: packet.topic, payload, retain: packet.retain, qos: packet.qos } as never)
+      cb()
+    }
+    hub.broker.aedes.subscribe(filter, handler, () => node.status({ fill: 'green', shape: 'dot', text: filter }))
+    node.on('close', (done: () => void) => hub.broker.aedes.unsubscribe(filter, handler, done))
+  }
+  RED.nodes.registerType('uns in', UnsInNode)
+}

@@ -1,0 +1,68 @@
+// Runs the hub as a user does (`npm start`, or the built CLI) in a child process and watches its output.
+import { spawn, type ChildProcess } from 'node:child_process'
+import net from 'node:net'
+import path from 'node:path'
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..')
+
+export function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export interface ChildHub {
+  readonly proc: ChildProcess
+  output (): string
+  waitFor (pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  exited (timeoutMs?: number): Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+}
+
+export function spawnHub (command: string, args: string[], env: Record<string, string>): ChildHub {
+  const proc = spawn(command, args, {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: false
+  })
+  let out = ''
+  const listeners = new Set<() => void>()
+  const onData = (d: Buffer): void => {
+    out += d.toString()
+    for (const l of listeners) l()
+  }
+  proc.stdout!.on('data', onData)
+  proc.stderr!.on('data', onData)
+  const exit = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
+    proc.once('exit', (code, signal) => resolve({ code, signal }))
+  })
+  return {
+    proc,
+    output: () => out,
+    waitFor (pattern, timeoutMs = 60000) {
+      return new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const m = pattern.exec(out)
+          if (m) { listeners.delete(onChange); clearTimeout(timer); resolve(m) }
+          return Boolean(m)
+        }
+        const onChange = (): void => { check() }
+        const timer = setTimeout(() => {
+          listeners.delete(onChange)
+          reject(new Error(`hub did not print ${pattern} within ${timeoutMs} ms; output:\n${out.slice(-4000)}`))
+        }, timeoutMs)
+        listeners.add(onChange)
+        exit.then(() => { if (!check()) { listeners.delete(onChange); clearTimeout(timer); reject(new Error(`hub exited before printing ${pattern}; output:\n${out.slice(-4000)}`)) } })
+        check()
+      })
+    },
+    exited (timeoutMs = 15000) {
+      return Promise.race([exit, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`hub did not exit within ${timeoutMs} ms; output:\n${out.slice(-3000)}`)), timeoutMs))])
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Starts a real hub in this process on free ports and a fresh data directory, the way `npm start` does, minus
+// Node-RED (Node-RED is a per-process singleton; test/hub/npm-start.test.ts runs the whole hub as a child process).
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import mqtt, { type MqttClient, type IClientOptions } from 'mqtt'
+import { defaultConfig, type HubConfig } from '../../hub/config'
+import { startHub, type RunningHub } from '../../hub/hub'
+import { silentLogger } from '../../hub/logger'
+
+export function tempDir (prefix = 'hub-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+export type ConfigPatch = (c: HubConfig) => void
+
+export function testConfig (dataDir = tempDir(), patch?: ConfigPatch): HubConfig {
+  const c = defaultConfig()
+  c.dataDir = dataDir
+  c.mqtt.host = '127.0.0.1'
+  c.mqtt.port = 0
+  c.mqtt.ws = { enabled: true, host: '127.0.0.1', port: 0, path: '/mqtt' }
+  c.editor.enabled = false
+  patch?.(c)
+  return c
+}
+
+export async function startTestHub (config: HubConfig = testConfig()): Promise<RunningHub> {
+  return startHub(config, silentLogger)
+}
+
+export function mqttUrl (hub: RunningHub): string {
+  return hub.broker.listeners.find((l) => l.name === 'mqtt')!.url
+}
+
+export function wsUrl (hub: RunningHub): string {
+  return hub.broker.listeners.find((l) => l.name === 'ws')!.url
+}
+
+export async function connect (url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+}
+
+/** Collects messages on a client; `next(topicPrefix)` waits for the next one that matches. */
+export function inbox (client: MqttClient) {
+  const seen: Array<{ topic: string, payload: Buffer, retain: boolean }> = []
+  const waiters: Array<{ match: (t: string) => boolean, resolve: (m: { topic: string, payload: Buffer, retain: boolean }) => void }> = []
+  client.on('message', (topic, payload, packet) => {
+    const m = { topic, payload, retain: packet.retain }
+    const i = waiters.findIndex((w) => w.match(topic))
+    if (i >= 0) waiters.splice(i, 1)[0].resolve(m)
+    else seen.push(m)
+  })
+  return {
+    seen,
+    next (prefix = '', timeoutMs = 3000): Promise<{ topic: string, payload: Buffer, retain: boolean }> {
+      const match = (t: string): boolean => t.startsWith(prefix)
+      const i = seen.findIndex((m) => match(m.topic))
+      if (i >= 0) return Promise.resolve(seen.splice(i, 1)[0])
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no message on '${prefix}…' within ${timeoutMs} ms`)), timeoutMs)
+        waiters.push({ match, resolve: (m) => { clearTimeout(timer); resolve(m) } })
+      })
+    }
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export function unsValue (value: unknown, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ value, timestamp: Date.now(), ...extra })
+}
