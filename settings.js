@@ -40,7 +40,6 @@ module.exports = {
       // The hub's nodes first in the palette.
       categories: ['isa95 hub', 'common', 'function', 'network', 'sequence', 'parser', 'storage']
     },
-    projects: { enabled: false },
     tours: false,
     codeEditor: { lib: 'monaco' }
   }
