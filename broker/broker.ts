@@ -5,7 +5,7 @@ import type { Client, PublishPacket, Subscription } from 'aedes'
 import type { HubConfig } from '../hub/config'
 import type { Logger } from '../hub/logger'
 import { AccessControl, type Principal } from './access-control'
-import { createPersistence, type BrokerPersistence } from './persistence'
+import { openPersistence, type BrokerPersistence } from './persistence'
 import { createPublishGuard, ERROR_TOPIC_ROOT, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
 
@@ -34,7 +34,7 @@ function remoteAddressOf (client: Client): string | undefined {
 export async function startBroker ({ config, uns, log }: BrokerOptions): Promise<RunningBroker> {
   const access = new AccessControl(config.mqtt)
   const principals = new WeakMap<Client, Principal>()
-  const persistence: BrokerPersistence = createPersistence(config.dataDir)
+  const persistence: BrokerPersistence = await openPersistence(config.dataDir)
 
   let aedes: Aedes | undefined
   const publishInternal = (topic: string, payload: Buffer | string, opts: { qos?: 0 | 1, retain?: boolean } = {}): Promise<void> =>

@@ -87,4 +87,14 @@ describe('broker messaging', function () {
     const again = await startTestHub(testConfig(dataDir))
     await again.stop()
   })
+
+  it('refuses to start a second hub on a data directory in use, saying so', async function () {
+    const dataDir = tempDir()
+    const first = await startTestHub(testConfig(dataDir))
+    try {
+      await assert.rejects(startTestHub(testConfig(dataDir)), /in use by another isa95-hub process/)
+    } finally {
+      await first.stop()
+    }
+  })
 })

@@ -4,7 +4,7 @@ import test from 'node:test'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createPersistence } from '../../broker/persistence'
+import { createPersistence, levelAt } from '../../broker/persistence'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const abstractPersistence = require('aedes-persistence/abstract.js') as (opts: unknown) => void
@@ -14,6 +14,6 @@ let n = 0
 
 abstractPersistence({
   test,
-  persistence: () => createPersistence(path.join(root, String(n++))),
+  persistence: () => createPersistence(levelAt(path.join(root, String(n++)))),
   testAsync: true
 })

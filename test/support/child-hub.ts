@@ -18,9 +18,13 @@ export function freePort (): Promise<number> {
 
 export interface ChildHub {
   readonly proc: ChildProcess
+  /** Signals the whole process group (npm and the hub under it). */
+  signal (sig: NodeJS.Signals): void
   output (): string
   waitFor (pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   exited (timeoutMs?: number): Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+  /** Resolves when no process of the group is left (npm may exit before the hub under it has finished). */
+  groupGone (timeoutMs?: number): Promise<void>
 }
 
 export function spawnHub (command: string, args: string[], env: Record<string, string>): ChildHub {
@@ -28,7 +32,8 @@ export function spawnHub (command: string, args: string[], env: Record<string, s
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: false
+    // Its own process group, so that a signal reaches npm and the hub together, as Ctrl-C or systemd do.
+    detached: true
   })
   let out = ''
   const listeners = new Set<() => void>()
@@ -41,8 +46,11 @@ export function spawnHub (command: string, args: string[], env: Record<string, s
   const exit = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
     proc.once('exit', (code, signal) => resolve({ code, signal }))
   })
+  // 'close' comes when the output pipes close: after npm *and* the hub under it have gone.
+  const outputClosed = new Promise<void>((resolve) => proc.once('close', () => resolve()))
   return {
     proc,
+    signal: (sig) => { try { process.kill(-proc.pid!, sig) } catch { /* already gone */ } },
     output: () => out,
     waitFor (pattern, timeoutMs = 60000) {
       return new Promise((resolve, reject) => {
@@ -57,9 +65,21 @@ export function spawnHub (command: string, args: string[], env: Record<string, s
           reject(new Error(`hub did not print ${pattern} within ${timeoutMs} ms; output:\n${out.slice(-4000)}`))
         }, timeoutMs)
         listeners.add(onChange)
-        exit.then(() => { if (!check()) { listeners.delete(onChange); clearTimeout(timer); reject(new Error(`hub exited before printing ${pattern}; output:\n${out.slice(-4000)}`)) } })
+        outputClosed.then(() => { if (!check()) { listeners.delete(onChange); clearTimeout(timer); reject(new Error(`hub exited before printing ${pattern}; output:\n${out.slice(-4000)}`)) } })
         check()
       })
+    },
+    async groupGone (timeoutMs = 15000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        try {
+          process.kill(-proc.pid!, 0)
+        } catch {
+          return
+        }
+        if (Date.now() > deadline) throw new Error(`processes of the hub are still running after ${timeoutMs} ms; output:\n${out.slice(-3000)}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
     },
     exited (timeoutMs = 15000) {
       return Promise.race([exit, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`hub did not exit within ${timeoutMs} ms; output:\n${out.slice(-3000)}`)), timeoutMs))])
