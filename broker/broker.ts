@@ -20,6 +20,8 @@ export interface RunningBroker {
   readonly listeners: readonly Listener[]
   /** Publishes from inside the hub (bypasses the client ACLs, not the persistence). */
   publish (topic: string, payload: Buffer | string, opts?: { qos?: 0 | 1, retain?: boolean }): Promise<void>
+  /** The retained messages whose topics match an MQTT filter, as a new subscriber would receive them. */
+  retained (filter: string): AsyncIterable<{ topic: string, payload: Buffer }>
   close (): Promise<void>
 }
 
@@ -107,6 +109,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
     aedes: broker,
     listeners,
     publish: publishInternal,
+    retained: (filter) => (persistence.createRetainedStream as (f: string) => AsyncIterable<{ topic: string, payload: Buffer }>)(filter),
     async close () {
       // Clients first (their sessions and queues are already in persistence), then the store.
       await new Promise<void>((resolve) => broker.close(() => resolve()))

@@ -1,0 +1,16 @@
+// node-red-node-test-helper ships no type declarations; these cover what the tests use.
+declare module 'node-red-node-test-helper' {
+  interface TestNode {
+    receive (msg: Record<string, unknown>): void
+    on (event: string, listener: (...args: any[]) => void): void
+  }
+  const helper: {
+    init (nodeRedRuntimePath: string, userSettings?: Record<string, unknown>): void
+    startServer (done: () => void): void
+    stopServer (done: () => void): void
+    load (nodes: unknown, flow: unknown[], credentials?: unknown): Promise<void>
+    unload (): Promise<void>
+    getNode (id: string): TestNode
+  }
+  export = helper
+}
