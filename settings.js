@@ -26,6 +26,8 @@ module.exports = {
   apiMaxLength: '10mb',
 
   diagnostics: { enabled: true, ui: true },
+  // Plant-floor hubs are often offline and must not phone home: no version check, no consent prompt.
+  telemetry: { enabled: false, updateNotification: false },
   runtimeState: { enabled: false, ui: false },
   exportGlobalContextKeys: false,
   externalModules: {
