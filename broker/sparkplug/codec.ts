@@ -170,8 +170,9 @@ Object.defineProperty(SparkplugReader.prototype, 'uint64', { value: readUint64, 
 // ---------------------------------------------------------------------------------------------------------------
 // Decode
 
-// Raw protobufjs message objects (instances of the classes above): absent fields are undefined.
+// Raw protobufjs message objects (instances of the classes above): absent fields, repeated ones too, are undefined.
 type Raw = Record<string, any>
+const EMPTY: never[] = []
 
 /** Decodes a Sparkplug B payload. Throws SparkplugDecodeError, naming the failing part, on anything malformed. */
 export function decodePayload (buf: Uint8Array, options?: DecodeOptions): SparkplugPayload {
@@ -196,7 +197,7 @@ function convertPayload (raw: Raw, options: DecodeOptions | undefined): Sparkplu
   checkUnknowns(raw, 'Payload', undefined)
   const out = {} as SparkplugPayload
   if (raw.timestamp !== undefined) out.timestamp = raw.timestamp
-  const rawMetrics = raw.metrics as Raw[]
+  const rawMetrics = (raw.metrics as Raw[] | undefined) ?? EMPTY
   const n = rawMetrics.length
   const metrics = new Array<SparkplugMetric>(n)
   const resolve = options?.datatypeOf
@@ -392,8 +393,8 @@ function convertMetaData (md: Raw, where: () => string): MetaData {
 
 function convertPropertySet (ps: Raw, where: string): PropertySet {
   if (ps.$unknowns !== undefined) checkUnknowns(ps, 'Payload.PropertySet', where)
-  const keys = ps.keys as string[]
-  const values = ps.values as Raw[]
+  const keys = (ps.keys as string[] | undefined) ?? EMPTY
+  const values = (ps.values as Raw[] | undefined) ?? EMPTY
   if (keys.length !== values.length) {
     throw new SparkplugDecodeError(`PropertySet has ${keys.length} keys but ${values.length} values`, where)
   }
@@ -422,7 +423,7 @@ function convertPropertyValue (pv: Raw, where: string): PropertyValue {
     if (pv.propertysetsValue === undefined) throw new SparkplugDecodeError(missingValue(pv, type), where)
     const list = pv.propertysetsValue as Raw
     if (list.$unknowns !== undefined) checkUnknowns(list, 'Payload.PropertySetList', where)
-    value = (list.propertyset as Raw[]).map((ps, j) => convertPropertySet(ps, `${where} [${j}] >`))
+    value = (list.propertyset as Raw[] | undefined ?? EMPTY).map((ps, j) => convertPropertySet(ps, `${where} [${j}] >`))
   } else if (isBasicType(type)) {
     const v = scalarValue(pv, type)
     if (v === MISSING) throw new SparkplugDecodeError(missingValue(pv, type), where, 'set is_null for a null value')
@@ -436,8 +437,8 @@ function convertPropertyValue (pv: Raw, where: string): PropertyValue {
 
 function convertDataSet (ds: Raw, where: string): DataSet {
   if (ds.$unknowns !== undefined) checkUnknowns(ds, 'Payload.DataSet', where)
-  const columns = ds.columns as string[]
-  const types = ds.types as number[]
+  const columns = (ds.columns as string[] | undefined) ?? []
+  const types = (ds.types as number[] | undefined) ?? []
   if (columns.length !== types.length) {
     throw new SparkplugDecodeError(`${columns.length} column names but ${types.length} column types`, where)
   }
@@ -449,12 +450,12 @@ function convertDataSet (ds: Raw, where: string): DataSet {
       throw new SparkplugDecodeError(`column ${c} '${columns[c]}' has datatype ${describeDataType(types[c]!)}, not a basic type`, where)
     }
   }
-  const rawRows = ds.rows as Raw[]
+  const rawRows = (ds.rows as Raw[] | undefined) ?? EMPTY
   const rows = new Array<DataSetCell[]>(rawRows.length)
   for (let r = 0; r < rawRows.length; r++) {
     const row = rawRows[r]!
     if (row.$unknowns !== undefined) checkUnknowns(row, 'Payload.DataSet.Row', `${where} row ${r}`)
-    const elements = row.elements as Raw[]
+    const elements = (row.elements as Raw[] | undefined) ?? EMPTY
     if (elements.length !== types.length) {
       throw new SparkplugDecodeError(`row ${r} has ${elements.length} elements, expected ${types.length}`, where)
     }
@@ -482,8 +483,8 @@ function convertTemplate (t: Raw, where: string): Template {
   if (t.templateRef !== undefined) out.templateRef = t.templateRef
   if (t.isDefinition !== undefined) out.isDefinition = t.isDefinition
   const isDefinition = out.isDefinition === true
-  out.metrics = (t.metrics as Raw[]).map((m, i) => convertMetric(m, i, where, undefined, isDefinition))
-  out.parameters = (t.parameters as Raw[]).map((p, i) => convertParameter(p, `${where} > template parameter ${i}`))
+  out.metrics = (t.metrics as Raw[] | undefined ?? EMPTY).map((m, i) => convertMetric(m, i, where, undefined, isDefinition))
+  out.parameters = (t.parameters as Raw[] | undefined ?? EMPTY).map((p, i) => convertParameter(p, `${where} > template parameter ${i}`))
   return out
 }
 

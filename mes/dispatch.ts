@@ -1,0 +1,215 @@
+// Dispatch list per work center: operations ready to run (order released or in progress, predecessor has passed
+// on material, not completed, no job already dispatched), ordered by a dispatching rule. The readiness is kept
+// in a denormalized `dispatchable` flag (recomputed with every change to the order), and each rule has a partial
+// index on (work_center, <sort keys>) WHERE dispatchable = 1, so a list is an index range scan with LIMIT.
+import type { MesStore, Tx } from './store/store'
+import { num, str, strOrNull } from './store/store'
+import type { DispatchItem, DispatchRule, JobOrder } from './model/types'
+import { NotFoundError, WipRuleError } from './errors'
+import { appendAudit } from './audit-trail'
+import { loadJob, loadOperations, loadOrderRow, publicJob, refreshOrder, transferBlocker } from './repo'
+import type { MesEvents } from './events'
+import type { Actor } from './work-orders'
+
+export const DISPATCH_RULES: readonly DispatchRule[] = ['priority', 'earliest-due-date', 'shortest-processing-time', 'fifo', 'critical-ratio']
+
+export interface DispatchOptions {
+  now?: () => Date
+  events?: MesEvents
+  /** Rule used when a call does not name one; default 'priority'. */
+  defaultRule?: DispatchRule
+  /** Optional check that a work unit belongs to a work center (e.g. from the plant model). */
+  isWorkUnitOf?: (workCenter: string, workUnit: string) => boolean
+}
+
+export interface ListOptions {
+  rule?: DispatchRule
+  /** At most this many items; default 100. */
+  limit?: number
+}
+
+/** ORDER BY per rule; `?` in critical-ratio is "now" in epoch milliseconds. Ties are broken by order and sequence. */
+function orderBy (rule: DispatchRule): string {
+  switch (rule) {
+    case 'priority': return 'priority, due_ms, ready_at, order_number, sequence'
+    case 'earliest-due-date': return 'due_ms, priority, order_number, sequence'
+    case 'shortest-processing-time': return 'proc_time, due_ms, order_number, sequence'
+    case 'fifo': return 'ready_at, order_number, sequence'
+    case 'critical-ratio': return '((due_ms - ?) / 60000.0) / proc_time, order_number, sequence'
+  }
+}
+
+const COLUMNS = 'order_number, sequence, work_center, quantity, good_qty, scrap_qty, priority, due_ms, proc_time, ready_at, critical'
+
+export class DispatchService {
+  private readonly now: () => Date
+  readonly defaultRule: DispatchRule
+
+  constructor (private readonly store: MesStore, private readonly opts: DispatchOptions = {}) {
+    this.now = opts.now ?? (() => new Date())
+    this.defaultRule = opts.defaultRule ?? 'priority'
+  }
+
+  private async candidates (tx: Tx, workCenter: string, rule: DispatchRule, limit: number, lock: string): Promise<Array<Record<string, unknown>>> {
+    if (!DISPATCH_RULES.includes(rule)) throw new RangeError(`unknown dispatch rule ${JSON.stringify(rule)}; use one of ${DISPATCH_RULES.join(', ')}`)
+    if (rule === 'critical-ratio') return await this.criticalRatioCandidates(tx, workCenter, limit)
+    // `dispatchable = 1` is written literally so that the planner can use the partial indexes.
+    return await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
+      ORDER BY ${orderBy(rule)} LIMIT ?${lock}`, [workCenter, limit])
+  }
+
+  /**
+   * Critical ratio depends on "now", so no index orders by it. Exact top-`limit` from a small candidate set instead:
+   * walk the due-date index from the earliest due date in batches; with p_min/p_max the smallest/largest processing
+   * time in the work center, an operation due at d has CR >= (d - now)/p_max when d > now and >= (d - now)/p_min
+   * when late, bounds that only grow along the walk, so it stops once the bound passes the current limit-th best.
+   */
+  private async criticalRatioCandidates (tx: Tx, workCenter: string, limit: number): Promise<Array<Record<string, unknown>>> {
+    const nowMs = this.now().getTime()
+    const pMin = num((await tx.get(`SELECT MIN(proc_time) AS p FROM operations WHERE work_center = ? AND dispatchable = 1`, [workCenter]))?.p)
+    const pMax = num((await tx.get(`SELECT MAX(proc_time) AS p FROM operations WHERE work_center = ? AND dispatchable = 1`, [workCenter]))?.p)
+    if (pMax <= 0) return []
+    const cr = (r: Record<string, unknown>): number => ((num(r.due_ms) - nowMs) / 60000) / num(r.proc_time)
+    const better = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
+      cr(a) - cr(b) || (str(a.order_number) < str(b.order_number) ? -1 : str(a.order_number) > str(b.order_number) ? 1 : num(a.sequence) - num(b.sequence))
+    let best: Array<Record<string, unknown>> = []
+    let last: Record<string, unknown> | undefined
+    let scanned = 0
+    const batch = Math.max(200, limit * 2)
+    for (;;) {
+      // Keyset pagination along ix_ops_dispatch_edd.
+      const rows: Array<Record<string, unknown>> = last === undefined
+        ? await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
+            ORDER BY due_ms, priority, order_number, sequence LIMIT ?`, [workCenter, batch])
+        : await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
+            AND (due_ms > ? OR (due_ms = ? AND (priority > ? OR (priority = ? AND (order_number > ? OR (order_number = ? AND sequence > ?))))))
+            ORDER BY due_ms, priority, order_number, sequence LIMIT ?`,
+        [workCenter, num(last.due_ms), num(last.due_ms), num(last.priority), num(last.priority), str(last.order_number),
+          str(last.order_number), num(last.sequence), batch])
+      if (rows.length === 0) break
+      best = best.concat(rows).sort(better).slice(0, limit)
+      scanned += rows.length
+      last = rows[rows.length - 1]!
+      if (rows.length < batch) break
+      if (best.length === limit) {
+        const slackMin = (num(last.due_ms) - nowMs) / 60000
+        const bound = slackMin / (slackMin > 0 ? pMax : pMin)
+        if (bound > cr(best[best.length - 1]!)) break
+      }
+      if (scanned >= 4000) {
+        // Widely spread processing times with many late operations: let the database sort them all.
+        return await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
+          ORDER BY ${orderBy('critical-ratio')} LIMIT ?`, [workCenter, nowMs, limit])
+      }
+    }
+    return best
+  }
+
+  /** Ready operations of a work center, best first by `rule`. */
+  async list (workCenter: string, opts: ListOptions = {}): Promise<DispatchItem[]> {
+    const rule = opts.rule ?? this.defaultRule
+    const nowMs = this.now().getTime()
+    return await this.store.read(async (tx) => {
+      const rows = await this.candidates(tx, workCenter, rule, opts.limit ?? 100, '')
+      if (rows.length === 0) return []
+      const orders = [...new Set(rows.map((r) => str(r.order_number)))]
+      const info = new Map<string, { material: string, dueDate: string }>()
+      for (let i = 0; i < orders.length; i += 500) {
+        const chunk = orders.slice(i, i + 500)
+        for (const w of await tx.all(`SELECT order_number, material, due_date FROM work_orders WHERE order_number IN (${chunk.map(() => '?').join(', ')})`, chunk)) {
+          info.set(str(w.order_number), { material: str(w.material), dueDate: str(w.due_date) })
+        }
+      }
+      return rows.map((r) => {
+        const o = info.get(str(r.order_number))
+        const remaining = Math.max(0, num(r.quantity) - num(r.good_qty) - num(r.scrap_qty))
+        return {
+          orderNumber: str(r.order_number),
+          sequence: num(r.sequence),
+          workCenter: str(r.work_center),
+          material: o?.material ?? '',
+          quantity: num(r.quantity),
+          remaining,
+          priority: num(r.priority),
+          dueDate: o?.dueDate ?? new Date(num(r.due_ms)).toISOString(),
+          processingMinutes: num(r.proc_time),
+          readyAt: strOrNull(r.ready_at),
+          critical: num(r.critical) === 1,
+          criticalRatio: ((num(r.due_ms) - nowMs) / 60000) / num(r.proc_time)
+        }
+      })
+    })
+  }
+
+  /**
+   * Assigns the best ready operation of `workCenter` to `workUnit` as a new job (AllowedToStart), or returns null
+   * when nothing is ready. On PostgreSQL concurrent dispatchers skip each other's rows (SKIP LOCKED).
+   */
+  async dispatchNext (workCenter: string, workUnit: string, actor: Actor, opts: { rule?: DispatchRule } = {}): Promise<JobOrder | null> {
+    this.checkUnit(workCenter, workUnit)
+    const rule = opts.rule ?? this.defaultRule
+    const at = actor.at ?? this.now().toISOString()
+    const job = await this.store.transaction(async (tx) => {
+      let top: Record<string, unknown> | undefined
+      if (rule !== 'critical-ratio') {
+        [top] = await this.candidates(tx, workCenter, rule, 1, tx.forUpdateSkipLocked)
+      } else {
+        // The candidate walk reads without locks: lock the best candidate still free (and still dispatchable).
+        for (const c of await this.candidates(tx, workCenter, rule, 20, '')) {
+          top = await tx.get(`SELECT order_number, sequence FROM operations WHERE order_number = ? AND sequence = ? AND dispatchable = 1
+            ${tx.forUpdateSkipLocked}`, [str(c.order_number), num(c.sequence)])
+          if (top !== undefined) break
+        }
+      }
+      if (top === undefined) return null
+      return await this.createJob(tx, str(top.order_number), num(top.sequence), workUnit, actor, at, `dispatched by rule ${rule}`)
+    })
+    if (job !== null) this.opts.events?.emit({ kind: 'order', orderNumber: job.orderNumber, action: 'dispatch', status: 'released', who: actor.who, at })
+    return job
+  }
+
+  /** Assigns one given operation to a work unit (a supervisor's choice instead of the rule). */
+  async dispatchOperation (orderNumber: string, sequence: number, workUnit: string, actor: Actor,
+    opts: { allowStart?: boolean } = {}): Promise<JobOrder> {
+    const at = actor.at ?? this.now().toISOString()
+    const job = await this.store.transaction(async (tx) => {
+      const order = await loadOrderRow(tx, orderNumber, true)
+      if (order === undefined) throw new NotFoundError('work order', orderNumber)
+      const ops = await loadOperations(tx, orderNumber)
+      const op = ops.find((o) => o.sequence === sequence)
+      if (op === undefined) throw new NotFoundError('operation', `${orderNumber}/${sequence}`)
+      this.checkUnit(op.workCenter, workUnit)
+      const refuse = (reason: string): never => { throw new WipRuleError('not-dispatchable', undefined, orderNumber, sequence, 'dispatch', reason) }
+      if (order.status !== 'released' && order.status !== 'in-progress') refuse(`order is ${order.status}`)
+      if (op.status === 'completed' || op.status === 'cancelled') refuse(`operation is ${op.status}`)
+      if (op.activeJob !== null) refuse(`operation is already dispatched as job ${op.activeJob}`)
+      // A planner may dispatch ahead of the predecessor; the job then waits NotAllowedToStart (start checks again).
+      const early = transferBlocker(order, ops, op) !== null
+      return await this.createJob(tx, orderNumber, sequence, workUnit, actor, at, actor.why ?? 'dispatched by hand',
+        opts.allowStart === false || early ? 'NotAllowedToStart' : 'AllowedToStart')
+    })
+    this.opts.events?.emit({ kind: 'order', orderNumber, action: 'dispatch', status: 'released', who: actor.who, at })
+    return job
+  }
+
+  private checkUnit (workCenter: string, workUnit: string): void {
+    if (this.opts.isWorkUnitOf !== undefined && !this.opts.isWorkUnitOf(workCenter, workUnit)) {
+      throw new RangeError(`work unit ${workUnit} does not belong to work center ${workCenter}`)
+    }
+  }
+
+  private async createJob (tx: Tx, orderNumber: string, sequence: number, workUnit: string, actor: Actor, at: string, why: string,
+    state: 'AllowedToStart' | 'NotAllowedToStart' = 'AllowedToStart'): Promise<JobOrder> {
+    const op = (await tx.get('SELECT * FROM operations WHERE order_number = ? AND sequence = ?', [orderNumber, sequence]))!
+    const jobId = `${orderNumber}-${sequence}-${num(op.job_count) + 1}`
+    const remaining = Math.max(0, num(op.quantity) - num(op.good_qty) - num(op.scrap_qty))
+    await tx.run(`INSERT INTO job_orders (job_id, order_number, sequence, work_center, work_unit, state, quantity, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [jobId, orderNumber, sequence, str(op.work_center), workUnit, state, remaining, at, at])
+    await tx.run(`UPDATE operations SET active_job = ?, job_count = job_count + 1, dispatchable = 0, ready_at = NULL
+      WHERE order_number = ? AND sequence = ?`, [jobId, orderNumber, sequence])
+    await appendAudit(tx, { who: actor.who, at, entity: 'JobOrder', entityId: jobId, action: 'dispatch',
+      newValue: { orderNumber, sequence, workCenter: str(op.work_center), workUnit, state, quantity: remaining }, why })
+    await refreshOrder(tx, orderNumber, actor.who, at)
+    return publicJob((await loadJob(tx, jobId))!)
+  }
+}

@@ -1,0 +1,81 @@
+// Typed MES errors. Every refusal says what was refused, on which job/order/operation, and why; `code` lets
+// programs (Node-RED nodes, the ERP adapter) branch on the kind of failure without parsing the message.
+import { HubError } from '../hub/errors'
+
+/** Base class of every error raised by the MES core. */
+export class MesError extends HubError {}
+
+/** A job event that the job state machine does not allow from the job's current state. State is unchanged. */
+export class IllegalTransitionError extends MesError {
+  constructor (
+    readonly jobId: string,
+    readonly orderNumber: string,
+    readonly sequence: number,
+    readonly event: string,
+    readonly state: string,
+    readonly reason: string
+  ) {
+    super('MES_ILLEGAL_TRANSITION', `cannot ${event} job ${jobId} of order ${orderNumber}/op ${sequence}: ${reason}`,
+      { source: `job ${jobId}` })
+  }
+}
+
+/** An event allowed by the state machine but refused by a WIP rule (sequence, over-reporting, hold, ...). */
+export class WipRuleError extends MesError {
+  constructor (
+    readonly rule: string,
+    readonly jobId: string | undefined,
+    readonly orderNumber: string,
+    readonly sequence: number | undefined,
+    readonly event: string,
+    readonly reason: string
+  ) {
+    super('MES_WIP_REFUSED',
+      `cannot ${event} ${jobId !== undefined ? `job ${jobId} of ` : ''}order ${orderNumber}` +
+        `${sequence !== undefined ? `/op ${sequence}` : ''}: ${reason}`,
+      { source: jobId !== undefined ? `job ${jobId}` : `order ${orderNumber}` })
+  }
+}
+
+/** A work-order command (release, hold, cancel, ...) not allowed from the order's current status. */
+export class OrderStatusError extends MesError {
+  constructor (readonly orderNumber: string, readonly action: string, readonly status: string, readonly reason: string) {
+    super('MES_ORDER_STATUS', `cannot ${action} order ${orderNumber}: ${reason}`, { source: `order ${orderNumber}` })
+  }
+}
+
+/** An ERP update to an order that cannot be applied safely. Nothing of the update was applied. */
+export class UpdateRefusedError extends MesError {
+  constructor (readonly orderNumber: string, readonly reasons: readonly string[]) {
+    super('MES_UPDATE_REFUSED',
+      `update of order ${orderNumber} refused, nothing applied:\n` + reasons.map((r) => `  - ${r}`).join('\n'),
+      { source: `order ${orderNumber}` }, 'send a corrected update, or settle the running work first')
+  }
+}
+
+export class NotFoundError extends MesError {
+  constructor (readonly entity: string, readonly id: string) {
+    super('MES_NOT_FOUND', `${entity} ${id} not found`, { source: `${entity} ${id}` })
+  }
+}
+
+export class DuplicateError extends MesError {
+  constructor (readonly entity: string, readonly id: string) {
+    super('MES_DUPLICATE', `${entity} ${id} already exists`, { source: `${entity} ${id}` })
+  }
+}
+
+/** A missing or failed electronic signature (21 CFR Part 11 style) on a step that requires one. */
+export class SignatureError extends MesError {
+  constructor (readonly jobId: string, reason: string) {
+    super('MES_SIGNATURE_REQUIRED', `job ${jobId}: ${reason}`, { source: `job ${jobId}` },
+      'a critical operation is completed only with { user, password, meaning } verified by the credential check')
+  }
+}
+
+/** The store could not be opened, migrated or reached. */
+export class StoreError extends MesError {
+  constructor (message: string, source: string, hint?: string) {
+    super('MES_STORE', message, { source }, hint)
+  }
+}

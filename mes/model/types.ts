@@ -1,0 +1,261 @@
+// ISA-95 Part 4 (IEC 62264-4) production objects as the MES core keeps them.
+// Times are ISO-8601 strings (UTC); durations are minutes; quantities are in the order's unit of measure.
+
+export type WorkOrderStatus = 'created' | 'released' | 'held' | 'in-progress' | 'completed' | 'cancelled'
+/** strict: an operation starts when its predecessor is completed. overlapping: when the predecessor has
+ *  reported good quantity, and it never reports more than the predecessor's good quantity. */
+export type OverlapMode = 'strict' | 'overlapping'
+export type OperationStatus = 'pending' | 'in-progress' | 'completed' | 'cancelled'
+
+/** Routing step of a work order (ISA-95 work master segment / SAP operation). */
+export interface Operation {
+  orderNumber: string
+  sequence: number
+  workCenter: string
+  description: string | null
+  /** Standard setup time, minutes. */
+  setupTime: number
+  /** Standard run time per unit, minutes. */
+  runTimePerUnit: number
+  quantity: number
+  /** A critical operation is completed only with an electronic signature. */
+  critical: boolean
+  status: OperationStatus
+  goodQuantity: number
+  scrapQuantity: number
+  reworkQuantity: number
+  /** Job currently dispatched/running for this operation (not Ended/Aborted), if any. */
+  activeJob: string | null
+  /** True when the operation is in its work center's dispatch list. */
+  dispatchable: boolean
+  readyAt: string | null
+}
+
+/** Bill-of-material component needed by the order (ISA-95 material requirement). */
+export interface MaterialRequirement {
+  item: number
+  material: string
+  quantity: number
+  unit: string
+  /** Operation consuming the component, if known. */
+  operationSequence: number | null
+}
+
+export interface WorkOrder {
+  orderNumber: string
+  material: string
+  description: string | null
+  quantity: number
+  unit: string
+  plannedStart: string | null
+  dueDate: string
+  /** 1 = most urgent (SAP convention); larger numbers are less urgent. */
+  priority: number
+  status: WorkOrderStatus
+  overlap: OverlapMode
+  erpVersion: string | null
+  createdAt: string
+  updatedAt: string
+  releasedAt: string | null
+  completedAt: string | null
+  operations: Operation[]
+  materials: MaterialRequirement[]
+}
+
+// ---- API inputs (validated against schemas/mes/*.schema.json) ----
+
+export interface OperationInput {
+  sequence: number
+  workCenter: string
+  description?: string
+  setupTime?: number
+  runTimePerUnit?: number
+  /** Defaults to the order quantity. */
+  quantity?: number
+  critical?: boolean
+}
+
+export interface MaterialRequirementInput {
+  item: number
+  material: string
+  quantity: number
+  unit: string
+  operationSequence?: number
+}
+
+export interface WorkOrderInput {
+  orderNumber: string
+  material: string
+  description?: string
+  quantity: number
+  unit: string
+  plannedStart?: string
+  dueDate: string
+  priority?: number
+  overlap?: OverlapMode
+  erpVersion?: string
+  operations: OperationInput[]
+  materials?: MaterialRequirementInput[]
+}
+
+/** An ERP change to an existing order. Omitted fields are unchanged; `operations`/`materials` replace the list. */
+export interface WorkOrderUpdate {
+  material?: string
+  description?: string
+  quantity?: number
+  unit?: string
+  plannedStart?: string
+  dueDate?: string
+  priority?: number
+  overlap?: OverlapMode
+  erpVersion?: string
+  operations?: OperationInput[]
+  materials?: MaterialRequirementInput[]
+}
+
+// ---- Job control (OPC 10031-4 / ISA-95 Part 4 job order states) ----
+
+export type JobState =
+  | 'NotAllowedToStart'
+  | 'AllowedToStart'
+  | 'Running'
+  | 'Interrupted.Paused'
+  | 'Interrupted.Held'
+  | 'Ended'
+  | 'Aborted'
+
+export type JobEventType =
+  | 'allowStart' | 'revokeStart' | 'start' | 'pause' | 'resume' | 'report' | 'complete' | 'hold' | 'release' | 'abort'
+
+/** An operation dispatched to a work unit (ISA-95 job order). */
+export interface JobOrder {
+  jobId: string
+  orderNumber: string
+  sequence: number
+  workCenter: string
+  workUnit: string
+  state: JobState
+  /** The state a held job returns to on release. */
+  heldFrom: JobState | null
+  quantity: number
+  goodQuantity: number
+  scrapQuantity: number
+  reworkQuantity: number
+  setupMinutes: number
+  runMinutes: number
+  eventSeq: number
+  startedAt: string | null
+  endedAt: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+/** Electronic signature in the manner of 21 CFR Part 11: the password is checked by a callback and never stored. */
+export interface SignatureInput {
+  user: string
+  password: string
+  /** The meaning of the signature, e.g. "approved", "performed", "reviewed". */
+  meaning: string
+}
+
+export interface SignatureRecord {
+  user: string
+  meaning: string
+  at: string
+}
+
+export interface WipEventInput {
+  jobId: string
+  event: JobEventType
+  who: string
+  /** When it happened; default: now. */
+  at?: string
+  why?: string
+  /** Caller's id for the event: a retried event with the same id is not applied twice. */
+  eventId?: string
+  good?: number
+  scrap?: number
+  scrapReason?: string
+  rework?: number
+  reworkReason?: string
+  /** complete: final (operation done) or partial (job ends, remaining quantity goes back to dispatch). */
+  final?: boolean
+  /** Activity times for the confirmation, minutes; run time defaults to the time measured Running. */
+  setupMinutes?: number
+  runMinutes?: number
+  signature?: SignatureInput
+}
+
+export interface QuantityReport {
+  seq: number
+  at: string
+  who: string
+  event: JobEventType
+  good: number
+  scrap: number
+  scrapReason: string | null
+  rework: number
+  reworkReason: string | null
+}
+
+/** What happened on a job (ISA-95 job response): actual times and quantities with reason codes. */
+export interface JobResponse {
+  jobId: string
+  orderNumber: string
+  sequence: number
+  workUnit: string
+  state: JobState
+  actualStart: string | null
+  actualEnd: string | null
+  setupMinutes: number
+  runMinutes: number
+  goodQuantity: number
+  scrapQuantity: number
+  reworkQuantity: number
+  reports: QuantityReport[]
+  events: Array<{ seq: number, event: JobEventType, from: JobState, to: JobState, who: string, at: string, why: string | null }>
+}
+
+export interface Confirmation {
+  id: number
+  idempotencyKey: string
+  orderNumber: string
+  sequence: number
+  workCenter: string
+  jobId: string
+  eventSeq: number
+  yield: number
+  scrap: number
+  rework: number
+  unit: string
+  scrapReason: string | null
+  reworkReason: string | null
+  setupMinutes: number
+  runMinutes: number
+  final: boolean
+  who: string
+  at: string
+  status: 'pending' | 'acknowledged'
+  attempts: number
+  lastError: string | null
+  erpReference: string | null
+  acknowledgedAt: string | null
+}
+
+export type DispatchRule = 'priority' | 'earliest-due-date' | 'shortest-processing-time' | 'fifo' | 'critical-ratio'
+
+export interface DispatchItem {
+  orderNumber: string
+  sequence: number
+  workCenter: string
+  material: string
+  quantity: number
+  remaining: number
+  priority: number
+  dueDate: string
+  processingMinutes: number
+  readyAt: string | null
+  critical: boolean
+  /** (time to due date) / (remaining processing time); < 1 is behind schedule. */
+  criticalRatio: number
+}

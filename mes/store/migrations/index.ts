@@ -1,0 +1,36 @@
+// Versioned, forward-only migrations, applied in order when a store opens; each is recorded in
+// `schema_migrations`. The SQL is dialect-neutral except for tokens replaced per dialect:
+//   {{REAL}}    REAL (SQLite) | DOUBLE PRECISION (PostgreSQL)
+//   {{AUTOID}}  INTEGER PRIMARY KEY AUTOINCREMENT | INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY
+// Never edit a released migration; add the next version instead.
+import type { Dialect } from '../store'
+import { migration001 } from './001-initial'
+
+export interface Migration {
+  version: number
+  name: string
+  statements: readonly string[]
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration001]
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
+
+const TOKENS: Record<Dialect, Record<string, string>> = {
+  sqlite: { REAL: 'REAL', AUTOID: 'INTEGER PRIMARY KEY AUTOINCREMENT' },
+  postgres: { REAL: 'DOUBLE PRECISION', AUTOID: 'INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY' }
+}
+
+export function renderSql (sql: string, dialect: Dialect): string {
+  return sql.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => {
+    const value = TOKENS[dialect][name]
+    if (value === undefined) throw new Error(`migration SQL uses unknown token ${whole}`)
+    return value
+  })
+}
+
+export const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`

@@ -1,0 +1,150 @@
+// PostgreSQL store (pg Pool). Each transaction takes one pooled connection from BEGIN to COMMIT; row locks
+// (`FOR UPDATE`) order concurrent writers. Placeholders are written `?` and numbered here.
+import { Pool, type PoolClient, type PoolConfig } from 'pg'
+import type { AppliedMigration, MesStore, RunResult, SqlValue, Tx } from './store'
+import { listMigrations, migrate } from './migrate'
+import { StoreError } from '../errors'
+
+export interface PostgresStoreOptions {
+  /** Connection string, e.g. postgres://user@host:5432/db */
+  connectionString: string
+  /** Schema to use (created if missing); default: the server's search_path (usually `public`). */
+  schema?: string
+  /** Pool size; default 10. */
+  max?: number
+  /** Milliseconds to wait for a connection; default 5000. */
+  connectionTimeoutMillis?: number
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** `?` placeholders to `$1..$n`, leaving string literals alone. */
+export function numberPlaceholders (sql: string): string {
+  let n = 0
+  let out = ''
+  let inString = false
+  for (const ch of sql) {
+    if (ch === "'") inString = !inString
+    out += ch === '?' && !inString ? `$${++n}` : ch
+  }
+  return out
+}
+
+export class PostgresStore implements MesStore {
+  readonly dialect = 'postgres' as const
+  private readonly pool: Pool
+  private readonly sqlCache = new Map<string, string>()
+  private closed = false
+
+  private constructor (private readonly source: string, config: PoolConfig) {
+    this.pool = new Pool(config)
+    // An idle client losing its server must not crash the process; the next query reports it.
+    this.pool.on('error', () => undefined)
+  }
+
+  static async open (opts: PostgresStoreOptions): Promise<PostgresStore> {
+    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
+      throw new StoreError(`invalid schema name ${JSON.stringify(opts.schema)}`, 'postgres', 'use lower-case letters, digits, _')
+    }
+    const source = redact(opts.connectionString)
+    const config: PoolConfig = {
+      connectionString: opts.connectionString,
+      max: opts.max ?? 10,
+      connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5000
+    }
+    if (opts.schema !== undefined) config.options = `-c search_path=${opts.schema}`
+    const store = new PostgresStore(source, config)
+    try {
+      if (opts.schema !== undefined) {
+        const c = await store.connect()
+        try { await c.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`) } finally { c.release() }
+      }
+      await migrate((fn) => store.transaction(fn), source, () => new Date().toISOString())
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    return store
+  }
+
+  private async connect (): Promise<PoolClient> {
+    if (this.closed) throw new StoreError('store is closed', this.source)
+    try {
+      return await this.pool.connect()
+    } catch (err) {
+      throw new StoreError(`cannot connect to PostgreSQL: ${(err as Error).message}`, this.source,
+        'check that the server is running and the URL, user and database are right')
+    }
+  }
+
+  private sql (text: string): string {
+    let s = this.sqlCache.get(text)
+    if (s === undefined) {
+      s = numberPlaceholders(text)
+      if (this.sqlCache.size > 500) this.sqlCache.clear()
+      this.sqlCache.set(text, s)
+    }
+    return s
+  }
+
+  private makeTx (client: PoolClient): Tx {
+    const query = async (text: string, p?: readonly SqlValue[]) =>
+      await client.query(this.sql(text), (p ?? []).map((v) => (v === undefined ? null : v)))
+    return {
+      dialect: 'postgres',
+      forUpdate: ' FOR UPDATE',
+      forUpdateSkipLocked: ' FOR UPDATE SKIP LOCKED',
+      all: async <T>(text: string, p?: readonly SqlValue[]) => (await query(text, p)).rows as T[],
+      get: async <T>(text: string, p?: readonly SqlValue[]) => (await query(text, p)).rows[0] as T | undefined,
+      run: async (text: string, p?: readonly SqlValue[]): Promise<RunResult> => ({ changes: (await query(text, p)).rowCount ?? 0 })
+    }
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await this.connect()
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      try {
+        const result = await fn(this.makeTx(client))
+        await client.query('COMMIT')
+        return result
+      } catch (err) {
+        try { await client.query('ROLLBACK') } catch { broken = true }
+        throw err
+      }
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await this.connect()
+    try {
+      return await fn(this.makeTx(client))
+    } finally {
+      client.release()
+    }
+  }
+
+  migrations (): Promise<AppliedMigration[]> {
+    return this.read(listMigrations)
+  }
+
+  /** Drops the schema given at open (tests). */
+  async dropSchema (schema: string): Promise<void> {
+    if (!SCHEMA_NAME.test(schema)) throw new StoreError(`invalid schema name ${schema}`, this.source)
+    const c = await this.connect()
+    try { await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) } finally { c.release() }
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.pool.end()
+  }
+}
+
+function redact (url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { forEachStore, sampleOrder, ERP } from './stores'
+import { LATEST_VERSION, MIGRATIONS, renderSql } from '../../mes/store/migrations/index'
+import { numberPlaceholders, PostgresStore } from '../../mes/store/postgres-store'
+import { SqliteStore } from '../../mes/store/sqlite-store'
+import { StoreError } from '../../mes/errors'
+
+forEachStore('MES store', (ctx) => {
+  it('applies the migrations on open and records them in schema_migrations', async () => {
+    const { store } = ctx()
+    const applied = await store.migrations()
+    assert.deepEqual(applied.map((m) => m.version), MIGRATIONS.map((m) => m.version))
+    assert.equal(applied.at(-1)!.version, LATEST_VERSION)
+  })
+
+  it('reopens an existing database without applying anything twice, keeping the data', async () => {
+    const { store, kind, mes } = ctx()
+    await mes.workOrders.create(sampleOrder(), ERP)
+    const again = await kind.reopen()
+    try {
+      assert.deepEqual((await again.migrations()).map((m) => m.appliedAt), (await store.migrations()).map((m) => m.appliedAt))
+      const row = await again.read((tx) => tx.get('SELECT status FROM work_orders WHERE order_number = ?', ['1000']))
+      assert.deepEqual(row, { status: 'created' })
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('commits a transaction that resolves and rolls back one that rejects', async () => {
+    const { store } = ctx()
+    await store.transaction(async (tx) => {
+      await tx.run(`INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (2, 0, 'a')`)
+    })
+    await assert.rejects(store.transaction(async (tx) => {
+      await tx.run(`INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (3, 0, 'b')`)
+      throw new Error('nope')
+    }), /nope/)
+    const ids = await store.read(async (tx) => (await tx.all<{ id: number }>('SELECT id FROM audit_chain_head ORDER BY id')).map((r) => Number(r.id)))
+    assert.deepEqual(ids, [1, 2])
+  })
+
+  it('keeps concurrent transactions apart', async () => {
+    const { store } = ctx()
+    await store.transaction(async (tx) => { await tx.run(`INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (9, 0, 'c')`) })
+    await Promise.all(Array.from({ length: 25 }, async () => await store.transaction(async (tx) => {
+      const r = await tx.get<{ last_seq: number }>('SELECT last_seq FROM audit_chain_head WHERE id = 9' + tx.forUpdate)
+      await new Promise((resolve) => setImmediate(resolve))
+      await tx.run('UPDATE audit_chain_head SET last_seq = ? WHERE id = 9', [Number(r!.last_seq) + 1])
+    })))
+    const r = await store.read((tx) => tx.get<{ last_seq: number }>('SELECT last_seq FROM audit_chain_head WHERE id = 9'))
+    assert.equal(Number(r!.last_seq), 25, 'no lost update')
+  })
+})
+
+describe('MES store specifics', () => {
+  it('SQLite runs in WAL mode with synchronous=FULL and foreign keys', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-sqlite-'))
+    const file = path.join(dir, 'x.sqlite')
+    const store = await SqliteStore.open(file)
+    try {
+      const r = await store.read(async (tx) => ({
+        journal: await tx.get('PRAGMA journal_mode'),
+        sync: await tx.get('PRAGMA synchronous'),
+        fk: await tx.get('PRAGMA foreign_keys')
+      }))
+      assert.deepEqual(r, { journal: { journal_mode: 'wal' }, sync: { synchronous: 2 }, fk: { foreign_keys: 1 } })
+    } finally {
+      await store.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('SQLite refuses a database written by a newer schema version', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-sqlite-'))
+    const file = path.join(dir, 'x.sqlite')
+    try {
+      await (await SqliteStore.open(file)).close()
+      const db = new Database(file)
+      db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 'x')`).run(LATEST_VERSION + 1)
+      db.close()
+      await assert.rejects(SqliteStore.open(file), (err: unknown) =>
+        err instanceof StoreError && new RegExp(`schema is version ${LATEST_VERSION + 1}, this code knows up to ${LATEST_VERSION}`).test(err.message))
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('PostgreSQL that cannot be reached is a StoreError naming the server, without the password', async () => {
+    await assert.rejects(PostgresStore.open({ connectionString: 'postgres://hub:s3cret@127.0.0.1:1/none', connectionTimeoutMillis: 1000 }),
+      (err: unknown) => {
+        assert.ok(err instanceof StoreError, String(err))
+        assert.match(err.message, /cannot connect to PostgreSQL/)
+        assert.match(err.message, /hub:\*\*\*@127\.0\.0\.1:1/)
+        assert.doesNotMatch(err.message, /s3cret/)
+        return true
+      })
+  })
+
+  it('renders dialect tokens and numbers placeholders outside string literals', () => {
+    assert.equal(renderSql('x {{REAL}}, id {{AUTOID}}', 'postgres'), 'x DOUBLE PRECISION, id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY')
+    assert.equal(renderSql('x {{REAL}}', 'sqlite'), 'x REAL')
+    assert.throws(() => renderSql('{{NOPE}}', 'sqlite'), /unknown token/)
+    assert.equal(numberPlaceholders(`SELECT ? WHERE a = '?' AND b = ?`), `SELECT $1 WHERE a = '?' AND b = $2`)
+  })
+})
