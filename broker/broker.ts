@@ -8,6 +8,8 @@ import { AccessControl, type Principal } from './access-control'
 import { openPersistence, type BrokerPersistence } from './persistence'
 import { createPublishGuard, ERROR_TOPIC_ROOT, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
+import { installWillGuard } from './will-guard'
+import { attachSparkplugAwareness } from './sparkplug/aware-broker'
 
 export interface BrokerOptions {
   config: HubConfig
@@ -89,23 +91,12 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   aedes.on('clientError', (client: Client, err: Error) => log.debug(`client '${client.id}': ${err.message}`))
   aedes.on('connectionError', (client: Client, err: Error) => log.debug(`connection from '${client.id ?? '?'}' failed: ${err.message}`))
 
-  const listeners: Listener[] = []
-  try {
-    listeners.push(await listenTcp(aedes, config.mqtt.host, config.mqtt.port))
-    if (config.mqtt.ws.enabled) listeners.push(await listenWebSocket(aedes, config.mqtt.ws.host, config.mqtt.ws.port, config.mqtt.ws.path))
-    if (config.mqtt.tls) {
-      const t = config.mqtt.tls
-      listeners.push(await listenTls(aedes, { host: t.host ?? config.mqtt.host, port: t.port ?? 8883, cert: t.cert, key: t.key, ca: t.ca }))
-    }
-  } catch (err) {
-    await Promise.all(listeners.map((l) => l.close()))
-    await new Promise<void>((resolve) => aedes!.close(() => resolve()))
-    await persistence.destroy()
-    throw err
-  }
+  // Before any client connects: Wills on every disconnect path (aedes loses them on shutdown and after a crash).
+  installWillGuard({ aedes }, log.child('will'))
 
   const broker = aedes
-  return {
+  const listeners: Listener[] = []
+  const running: RunningBroker = {
     aedes: broker,
     listeners,
     publish: publishInternal,
@@ -117,6 +108,21 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       await persistence.destroy()
     }
   }
+  // Sparkplug-aware: births kept as retained certificates, NDEATH Wills stamped with the time they are sent.
+  attachSparkplugAwareness(running, log.child('sparkplug-aware'))
+
+  try {
+    listeners.push(await listenTcp(broker, config.mqtt.host, config.mqtt.port))
+    if (config.mqtt.ws.enabled) listeners.push(await listenWebSocket(broker, config.mqtt.ws.host, config.mqtt.ws.port, config.mqtt.ws.path))
+    if (config.mqtt.tls) {
+      const t = config.mqtt.tls
+      listeners.push(await listenTls(broker, { host: t.host ?? config.mqtt.host, port: t.port ?? 8883, cert: t.cert, key: t.key, ca: t.ca }))
+    }
+  } catch (err) {
+    await running.close()
+    throw err
+  }
+  return running
 }
 
 export { ERROR_TOPIC_ROOT }

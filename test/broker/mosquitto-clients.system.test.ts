@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
 import type { RunningHub } from '../../hub/hub'
 import { connect, inbox, mqttUrl, startTestHub, tempDir, testConfig, unsValue, sleep } from '../support/hub-fixture'
 
@@ -11,6 +12,9 @@ function requireBinary (name: string): void {
     throw new Error(`${name} is not installed: apt-get install mosquitto-clients (the system tests need the real clients)`)
   }
 }
+
+// The broker runs in this process: the clients must run without blocking its event loop (no execFileSync).
+const run = async (cmd: string, args: string[]): Promise<string> => (await promisify(execFile)(cmd, args, { encoding: 'utf8', timeout: 15000 })).stdout
 
 function portOf (hub: RunningHub): string {
   return String(new URL(mqttUrl(hub)).port)
@@ -30,7 +34,7 @@ describe('mosquitto clients through the hub', function () {
       const js = await connect(mqttUrl(hub))
       const box = inbox(js)
       await js.subscribeAsync(TOPIC, { qos: 1 })
-      execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', portOf(hub), '-q', '1', '-t', TOPIC, '-m', unsValue(12.5, { unit: 'NU' })])
+      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', portOf(hub), '-q', '1', '-t', TOPIC, '-m', unsValue(12.5, { unit: 'NU' })])
       assert.equal(JSON.parse((await box.next(TOPIC)).payload.toString()).value, 12.5)
 
       const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', portOf(hub), '-q', '1', '-t', TOPIC, '-C', '1', '-W', '10'])
@@ -52,18 +56,20 @@ describe('mosquitto clients through the hub', function () {
     let hub = await startTestHub(testConfig(dataDir))
     let port = portOf(hub)
     // A persistent mosquitto_sub session (-c, fixed id) subscribes and leaves.
-    execFileSync('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-c', '-i', 'andon-board', '-t', 'acme/dallas/assembly/#', '-E'], { stdio: 'ignore' })
-    execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-r', '-t', TOPIC, '-m', unsValue(11)])
-    execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-t', 'acme/dallas/assembly/line-a/station-20/events/andon', '-m', unsValue('call')])
+    await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-c', '-i', 'andon-board', '-t', 'acme/dallas/assembly/#', '-E'])
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-r', '-t', TOPIC, '-m', unsValue(11)])
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-t', 'acme/dallas/assembly/line-a/station-20/events/andon', '-m', unsValue('call')])
     await hub.stop()
 
     hub = await startTestHub(testConfig(dataDir))
     port = portOf(hub)
     try {
-      const queued = execFileSync('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-c', '-i', 'andon-board', '-t', 'acme/dallas/assembly/#', '-C', '2', '-W', '10', '-v'], { encoding: 'utf8' })
+      // Three messages: the two queued while it was away, and the retained torque again because mosquitto_sub
+      // subscribes anew on connect.
+      const queued = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-c', '-i', 'andon-board', '-t', 'acme/dallas/assembly/#', '-C', '3', '-W', '10', '-v'])
       assert.match(queued, /station-20\/events\/andon \{"value":"call"/)
       assert.match(queued, /station-10\/measurements\/torque \{"value":11/)
-      const retained = execFileSync('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-t', TOPIC, '-C', '1', '-W', '10', '--retained-only'], { encoding: 'utf8' })
+      const retained = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-t', TOPIC, '-C', '1', '-W', '10', '--retained-only'])
       assert.equal(JSON.parse(retained).value, 11)
     } finally {
       await hub.stop()

@@ -1,0 +1,16 @@
+// Sparkplug B host application: public surface.
+
+export {
+  SparkplugHostApplication, startHostApplication, statePayload, DEFAULT_HOST_ID, REBIRTH_METRIC, HOST_TRANSITIONS,
+  type HostApplicationOptions, type HostEvents, type HostStatus, type HostStateChange, type MetricPath, type RebirthEvent,
+  type SequenceEvent
+} from './host-application'
+export {
+  NODE_TRANSITIONS, DEVICE_TRANSITIONS, nodeTransition, deviceTransition,
+  type MetricUpdate, type Quality, type NodeState, type DeviceState, type NodeEvent, type DeviceEvent, type Transition,
+  type RebirthReason, type RebirthRecord, type StaleReason, type StaleRecord, type NodeHealth, type DeviceHealth,
+  type SessionChange
+} from './session'
+export { parseTopic, stateTopic, edgeTopic, isValidSparkplugId, SPARKPLUG_NAMESPACE, type SparkplugTopic, type TopicParse,
+  type TopicProblem, type EdgeMessageType } from './topic'
+export { SparkplugHostNotConnectedError, SparkplugNodeOfflineError, SparkplugUnknownMetricError, SparkplugHostConfigError } from './errors'
