@@ -9,6 +9,9 @@ import { openPersistence, type BrokerPersistence } from './persistence'
 import { createPublishGuard, ERROR_TOPIC_ROOT, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
 import { installWillGuard } from './will-guard'
+import { numberPacketsInEmitOrder } from './emit-order'
+import type { Duplex } from 'node:stream'
+import { inProcessPair } from './in-process-connection'
 import { attachSparkplugAwareness } from './sparkplug/aware-broker'
 
 export interface BrokerOptions {
@@ -22,6 +25,13 @@ export interface RunningBroker {
   readonly listeners: readonly Listener[]
   /** Publishes from inside the hub (bypasses the client ACLs, not the persistence). */
   publish (topic: string, payload: Buffer | string, opts?: { qos?: 0 | 1, retain?: boolean }): Promise<void>
+  /**
+   * A new MQTT connection from inside the hub (the Sparkplug host application): a real MQTT session over an
+   * in-memory stream, authenticated as admin whatever the anonymous settings are.
+   */
+  connectInternal (): Duplex
+  /** Stores a retained message without delivering it (for values already delivered live). */
+  storeRetained (topic: string, payload: Buffer): Promise<void>
   /** The retained messages whose topics match an MQTT filter, as a new subscriber would receive them. */
   retained (filter: string): AsyncIterable<{ topic: string, payload: Buffer }>
   close (): Promise<void>
@@ -38,6 +48,9 @@ function remoteAddressOf (client: Client): string | undefined {
 export async function startBroker ({ config, uns, log }: BrokerOptions): Promise<RunningBroker> {
   const access = new AccessControl(config.mqtt)
   const principals = new WeakMap<Client, Principal>()
+  // Server ends of the hub's own in-process connections: trusted, never exposed to the network.
+  const internalStreams = new WeakSet<object>()
+  const INTERNAL: Principal = { username: '(hub)', role: 'admin', ownedPrefixes: [], sparkplugNodes: [] }
   const persistence: BrokerPersistence = await openPersistence(config.dataDir)
 
   let aedes: Aedes | undefined
@@ -65,6 +78,10 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
     maxClientsIdLength: 256,
     drainTimeout: 30000,
     authenticate (client, username, password, done) {
+      if (internalStreams.has(client.conn)) {
+        principals.set(client, INTERNAL)
+        return done(null, true)
+      }
       access.authenticate(username, password, remoteAddressOf(client)).then((r) => {
         if (r.ok) {
           principals.set(client, r.principal)
@@ -91,7 +108,9 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   aedes.on('clientError', (client: Client, err: Error) => log.debug(`client '${client.id}': ${err.message}`))
   aedes.on('connectionError', (client: Client, err: Error) => log.debug(`connection from '${client.id ?? '?'}' failed: ${err.message}`))
 
-  // Before any client connects: Wills on every disconnect path (aedes loses them on shutdown and after a crash).
+  // Before any client connects: no retained/QoS 1 message dropped for arriving after a later QoS 0 one (aedes dedupe),
+  numberPacketsInEmitOrder(aedes)
+  // and Wills on every disconnect path (aedes loses them on shutdown and after a crash).
   installWillGuard({ aedes }, log.child('will'))
 
   const broker = aedes
@@ -100,6 +119,14 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
     aedes: broker,
     listeners,
     publish: publishInternal,
+    connectInternal () {
+      const { client, server } = inProcessPair(undefined)
+      internalStreams.add(server)
+      broker.handle(server)
+      return client
+    },
+    storeRetained: (topic, payload) => (persistence.storeRetained as (p: unknown) => Promise<void>)(
+      { cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false, brokerId: broker.id, brokerCounter: 0 }),
     retained: (filter) => (persistence.createRetainedStream as (f: string) => AsyncIterable<{ topic: string, payload: Buffer }>)(filter),
     async close () {
       // Clients first (their sessions and queues are already in persistence), then the store.

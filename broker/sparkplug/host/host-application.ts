@@ -33,7 +33,8 @@ import { fromJsonValue, type JsonValue } from '../json'
 import type { PropertySet, SparkplugMetric, SparkplugPayload, U64 } from '../types'
 import type { Logger } from '../../../hub/logger'
 import { silentLogger } from '../../../hub/logger'
-import { inProcessPair } from './in-process'
+import { inProcessPair } from '../../in-process-connection'
+import type { Duplex } from 'node:stream'
 import { edgeTopic, isValidSparkplugId, parseTopic, stateTopic, SPARKPLUG_NAMESPACE } from './topic'
 import {
   DeviceSession, NodeSession, deviceTransition, nodeTransition,
@@ -50,8 +51,11 @@ export const REBIRTH_METRIC = 'Node Control/Rebirth'
 export interface HostApplicationOptions {
   /** sparkplug_host_id: one topic level, unique in the infrastructure. Default 'isa95-hub'. */
   hostId?: string
-  /** The broker: the hub's aedes (in-process), or a TCP address. */
-  broker: { aedes: Aedes } | { host: string, port: number }
+  /**
+   * The broker: a trusted in-process connection of the hub's broker (`RunningBroker.connectInternal`), the hub's
+   * aedes directly (in-process, authenticated like a loopback client), or a TCP address.
+   */
+  broker: { connect: () => Duplex } | { aedes: Aedes } | { host: string, port: number }
   /** MQTT client id; default `sparkplug-host-<hostId>`. */
   clientId?: string
   username?: string
@@ -244,13 +248,14 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   // -------------------------------------------------------------------------------------------------------------
   // Connection
 
-  private openStream (client: MqttClient): net.Socket | ReturnType<typeof inProcessPair>['client'] {
+  private openStream (client: MqttClient): net.Socket | Duplex {
     // The Will's timestamp is the time of this CONNECT (tck-id-host-topic-phid-death-payload-timestamp-connect);
     // mqtt.js reads options.will right after calling this builder, to write the CONNECT packet.
     const t = Date.now()
     this.connectTimestamp = t
     client.options.will!.payload = statePayload(false, t)
     const target = this.brokerTarget
+    if ('connect' in target) return target.connect()
     if ('aedes' in target) {
       const { client, server } = inProcessPair(IN_PROCESS_PEER)
       target.aedes.handle(server)

@@ -1,5 +1,5 @@
-// A connected pair of in-memory Duplex streams: what one side writes, the other reads. Used to connect the host
-// application's mqtt.js client straight into `aedes.handle(stream)`.
+// A connected pair of in-memory Duplex streams: what one side writes, the other reads. Used to connect the hub's own
+// MQTT clients (the Sparkplug host application) straight into `aedes.handle(stream)`, as real MQTT sessions.
 //
 // Not node:stream's duplexPair: that one does not pass a destroy() on to the other side, and both ends must see a
 // connection that aedes drops (a client taken over, a broker shutting down), as a TCP socket would.
