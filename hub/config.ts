@@ -6,6 +6,7 @@ import Ajv from 'ajv'
 import YAML from 'yaml'
 import configSchema from '../schemas/hub-config.schema.json'
 import { HubError, ValidationError, type Problem } from './errors'
+import { DEFAULT_SPARKPLUG, type SparkplugSettings } from '../broker/sparkplug/sparkplug-runtime'
 
 export type Role = 'admin' | 'machine' | 'viewer'
 export type AnonymousRole = Role | 'none'
@@ -40,6 +41,21 @@ export interface HubConfig {
   }
   uns: { enforcement: 'reject' | 'flag' | 'off' }
   editor: { enabled: boolean, host: string, port: number, users: EditorUser[] }
+  mes: MesConfig
+  sparkplug: SparkplugSettings
+}
+
+/** The MES store (work orders, jobs, WIP, confirmations, audit trail): SQLite in the data directory by default. */
+export interface MesConfig {
+  store: 'sqlite' | 'postgres'
+  /** SQLite file; default <dataDir>/mes.sqlite. */
+  sqliteFile?: string
+  /** PostgreSQL connection string (required with store: postgres). Its password is never logged. */
+  postgresUrl?: string
+  /** PostgreSQL schema (created if missing); default: the server's search_path. */
+  postgresSchema?: string
+  /** How far (percent of an operation's quantity) reported quantity may exceed it; default 0. */
+  overReportTolerancePct?: number
 }
 
 export const DEMO_PLANT_MODEL = path.join(__dirname, '..', 'plant', 'demo-plant.yaml')
@@ -60,8 +76,20 @@ export function defaultConfig (cwd = process.cwd()): HubConfig {
       accounts: []
     },
     uns: { enforcement: 'reject' },
-    editor: { enabled: true, host: '127.0.0.1', port: 1880, users: [] }
+    editor: { enabled: true, host: '127.0.0.1', port: 1880, users: [] },
+    mes: { store: 'sqlite' },
+    sparkplug: { ...DEFAULT_SPARKPLUG }
   }
+}
+
+/** Where the MES SQLite store lives for this configuration. */
+export function mesSqliteFile (config: HubConfig): string {
+  return config.mes.sqliteFile ?? path.join(config.dataDir, 'mes.sqlite')
+}
+
+/** A connection string with its password replaced by ***, for logs and messages. */
+export function redactUrl (url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
 }
 
 type Kind = 'string' | 'path' | 'int' | 'bool'
@@ -87,10 +115,14 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'HUB_UNS_ENFORCEMENT', key: 'uns.enforcement', kind: 'string', help: 'reject | flag | off: what happens to a publish outside the plant model' },
   { env: 'HUB_EDITOR_ENABLED', key: 'editor.enabled', kind: 'bool', help: 'Node-RED runtime and editor on/off' },
   { env: 'HUB_EDITOR_HOST', key: 'editor.host', kind: 'string', help: 'Node-RED editor interface' },
-  { env: 'HUB_EDITOR_PORT', key: 'editor.port', kind: 'int', help: 'Node-RED editor port' }
+  { env: 'HUB_EDITOR_PORT', key: 'editor.port', kind: 'int', help: 'Node-RED editor port' },
+  { env: 'HUB_SPARKPLUG_ENABLED', key: 'sparkplug.enabled', kind: 'bool', help: 'Sparkplug B host application on/off' },
+  { env: 'HUB_SPARKPLUG_HOST_ID', key: 'sparkplug.hostId', kind: 'string', help: 'Sparkplug host id (STATE on spBv1.0/STATE/<id>)' },
+  { env: 'HUB_MES_STORE', key: 'mes.store', kind: 'string', help: 'sqlite | postgres: where work orders, jobs and the audit trail are kept' },
+  { env: 'HUB_MES_POSTGRES_URL', key: 'mes.postgresUrl', kind: 'string', help: 'PostgreSQL URL for mes.store postgres (postgres://user:pass@host:5432/db)' }
 ]
 
-const FILE_PATH_KEYS = ['dataDir', 'plantModel', 'mqtt.tls.cert', 'mqtt.tls.key', 'mqtt.tls.ca']
+const FILE_PATH_KEYS = ['dataDir', 'plantModel', 'mqtt.tls.cert', 'mqtt.tls.key', 'mqtt.tls.ca', 'mes.sqliteFile']
 
 const ajv = new Ajv({ allErrors: true, strict: true })
 const validateConfigShape = ajv.compile(configSchema)
@@ -136,6 +168,13 @@ export function loadConfig (opts: LoadOptions = {}): HubConfig {
       path: e.instancePath,
       message: e.keyword === 'additionalProperties' ? `unknown setting '${String(e.params.additionalProperty)}'` : e.message ?? 'invalid'
     })), 'see `npm start -- --help` for the settings')
+  }
+  const mes = (config as unknown as HubConfig).mes
+  if (mes.store === 'postgres' && !mes.postgresUrl) {
+    throw new ValidationError(explicit ?? 'configuration', [{
+      path: '/mes/postgresUrl',
+      message: 'required when mes.store is postgres: set mes.postgresUrl in the config file or HUB_MES_POSTGRES_URL'
+    }])
   }
   return config as unknown as HubConfig
 }
@@ -226,6 +265,7 @@ export function helpText (): string {
     `  ${'variable'.padEnd(27)} ${'config key'.padEnd(22)} meaning`,
     ...rows,
     '',
-    'Config file keys not settable from the environment: mqtt.accounts, editor.users (see README).'
+    'Config file keys not settable from the environment: mqtt.accounts, editor.users, mes.sqliteFile,',
+    'mes.postgresSchema, mes.overReportTolerancePct (see README).'
   ].join('\n')
 }

@@ -8,12 +8,18 @@ import { startBroker, type RunningBroker } from '../broker/broker'
 import { unsRulesFor } from '../broker/uns-rules'
 import { startEditor, type RunningEditor } from './node-red'
 import { registerHubServices } from './services'
+import { startMesRuntime, type MesRuntime } from './mes-runtime'
+import { Namespace } from '../broker/namespace'
+import { startSparkplug, type RunningSparkplug } from '../broker/sparkplug/sparkplug-runtime'
 
 export interface RunningHub {
   readonly config: HubConfig
   readonly model: PlantModel
   readonly broker: RunningBroker
   readonly editor: RunningEditor | undefined
+  readonly mes: MesRuntime
+  readonly namespace: Namespace
+  readonly sparkplug: RunningSparkplug | undefined
   /** Stops everything; resolves when files are closed. */
   stop (): Promise<void>
 }
@@ -28,12 +34,30 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   registerHubServices({ model, broker, uns })
   for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url}`)
 
+  const namespace = new Namespace()
+  let sparkplug: RunningSparkplug | undefined
+  let mes: MesRuntime
+  try {
+    if (config.sparkplug.enabled) sparkplug = await startSparkplug({ settings: config.sparkplug, model, broker, namespace, log })
+    mes = await startMesRuntime({ config, model, broker, uns, log: log.child('mes') })
+  } catch (err) {
+    registerHubServices(undefined)
+    await sparkplug?.stop()
+    await broker.close()
+    throw err
+  }
+  const sparkplugServices = sparkplug ? { host: sparkplug.host, namespace } : undefined
+  registerHubServices({ model, broker, uns, mes: mes.mes, sparkplug: sparkplugServices })
+  log.info(`MES store: ${mes.description}`)
+
   let editor: RunningEditor | undefined
   if (config.editor.enabled) {
     try {
       editor = await startEditor(config, log.child('node-red'))
     } catch (err) {
       registerHubServices(undefined)
+      await mes.close()
+      await sparkplug?.stop()
       await broker.close()
       throw err
     }
@@ -46,10 +70,16 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     model,
     broker,
     editor,
+    mes,
+    namespace,
+    sparkplug,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
         registerHubServices(undefined)
+        await mes.close()
+        // The host's STATE death goes out before the broker closes (a clean death, not its Will).
+        await sparkplug?.stop()
         await broker.close()
       })()
       return stopping

@@ -3,11 +3,18 @@
 import type { PlantModel } from '../plant/plant-model'
 import type { RunningBroker } from '../broker/broker'
 import type { UnsRules } from '../broker/publish-guard'
+import type { Mes } from '../mes/index'
+import type { Namespace } from '../broker/namespace'
+import type { SparkplugHostApplication } from '../broker/sparkplug/host/host-application'
 
 export interface HubServices {
   readonly model: PlantModel
   readonly broker: RunningBroker
   readonly uns: UnsRules
+  /** The MES core (work orders, dispatch, WIP, confirmations, audit trail); set once its store is open. */
+  readonly mes?: Mes
+  /** The Sparkplug host application and the namespace its metrics are kept in; set when Sparkplug is enabled. */
+  readonly sparkplug?: { readonly host: SparkplugHostApplication, readonly namespace: Namespace }
 }
 
 let current: HubServices | undefined

@@ -59,10 +59,10 @@ export class ConfirmationQueue {
     this.now = opts.now ?? (() => new Date())
   }
 
-  /** Pending confirmations, oldest first (the order the ERP must receive them in). */
-  async pending (limit = 100): Promise<Confirmation[]> {
+  /** Pending confirmations, oldest first (the order the ERP must receive them in); `afterId` pages on. */
+  async pending (limit = 100, afterId = 0): Promise<Confirmation[]> {
     return await this.store.read(async (tx) =>
-      (await tx.all(`SELECT * FROM confirmations WHERE status = 'pending' ORDER BY id LIMIT ?`, [limit])).map(fromRow))
+      (await tx.all(`SELECT * FROM confirmations WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`, [afterId, limit])).map(fromRow))
   }
 
   async forOrder (orderNumber: string): Promise<Confirmation[]> {

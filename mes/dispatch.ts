@@ -4,8 +4,8 @@
 // index on (work_center, <sort keys>) WHERE dispatchable = 1, so a list is an index range scan with LIMIT.
 import type { MesStore, Tx } from './store/store'
 import { num, str, strOrNull } from './store/store'
-import type { DispatchItem, DispatchRule, JobOrder } from './model/types'
-import { NotFoundError, WipRuleError } from './errors'
+import type { DispatchItem, DispatchRule, JobOrder, WorkOrderStatus } from './model/types'
+import { DispatchRefusedError, NotFoundError, WipRuleError } from './errors'
 import { appendAudit } from './audit-trail'
 import { loadJob, loadOperations, loadOrderRow, publicJob, refreshOrder, transferBlocker } from './repo'
 import type { MesEvents } from './events'
@@ -51,7 +51,7 @@ export class DispatchService {
   }
 
   private async candidates (tx: Tx, workCenter: string, rule: DispatchRule, limit: number, lock: string): Promise<Array<Record<string, unknown>>> {
-    if (!DISPATCH_RULES.includes(rule)) throw new RangeError(`unknown dispatch rule ${JSON.stringify(rule)}; use one of ${DISPATCH_RULES.join(', ')}`)
+    if (!DISPATCH_RULES.includes(rule)) throw new DispatchRefusedError(workCenter, `unknown dispatch rule ${JSON.stringify(rule)}`, `use one of ${DISPATCH_RULES.join(', ')}`)
     if (rule === 'critical-ratio') return await this.criticalRatioCandidates(tx, workCenter, limit)
     // `dispatchable = 1` is written literally so that the planner can use the partial indexes.
     return await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
@@ -59,50 +59,25 @@ export class DispatchService {
   }
 
   /**
-   * Critical ratio depends on "now", so no index orders by it. Exact top-`limit` from a small candidate set instead:
-   * walk the due-date index from the earliest due date in batches; with p_min/p_max the smallest/largest processing
-   * time in the work center, an operation due at d has CR >= (d - now)/p_max when d > now and >= (d - now)/p_min
-   * when late, bounds that only grow along the walk, so it stops once the bound passes the current limit-th best.
+   * Critical ratio depends on "now", so no index orders by it. The ranking runs in the database over the covering
+   * partial index ix_ops_dispatch_spt (work center, processing time, due, order, sequence): only index entries are
+   * read and a top-`limit` sort keeps the best; then the full rows of those few are fetched.
    */
   private async criticalRatioCandidates (tx: Tx, workCenter: string, limit: number): Promise<Array<Record<string, unknown>>> {
     const nowMs = this.now().getTime()
-    const pMin = num((await tx.get(`SELECT MIN(proc_time) AS p FROM operations WHERE work_center = ? AND dispatchable = 1`, [workCenter]))?.p)
-    const pMax = num((await tx.get(`SELECT MAX(proc_time) AS p FROM operations WHERE work_center = ? AND dispatchable = 1`, [workCenter]))?.p)
-    if (pMax <= 0) return []
-    const cr = (r: Record<string, unknown>): number => ((num(r.due_ms) - nowMs) / 60000) / num(r.proc_time)
-    const better = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
-      cr(a) - cr(b) || (str(a.order_number) < str(b.order_number) ? -1 : str(a.order_number) > str(b.order_number) ? 1 : num(a.sequence) - num(b.sequence))
-    let best: Array<Record<string, unknown>> = []
-    let last: Record<string, unknown> | undefined
-    let scanned = 0
-    const batch = Math.max(200, limit * 2)
-    for (;;) {
-      // Keyset pagination along ix_ops_dispatch_edd.
-      const rows: Array<Record<string, unknown>> = last === undefined
-        ? await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
-            ORDER BY due_ms, priority, order_number, sequence LIMIT ?`, [workCenter, batch])
-        : await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
-            AND (due_ms > ? OR (due_ms = ? AND (priority > ? OR (priority = ? AND (order_number > ? OR (order_number = ? AND sequence > ?))))))
-            ORDER BY due_ms, priority, order_number, sequence LIMIT ?`,
-        [workCenter, num(last.due_ms), num(last.due_ms), num(last.priority), num(last.priority), str(last.order_number),
-          str(last.order_number), num(last.sequence), batch])
-      if (rows.length === 0) break
-      best = best.concat(rows).sort(better).slice(0, limit)
-      scanned += rows.length
-      last = rows[rows.length - 1]!
-      if (rows.length < batch) break
-      if (best.length === limit) {
-        const slackMin = (num(last.due_ms) - nowMs) / 60000
-        const bound = slackMin / (slackMin > 0 ? pMax : pMin)
-        if (bound > cr(best[best.length - 1]!)) break
-      }
-      if (scanned >= 4000) {
-        // Widely spread processing times with many late operations: let the database sort them all.
-        return await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
-          ORDER BY ${orderBy('critical-ratio')} LIMIT ?`, [workCenter, nowMs, limit])
-      }
+    const keys = await tx.all<{ order_number: string, sequence: number }>(`SELECT order_number, sequence FROM operations
+      WHERE work_center = ? AND dispatchable = 1 ORDER BY ${orderBy('critical-ratio')} LIMIT ?`, [workCenter, nowMs, limit])
+    if (keys.length === 0) return []
+    const rank = new Map(keys.map((k, i) => [`${str(k.order_number)}\u0000${num(k.sequence)}`, i]))
+    const rows: Array<Record<string, unknown>> = []
+    const orders = [...new Set(keys.map((k) => str(k.order_number)))]
+    for (let i = 0; i < orders.length; i += 500) {
+      const chunk = orders.slice(i, i + 500)
+      // By primary key; the ranked keys came from this work center's ready operations in this same read.
+      rows.push(...await tx.all(`SELECT ${COLUMNS} FROM operations WHERE order_number IN (${chunk.map(() => '?').join(', ')})`, chunk))
     }
-    return best
+    const at = (r: Record<string, unknown>): number => rank.get(`${str(r.order_number)}\u0000${num(r.sequence)}`) ?? -1
+    return rows.filter((r) => at(r) >= 0).sort((a, b) => at(a) - at(b))
   }
 
   /** Ready operations of a work center, best first by `rule`. */
@@ -149,7 +124,7 @@ export class DispatchService {
     this.checkUnit(workCenter, workUnit)
     const rule = opts.rule ?? this.defaultRule
     const at = actor.at ?? this.now().toISOString()
-    const job = await this.store.transaction(async (tx) => {
+    const done = await this.store.transaction(async (tx) => {
       let top: Record<string, unknown> | undefined
       if (rule !== 'critical-ratio') {
         [top] = await this.candidates(tx, workCenter, rule, 1, tx.forUpdateSkipLocked)
@@ -164,15 +139,16 @@ export class DispatchService {
       if (top === undefined) return null
       return await this.createJob(tx, str(top.order_number), num(top.sequence), workUnit, actor, at, `dispatched by rule ${rule}`)
     })
-    if (job !== null) this.opts.events?.emit({ kind: 'order', orderNumber: job.orderNumber, action: 'dispatch', status: 'released', who: actor.who, at })
-    return job
+    if (done === null) return null
+    this.opts.events?.emit({ kind: 'order', orderNumber: done.job.orderNumber, action: 'dispatch', status: done.orderStatus, who: actor.who, at, job: done.job })
+    return done.job
   }
 
   /** Assigns one given operation to a work unit (a supervisor's choice instead of the rule). */
   async dispatchOperation (orderNumber: string, sequence: number, workUnit: string, actor: Actor,
     opts: { allowStart?: boolean } = {}): Promise<JobOrder> {
     const at = actor.at ?? this.now().toISOString()
-    const job = await this.store.transaction(async (tx) => {
+    const { job, orderStatus } = await this.store.transaction(async (tx) => {
       const order = await loadOrderRow(tx, orderNumber, true)
       if (order === undefined) throw new NotFoundError('work order', orderNumber)
       const ops = await loadOperations(tx, orderNumber)
@@ -188,18 +164,19 @@ export class DispatchService {
       return await this.createJob(tx, orderNumber, sequence, workUnit, actor, at, actor.why ?? 'dispatched by hand',
         opts.allowStart === false || early ? 'NotAllowedToStart' : 'AllowedToStart')
     })
-    this.opts.events?.emit({ kind: 'order', orderNumber, action: 'dispatch', status: 'released', who: actor.who, at })
+    this.opts.events?.emit({ kind: 'order', orderNumber, action: 'dispatch', status: orderStatus, who: actor.who, at, job })
     return job
   }
 
   private checkUnit (workCenter: string, workUnit: string): void {
     if (this.opts.isWorkUnitOf !== undefined && !this.opts.isWorkUnitOf(workCenter, workUnit)) {
-      throw new RangeError(`work unit ${workUnit} does not belong to work center ${workCenter}`)
+      throw new DispatchRefusedError(workCenter, `work unit ${workUnit} does not belong to work center ${workCenter}`,
+        'dispatch to one of its own work units (plant model)')
     }
   }
 
   private async createJob (tx: Tx, orderNumber: string, sequence: number, workUnit: string, actor: Actor, at: string, why: string,
-    state: 'AllowedToStart' | 'NotAllowedToStart' = 'AllowedToStart'): Promise<JobOrder> {
+    state: 'AllowedToStart' | 'NotAllowedToStart' = 'AllowedToStart'): Promise<{ job: JobOrder, orderStatus: WorkOrderStatus }> {
     const op = (await tx.get('SELECT * FROM operations WHERE order_number = ? AND sequence = ?', [orderNumber, sequence]))!
     const jobId = `${orderNumber}-${sequence}-${num(op.job_count) + 1}`
     const remaining = Math.max(0, num(op.quantity) - num(op.good_qty) - num(op.scrap_qty))
@@ -210,6 +187,6 @@ export class DispatchService {
     await appendAudit(tx, { who: actor.who, at, entity: 'JobOrder', entityId: jobId, action: 'dispatch',
       newValue: { orderNumber, sequence, workCenter: str(op.work_center), workUnit, state, quantity: remaining }, why })
     await refreshOrder(tx, orderNumber, actor.who, at)
-    return publicJob((await loadJob(tx, jobId))!)
+    return { job: publicJob((await loadJob(tx, jobId))!), orderStatus: (await loadOrderRow(tx, orderNumber))!.status }
   }
 }

@@ -53,6 +53,13 @@ export class UpdateRefusedError extends MesError {
   }
 }
 
+/** A dispatch request that cannot be honoured as asked (unknown rule, work unit of another work center). */
+export class DispatchRefusedError extends MesError {
+  constructor (readonly workCenter: string, reason: string, hint?: string) {
+    super('MES_DISPATCH_REFUSED', `cannot dispatch at work center ${workCenter}: ${reason}`, { source: `work center ${workCenter}` }, hint)
+  }
+}
+
 export class NotFoundError extends MesError {
   constructor (readonly entity: string, readonly id: string) {
     super('MES_NOT_FOUND', `${entity} ${id} not found`, { source: `${entity} ${id}` })

@@ -19,6 +19,8 @@ export interface WipEvent {
   scrap: number
   rework: number
   job: JobOrder
+  /** Idempotency key of the ERP confirmation this event queued (report, complete), else null. */
+  confirmationKey: string | null
 }
 
 export interface OrderEvent {
@@ -28,6 +30,8 @@ export interface OrderEvent {
   status: WorkOrderStatus
   who: string
   at: string
+  /** For action 'dispatch': the job order that was created. */
+  job?: JobOrder
 }
 
 export type MesEvent = WipEvent | OrderEvent

@@ -1,5 +1,5 @@
 // Row mapping and the few queries shared by the services. Everything here runs inside a caller's Tx.
-import type { Tx } from './store/store'
+import type { SqlValue, Tx } from './store/store'
 import { num, numOrNull, str, strOrNull } from './store/store'
 import type {
   JobOrder, JobState, MaterialRequirement, Operation, OperationStatus, OverlapMode, WorkOrder, WorkOrderStatus
@@ -7,9 +7,27 @@ import type {
 import { appendAudit } from './audit-trail'
 
 export type OrderRow = Omit<WorkOrder, 'operations' | 'materials'> & { heldFrom: WorkOrderStatus | null }
-export type OperationRow = Operation & { started: boolean, jobCount: number, runActual: number, setupActual: number }
+export type OperationRow = Operation & {
+  started: boolean
+  jobCount: number
+  runActual: number
+  setupActual: number
+  /** Dispatch sort keys as stored (denormalized from the order and the remaining work by refreshOrder). */
+  sortPriority: number
+  dueMs: number
+  procTime: number
+}
 
 const EPS = 1e-9
+
+/** UPDATE of the columns whose value changes (none: no statement). Each change is [column, before, after]. */
+export async function updateChanged (tx: Tx, table: string, where: string, whereParams: readonly SqlValue[],
+  columns: ReadonlyArray<readonly [string, SqlValue, SqlValue]>): Promise<void> {
+  const changed = columns.filter(([, before, after]) => before !== after)
+  if (changed.length === 0) return
+  await tx.run(`UPDATE ${table} SET ${changed.map(([c]) => `${c} = ?`).join(', ')} WHERE ${where}`,
+    [...changed.map(([, , after]) => after), ...whereParams])
+}
 
 export function orderFromRow (r: Record<string, unknown>): OrderRow {
   return {
@@ -52,7 +70,10 @@ export function operationFromRow (r: Record<string, unknown>): OperationRow {
     started: num(r.started) === 1,
     jobCount: num(r.job_count),
     runActual: num(r.run_actual),
-    setupActual: num(r.setup_actual)
+    setupActual: num(r.setup_actual),
+    sortPriority: num(r.priority),
+    dueMs: num(r.due_ms),
+    procTime: num(r.proc_time)
   }
 }
 
@@ -99,7 +120,7 @@ export function publicJob (j: JobRow): JobOrder {
 }
 
 export function publicOperation (o: OperationRow): Operation {
-  const { started: _s, jobCount: _j, runActual: _r, setupActual: _a, ...op } = o
+  const { started: _s, jobCount: _j, runActual: _r, setupActual: _a, sortPriority: _p, dueMs: _d, procTime: _t, ...op } = o
   return op
 }
 
@@ -151,34 +172,61 @@ export function transferBlocker (order: OrderRow, ops: readonly OperationRow[], 
   return pred.goodQuantity > EPS ? null : `predecessor operation ${pred.sequence} has reported no good quantity yet`
 }
 
+/** The dispatch columns of one operation as they should be stored. */
+export interface DispatchColumns { dispatchable: boolean, readyAt: string | null, sortPriority: number, dueMs: number, procTime: number }
+
+export function sameDispatchColumns (op: OperationRow, c: DispatchColumns): boolean {
+  return op.dispatchable === c.dispatchable && op.readyAt === c.readyAt && op.sortPriority === c.sortPriority &&
+    op.dueMs === c.dueMs && op.procTime === c.procTime
+}
+
 /**
- * Recomputes the denormalized dispatch columns of every operation of an order (dispatchable, priority, due,
- * processing time, ready time) and completes the order when all its operations are completed.
- * Called at the end of every change to an order, its operations or its jobs, inside that change's Tx.
+ * Computes, without touching the store, the denormalized dispatch columns of every operation of an order
+ * (dispatchable, priority, due, processing time, ready time) and whether the order is now complete.
+ */
+export function planRefresh (order: OrderRow, ops: readonly OperationRow[], at: string): { columns: DispatchColumns[], completes: boolean } {
+  const dueMs = Date.parse(order.dueDate)
+  const orderOpen = order.status === 'released' || order.status === 'in-progress'
+  const columns = ops.map((op) => {
+    const remaining = Math.max(0, op.quantity - op.goodQuantity - op.scrapQuantity)
+    const procTime = Math.max(0.001, (op.started ? 0 : op.setupTime) + op.runTimePerUnit * remaining)
+    const dispatchable = orderOpen && (op.status === 'pending' || op.status === 'in-progress') &&
+      op.activeJob === null && transferBlocker(order, ops, op) === null
+    return { dispatchable, readyAt: dispatchable ? (op.readyAt ?? at) : null, sortPriority: order.priority, dueMs, procTime }
+  })
+  const live = ops.filter((o) => o.status !== 'cancelled')
+  return { columns, completes: orderOpen && live.length > 0 && live.every((o) => o.status === 'completed') }
+}
+
+export async function writeDispatchColumns (tx: Tx, orderNumber: string, sequence: number, c: DispatchColumns): Promise<void> {
+  await tx.run(`UPDATE operations SET dispatchable = ?, ready_at = ?, priority = ?, due_ms = ?, proc_time = ?
+    WHERE order_number = ? AND sequence = ?`,
+  [c.dispatchable ? 1 : 0, c.readyAt, c.sortPriority, c.dueMs, c.procTime, orderNumber, sequence])
+}
+
+/** Marks the order completed (all its operations are), with the audit record. */
+export async function completeOrder (tx: Tx, order: OrderRow, who: string, at: string): Promise<void> {
+  await tx.run(`UPDATE work_orders SET status = 'completed', completed_at = ?, updated_at = ? WHERE order_number = ?`,
+    [at, at, order.orderNumber])
+  await appendAudit(tx, {
+    who, at, entity: 'WorkOrder', entityId: order.orderNumber, action: 'complete',
+    oldValue: { status: order.status }, newValue: { status: 'completed' }, why: 'all operations completed'
+  })
+}
+
+/**
+ * Recomputes the denormalized dispatch columns of every operation of an order and completes the order when all
+ * its operations are completed. Called at the end of every change to an order, its operations or its jobs, inside
+ * that change's Tx. Only operations whose columns change are written.
  */
 export async function refreshOrder (tx: Tx, orderNumber: string, who: string, at: string): Promise<void> {
   const order = await loadOrderRow(tx, orderNumber)
   if (order === undefined) return
   const ops = await loadOperations(tx, orderNumber)
-  const dueMs = Date.parse(order.dueDate)
-  const orderOpen = order.status === 'released' || order.status === 'in-progress'
-  for (const op of ops) {
-    const remaining = Math.max(0, op.quantity - op.goodQuantity - op.scrapQuantity)
-    const procTime = Math.max(0.001, (op.started ? 0 : op.setupTime) + op.runTimePerUnit * remaining)
-    const dispatchable = orderOpen && (op.status === 'pending' || op.status === 'in-progress') &&
-      op.activeJob === null && transferBlocker(order, ops, op) === null
-    const readyAt = dispatchable ? (op.readyAt ?? at) : null
-    await tx.run(`UPDATE operations SET dispatchable = ?, ready_at = ?, priority = ?, due_ms = ?, proc_time = ?
-      WHERE order_number = ? AND sequence = ?`,
-    [dispatchable ? 1 : 0, readyAt, order.priority, dueMs, procTime, orderNumber, op.sequence])
+  const plan = planRefresh(order, ops, at)
+  for (const [i, op] of ops.entries()) {
+    const c = plan.columns[i]!
+    if (!sameDispatchColumns(op, c)) await writeDispatchColumns(tx, orderNumber, op.sequence, c)
   }
-  const live = ops.filter((o) => o.status !== 'cancelled')
-  if (orderOpen && live.length > 0 && live.every((o) => o.status === 'completed')) {
-    await tx.run(`UPDATE work_orders SET status = 'completed', completed_at = ?, updated_at = ? WHERE order_number = ?`,
-      [at, at, orderNumber])
-    await appendAudit(tx, {
-      who, at, entity: 'WorkOrder', entityId: orderNumber, action: 'complete',
-      oldValue: { status: order.status }, newValue: { status: 'completed' }, why: 'all operations completed'
-    })
-  }
+  if (plan.completes) await completeOrder(tx, order, who, at)
 }

@@ -12,8 +12,8 @@ import { transition, TERMINAL_STATES } from './job-state-machine'
 import { appendAudit } from './audit-trail'
 import { enqueueConfirmation } from './confirmations'
 import {
-  jobFromRow, loadJob, loadOperations, loadOrderRow, predecessorOf, publicJob, publicOperation, refreshOrder, reported,
-  transferBlocker, type JobRow
+  completeOrder, jobFromRow, loadJob, loadOperations, loadOrderRow, planRefresh, predecessorOf, publicJob, publicOperation, reported,
+  sameDispatchColumns, transferBlocker, updateChanged, writeDispatchColumns, type JobRow, type OperationRow, type OrderRow
 } from './repo'
 import { MesEvents, type MesListener, type WipEvent } from './events'
 
@@ -129,7 +129,8 @@ export class WipService {
     const peek = await loadJob(tx, e.jobId)
     if (peek === undefined) throw new NotFoundError('job', e.jobId)
     const order = (await loadOrderRow(tx, peek.orderNumber, true))!
-    const job = (await loadJob(tx, e.jobId, true))!
+    // SQLite write transactions are serialized, so the first read is already current; PostgreSQL locks the row now.
+    const job = tx.forUpdate === '' ? peek : (await loadJob(tx, e.jobId, true))!
 
     if (e.eventId !== undefined) {
       const prior = await tx.get('SELECT seq, result FROM job_events WHERE job_id = ? AND event_id = ?', [e.jobId, e.eventId])
@@ -220,27 +221,48 @@ export class WipService {
       confRun = e.runMinutes ?? next.runUnconfirmed
       next.runUnconfirmed = 0
     }
-    await tx.run(`UPDATE job_orders SET state = ?, held_from = ?, good_qty = ?, scrap_qty = ?, rework_qty = ?, setup_minutes = ?,
-      run_minutes = ?, run_unconfirmed = ?, running_since = ?, event_seq = ?, started_at = ?, ended_at = ?, updated_at = ?
-      WHERE job_id = ?`,
-    [next.state, next.heldFrom, next.goodQuantity, next.scrapQuantity, next.reworkQuantity, next.setupMinutes, next.runMinutes,
-      next.runUnconfirmed, next.runningSince, next.eventSeq, next.startedAt, next.endedAt, next.updatedAt, job.jobId])
+    // Only the columns that change are written, so that indexes on unchanged columns (state) are not rewritten.
+    await updateChanged(tx, 'job_orders', 'job_id = ?', [job.jobId], [
+      ['state', job.state, next.state], ['held_from', job.heldFrom, next.heldFrom], ['good_qty', job.goodQuantity, next.goodQuantity],
+      ['scrap_qty', job.scrapQuantity, next.scrapQuantity], ['rework_qty', job.reworkQuantity, next.reworkQuantity],
+      ['setup_minutes', job.setupMinutes, next.setupMinutes], ['run_minutes', job.runMinutes, next.runMinutes],
+      ['run_unconfirmed', job.runUnconfirmed, next.runUnconfirmed], ['running_since', job.runningSince, next.runningSince],
+      ['event_seq', job.eventSeq, next.eventSeq], ['started_at', job.startedAt, next.startedAt], ['ended_at', job.endedAt, next.endedAt],
+      ['updated_at', job.updatedAt, next.updatedAt]
+    ])
 
-    // Operation totals and status.
+    // Operation totals and status, with the dispatch columns of the whole order recomputed in memory: the job's own
+    // operation is written once, the others only if their columns change.
     let opStatus = op.status
     if (e.event === 'start' && opStatus === 'pending') opStatus = 'in-progress'
     if (final) opStatus = 'completed'
     const releasesOp = TERMINAL_STATES.includes(to)
-    await tx.run(`UPDATE operations SET good_qty = good_qty + ?, scrap_qty = scrap_qty + ?, rework_qty = rework_qty + ?,
-      setup_actual = setup_actual + ?, run_actual = run_actual + ?, status = ?, started = ?, active_job = ?
-      WHERE order_number = ? AND sequence = ?`,
-    [good, scrap, rework, e.setupMinutes ?? 0, confRun, opStatus, op.started || e.event === 'start' ? 1 : 0,
-      releasesOp ? null : op.activeJob, job.orderNumber, job.sequence])
-
+    const nextOp: OperationRow = {
+      ...op,
+      goodQuantity: op.goodQuantity + good,
+      scrapQuantity: op.scrapQuantity + scrap,
+      reworkQuantity: op.reworkQuantity + rework,
+      setupActual: op.setupActual + (e.setupMinutes ?? 0),
+      runActual: op.runActual + confRun,
+      status: opStatus,
+      started: op.started || e.event === 'start',
+      activeJob: releasesOp ? null : op.activeJob
+    }
     // Order becomes in-progress with its first start.
-    let orderStatus = order.status
-    if (e.event === 'start' && order.status === 'released') {
-      orderStatus = 'in-progress'
+    const orderStatus: WorkOrderStatus = e.event === 'start' && order.status === 'released' ? 'in-progress' : order.status
+    const nextOrder: OrderRow = { ...order, status: orderStatus }
+    const nextOps = ops.map((o) => (o.sequence === op.sequence ? nextOp : o))
+    const plan = planRefresh(nextOrder, nextOps, at)
+    const own = plan.columns[nextOps.indexOf(nextOp)]!
+    await updateChanged(tx, 'operations', 'order_number = ? AND sequence = ?', [job.orderNumber, job.sequence], [
+      ['good_qty', op.goodQuantity, nextOp.goodQuantity], ['scrap_qty', op.scrapQuantity, nextOp.scrapQuantity],
+      ['rework_qty', op.reworkQuantity, nextOp.reworkQuantity], ['setup_actual', op.setupActual, nextOp.setupActual],
+      ['run_actual', op.runActual, nextOp.runActual], ['status', op.status, nextOp.status], ['started', op.started ? 1 : 0, nextOp.started ? 1 : 0],
+      ['active_job', op.activeJob, nextOp.activeJob], ['dispatchable', op.dispatchable ? 1 : 0, own.dispatchable ? 1 : 0],
+      ['ready_at', op.readyAt, own.readyAt], ['priority', op.sortPriority, own.sortPriority], ['due_ms', op.dueMs, own.dueMs],
+      ['proc_time', op.procTime, own.procTime]
+    ])
+    if (orderStatus !== order.status) {
       await tx.run(`UPDATE work_orders SET status = 'in-progress', updated_at = ? WHERE order_number = ?`, [at, job.orderNumber])
       await appendAudit(tx, { who: e.who, at, entity: 'WorkOrder', entityId: job.orderNumber, action: 'start',
         oldValue: { status: order.status }, newValue: { status: 'in-progress' }, why: `job ${job.jobId} started` })
@@ -268,15 +290,22 @@ export class WipService {
         setupMinutes: e.setupMinutes ?? 0, runMinutes: confRun, final, who: e.who, at
       })
     }
-    await refreshOrder(tx, job.orderNumber, e.who, at)
-    const after = (await loadOperations(tx, job.orderNumber)).find((o) => o.sequence === job.sequence)!
-    const finalOrder = (await loadOrderRow(tx, job.orderNumber))!
-    orderStatus = finalOrder.status
+    for (const [i, o] of nextOps.entries()) {
+      const c = plan.columns[i]!
+      if (o !== nextOp && !sameDispatchColumns(o, c)) await writeDispatchColumns(tx, job.orderNumber, o.sequence, c)
+    }
+    let finalStatus = orderStatus
+    if (plan.completes) {
+      await completeOrder(tx, nextOrder, e.who, at)
+      finalStatus = 'completed'
+    }
+    const after: Operation = { ...publicOperation(nextOp), dispatchable: own.dispatchable, readyAt: own.readyAt }
     return {
-      result: { job: publicNext, operation: publicOperation(after), orderStatus, eventSeq: next.eventSeq, confirmationKey, duplicate: false },
+      result: { job: publicNext, operation: after, orderStatus: finalStatus, eventSeq: next.eventSeq, confirmationKey, duplicate: false },
       emit: {
         kind: 'wip', jobId: job.jobId, orderNumber: job.orderNumber, sequence: job.sequence, workCenter: job.workCenter,
-        workUnit: job.workUnit, event: e.event, from, to, eventSeq: next.eventSeq, who: e.who, at, good, scrap, rework, job: publicNext
+        workUnit: job.workUnit, event: e.event, from, to, eventSeq: next.eventSeq, who: e.who, at, good, scrap, rework, job: publicNext,
+        confirmationKey
       }
     }
   }

@@ -44,6 +44,8 @@ export class SparkplugUnsBridge {
   /** UNS topic -> the Sparkplug metric that owns it (the first one; a second is a collision). */
   private readonly owners = new Map<string, Source>()
   private readonly collisions = new Set<string>()
+  /** Per topic: the end of its JSON payload (unit, properties), which changes only with a new birth. */
+  private readonly tails = new Map<string, { key: string, text: string }>()
   /** Latest payload per topic not yet written as retained. */
   private readonly snapshot = new Map<string, Buffer>()
   private timer: NodeJS.Timeout | undefined
@@ -106,10 +108,18 @@ export class SparkplugUnsBridge {
     const unitProperty = u.properties?.engUnit?.value
     const unit = typeof unitProperty === 'string' ? unitProperty : undefined
     const value = valueToJson(u.datatype, u.value)
-    const properties: Record<string, unknown> = { datatype, source: owner.id }
-    if (u.historical) properties.historical = true
-    const payload = Buffer.from(json({ value, timestamp: u.timestamp, quality: u.quality, ...(unit ? { unit } : {}), properties }))
-    this.opts.broker.publish(topic, payload, { qos: 0 }).catch(() => {})
+    // The payload is assembled from parts that change (value, time, quality) and a tail cached per topic, datatype
+    // and unit: this runs once per metric on the ingest path, where JSON.stringify of the whole object showed up.
+    const tailKey = `${datatype}\u0000${unit ?? ''}\u0000${u.historical ? 1 : 0}`
+    let tail = this.tails.get(topic)
+    if (tail === undefined || tail.key !== tailKey) {
+      const properties: Record<string, unknown> = { datatype, source: owner.id }
+      if (u.historical) properties.historical = true
+      tail = { key: tailKey, text: `${unit ? `,"unit":${JSON.stringify(unit)}` : ''},"properties":${JSON.stringify(properties)}}` }
+      if (!u.historical) this.tails.set(topic, tail)
+    }
+    const payload = Buffer.from(`{"value":${json(value) ?? 'null'},"timestamp":${u.timestamp},"quality":"${u.quality}"${tail.text}`)
+    this.publishLive(topic, payload)
     if (u.historical) return // history is delivered, never the current value
 
     const entry = this.opts.namespace.get(topic)
@@ -122,6 +132,11 @@ export class SparkplugUnsBridge {
       this.opts.namespace.set({ topic, equipment: place.equipment.topic, kind: place.kind, tag: place.tag, datatype, value, timestamp: u.timestamp, quality: u.quality, unit, source: owner.id })
     }
     this.snapshot.set(topic, payload)
+  }
+
+  /** One live, non-retained QoS 0 publish, straight to aedes: no promise per metric. */
+  private publishLive (topic: string, payload: Buffer): void {
+    this.opts.broker.aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false } as AedesPublishPacket, noop)
   }
 
   private staleReason (u: MetricUpdate): string | undefined {
@@ -173,6 +188,8 @@ export class SparkplugUnsBridge {
     this.opts.broker.publish(`${ERROR_TOPIC_ROOT}/${topic}`, json({ error, reason, topic, action: 'rejected', timestamp: Date.now() })).catch(() => {})
   }
 }
+
+function noop (): void {}
 
 function sourceId (u: { groupId: string, edgeNodeId: string, deviceId?: string, name: string }): string {
   return `spBv1.0/${u.groupId}/${u.edgeNodeId}${u.deviceId === undefined ? '' : '/' + u.deviceId}#${u.name}`

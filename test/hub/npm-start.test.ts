@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { connect, inbox, tempDir } from '../support/hub-fixture'
 import { freePort, spawnHub, type ChildHub } from '../support/child-hub'
+import { DemoPlantSimulator } from '../../sim/demo-plant-simulator'
 
 // The whole hub as a user runs it: `npm start` (build, then the CLI), Node-RED included, on free ports.
 describe('npm start', function () {
@@ -46,6 +47,26 @@ describe('npm start', function () {
     assert.equal(typeof payload.value, 'number')
     assert.equal(payload.unit, 'CEL')
     await tcp.endAsync()
+  })
+
+  it('is the Sparkplug host: STATE online, and the demo plant simulator\'s metrics appear as UNS JSON under the plant model', async function () {
+    const url = `mqtt://127.0.0.1:${ports.mqtt}`
+    const c = await connect(url)
+    const box = inbox(c)
+    await c.subscribeAsync(['spBv1.0/STATE/isa95-hub', 'acme/dallas/press-shop/line-1/press-1/measurements/#'], { qos: 1 })
+    assert.deepEqual(Object.keys(JSON.parse((await box.next('spBv1.0/STATE/isa95-hub')).payload.toString())).sort(), ['online', 'timestamp'])
+    const sim = new DemoPlantSimulator({ url, rate: 5 })
+    await sim.start()
+    try {
+      const m = JSON.parse((await box.next('acme/dallas/press-shop/line-1/press-1/measurements/strokes', 10000)).payload.toString())
+      assert.equal(m.quality, 'GOOD')
+      assert.equal(m.properties.datatype, 'Int64')
+      assert.equal(typeof m.value, 'string', '64-bit counters travel as decimal strings')
+      assert.equal(m.properties.source, 'spBv1.0/dallas/press-line-1/press-1#Strokes')
+    } finally {
+      await sim.stop()
+      await c.endAsync()
+    }
   })
 
   it('puts the editor behind a login', async function () {

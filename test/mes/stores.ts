@@ -8,6 +8,7 @@ import type { MesStore } from '../../mes/store/store'
 import { SqliteStore } from '../../mes/store/sqlite-store'
 import { PostgresStore } from '../../mes/store/postgres-store'
 import { createMes, type Mes, type MesOptions } from '../../mes/index'
+import type { MesConfig } from '../../hub/config'
 
 export const PG_URL = process.env.HUB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5433/isa95_hub_test'
 
@@ -17,11 +18,15 @@ export interface StoreKind {
   /** Opens a second store on the same database (reopen / second process). */
   reopen: () => Promise<MesStore>
   cleanup: () => Promise<void>
+  /** Picks a fresh database (a new SQLite file, a new PostgreSQL schema) without opening it; `open` does this too. */
+  prepare: () => void
+  /** The hub's `mes` config section that names the prepared database (hub, child processes). */
+  hubConfig: () => MesConfig
 }
 
 let schemaCounter = 0
 
-async function assertPostgresReachable (): Promise<void> {
+export async function assertPostgresReachable (): Promise<void> {
   const c = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
   try {
     await c.connect()
@@ -42,25 +47,31 @@ function sqliteKind (): StoreKind {
   let dir = ''
   let file = ''
   const open = async (): Promise<MesStore> => await SqliteStore.open(file)
+  const prepare = (): void => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-test-'))
+    file = path.join(dir, 'mes.sqlite')
+  }
   return {
     name: 'sqlite',
     open: async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-test-'))
-      file = path.join(dir, 'mes.sqlite')
+      prepare()
       return await open()
     },
     reopen: open,
-    cleanup: async () => { if (dir) fs.rmSync(dir, { recursive: true, force: true }) }
+    cleanup: async () => { if (dir) fs.rmSync(dir, { recursive: true, force: true }) },
+    prepare,
+    hubConfig: () => ({ store: 'sqlite', sqliteFile: file })
   }
 }
 
 function postgresKind (): StoreKind {
   let schema = ''
   const open = async (): Promise<MesStore> => await PostgresStore.open({ connectionString: PG_URL, schema, max: 8 })
+  const prepare = (): void => { schema = `mes_test_${process.pid}_${++schemaCounter}` }
   return {
     name: 'postgres',
     open: async () => {
-      schema = `mes_test_${process.pid}_${++schemaCounter}`
+      prepare()
       return await open()
     },
     reopen: open,
@@ -68,7 +79,9 @@ function postgresKind (): StoreKind {
       const c = new Client({ connectionString: PG_URL })
       await c.connect()
       try { await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) } finally { await c.end() }
-    }
+    },
+    prepare,
+    hubConfig: () => ({ store: 'postgres', postgresUrl: PG_URL, postgresSchema: schema })
   }
 }
 

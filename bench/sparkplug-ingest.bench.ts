@@ -1,0 +1,220 @@
+// Sparkplug ingest: 10-metric DDATA from an edge node, through the hub (Sparkplug host decode, alias resolution,
+// namespace update, UNS republish as JSON per metric) to a UNS subscriber, beside raw aedes relaying the same DDATA
+// stream to a subscriber that decodes it with the bare library (sparkplug-payload). Metrics/s end to end, nothing
+// lost, and latency (edge publish -> UNS subscriber) at a fixed 20,000 metrics/s.
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { Aedes } from 'aedes'
+import mqtt, { type MqttClient } from 'mqtt'
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sparkplugPayload = require('sparkplug-payload') as { get (v: string): { decodePayload (b: Uint8Array): { metrics: unknown[] } } }
+import { defaultConfig } from '../hub/config'
+import { startHub } from '../hub/hub'
+import { silentLogger } from '../hub/logger'
+import { encodePayload } from '../broker/sparkplug/codec'
+import { DataType } from '../broker/sparkplug/datatypes'
+import type { SparkplugMetric } from '../broker/sparkplug/types'
+import type { Benchmark, BenchResult } from './bench-result'
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+
+const METRICS_PER_MESSAGE = 10
+const MESSAGES = 20_000 // 200,000 metrics
+const LATENCY_METRICS_PER_S = 20_000
+const LATENCY_SECONDS = 3
+const GROUP = 'dallas'
+const NODE = 'press-line-1'
+const DEVICE = 'press-1'
+const decoder = sparkplugPayload.get('spBv1.0')
+
+interface Target { url: string, uns: boolean, stop (): Promise<void> }
+
+async function client (url: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...opts })
+  ;(c.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
+  return c
+}
+
+async function rawAedes (): Promise<Target> {
+  const broker = await Aedes.createBroker()
+  const server = net.createServer({ noDelay: true }, (s) => broker.handle(s))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    uns: false,
+    stop: async () => {
+      await new Promise<void>((r) => broker.close(() => r()))
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+  }
+}
+
+async function hub (): Promise<Target> {
+  const c = defaultConfig()
+  c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-sp-'))
+  c.mqtt.host = '127.0.0.1'
+  c.mqtt.port = 0
+  c.mqtt.ws.enabled = false
+  c.editor.enabled = false
+  const h = await startHub(c, silentLogger) // Sparkplug host and UNS bridge on, as with npm start
+  return { url: h.broker.listeners[0].url, uns: true, stop: () => h.stop() }
+}
+
+const NAMES = ['Die Temperature', 'Strokes', 'Running', 'State', 'Tonnage', 'Oil Pressure', 'Cycle Time', 'Counter', 'Fault', 'Recipe']
+const TYPES = [DataType.Double, DataType.Int64, DataType.Boolean, DataType.String, DataType.Double, DataType.Double, DataType.Double, DataType.Int64, DataType.Boolean, DataType.String]
+
+function valueFor (i: number, k: number): SparkplugMetric['value'] {
+  switch (TYPES[k]) {
+    case DataType.Int64: return BigInt(i)
+    case DataType.Boolean: return (i + k) % 2 === 0
+    case DataType.String: return `R-${(i + k) % 97}`
+    default: return 100 + ((i * 7 + k) % 1000) / 10
+  }
+}
+
+class EdgeNode {
+  seq = 0
+  constructor (readonly c: MqttClient) {}
+  static async start (url: string): Promise<EdgeNode> {
+    const will = Buffer.from(encodePayload({ timestamp: Date.now(), metrics: [{ name: 'bdSeq', datatype: DataType.Int64, value: 0n }] }))
+    const c = await client(url, { clientId: `bench-${NODE}`, will: { topic: `spBv1.0/${GROUP}/NDEATH/${NODE}`, payload: will, qos: 1, retain: false } })
+    const e = new EdgeNode(c)
+    await c.publishAsync(`spBv1.0/${GROUP}/NBIRTH/${NODE}`, Buffer.from(encodePayload({ timestamp: Date.now(), seq: e.next(), metrics: [
+      { name: 'bdSeq', datatype: DataType.Int64, value: 0n }, { name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: false }] })), { qos: 0 })
+    await c.publishAsync(`spBv1.0/${GROUP}/DBIRTH/${NODE}/${DEVICE}`, Buffer.from(encodePayload({ timestamp: Date.now(), seq: e.next(),
+      metrics: NAMES.map((name, k) => ({ name, alias: k + 1, datatype: TYPES[k], value: valueFor(0, k) })) })), { qos: 0 })
+    return e
+  }
+
+  next (): number { const s = this.seq; this.seq = (this.seq + 1) & 0xff; return s }
+
+  ddata (i: number): Buffer {
+    return Buffer.from(encodePayload({ timestamp: Date.now(), seq: this.next(), metrics: NAMES.map((_n, k) => ({ alias: k + 1, value: valueFor(i, k), datatype: TYPES[k] })) }))
+  }
+}
+
+/** Counts metrics arriving at the subscriber: UNS JSON messages (hub) or metrics in decoded DDATA (raw aedes). */
+async function subscriber (t: Target, onCounter?: (index: number) => void): Promise<{ c: MqttClient, metrics: () => number }> {
+  const c = await client(t.url)
+  let metrics = 0
+  if (t.uns) {
+    await c.subscribeAsync(`acme/dallas/press-shop/line-1/${DEVICE}/measurements/#`, { qos: 0 })
+    c.on('message', (topic, payload) => {
+      metrics++
+      if (onCounter && topic.endsWith('/counter')) onCounter(Number((JSON.parse(payload.toString()) as { value: string }).value))
+    })
+  } else {
+    await c.subscribeAsync(`spBv1.0/${GROUP}/DDATA/#`, { qos: 0 })
+    c.on('message', (_topic, payload) => {
+      const p = decoder.decodePayload(payload) as { metrics: Array<{ alias?: { toNumber (): number }, value: { toNumber (): number } }> }
+      metrics += p.metrics.length
+      if (onCounter) onCounter(Number(p.metrics[7].value))
+    })
+  }
+  return { c, metrics: () => metrics }
+}
+
+async function throughput (t: Target): Promise<{ rate: number, lost: number }> {
+  const sub = await subscriber(t)
+  const edge = await EdgeNode.start(t.url)
+  await new Promise((r) => setTimeout(r, 300)) // births settle
+  const base = sub.metrics()
+  const expected = MESSAGES * METRICS_PER_MESSAGE
+  const t0 = process.hrtime.bigint()
+  for (let i = 1; i <= MESSAGES; i++) {
+    edge.c.publish(`spBv1.0/${GROUP}/DDATA/${NODE}/${DEVICE}`, edge.ddata(i), { qos: 0 })
+    if (i % 200 === 0) await new Promise((r) => setImmediate(r))
+  }
+  let last = -1
+  let idleSince = Date.now()
+  while (sub.metrics() - base < expected) {
+    await new Promise((r) => setTimeout(r, 20))
+    if (sub.metrics() !== last) { last = sub.metrics(); idleSince = Date.now() } else if (Date.now() - idleSince > 3000) break
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const got = sub.metrics() - base
+  await edge.c.endAsync()
+  await sub.c.endAsync()
+  return { rate: got / seconds, lost: expected - got }
+}
+
+async function latency (t: Target): Promise<{ p50: number, p99: number, lost: number }> {
+  const sent = new Map<number, bigint>()
+  const samples: number[] = []
+  const sub = await subscriber(t, (i) => {
+    const s = sent.get(i)
+    if (s !== undefined) samples.push(Number(process.hrtime.bigint() - s) / 1e6)
+  })
+  const edge = await EdgeNode.start(t.url)
+  await new Promise((r) => setTimeout(r, 300))
+  const perSecond = LATENCY_METRICS_PER_S / METRICS_PER_MESSAGE
+  const total = perSecond * LATENCY_SECONDS
+  const start = performance.now()
+  for (let i = 1; i <= total; i++) {
+    const wait = start + (i * 1000) / perSecond - performance.now()
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+    const payload = edge.ddata(1_000_000 + i)
+    sent.set(1_000_000 + i, process.hrtime.bigint())
+    edge.c.publish(`spBv1.0/${GROUP}/DDATA/${NODE}/${DEVICE}`, payload, { qos: 0 })
+  }
+  await new Promise((r) => setTimeout(r, 500))
+  await edge.c.endAsync()
+  await sub.c.endAsync()
+  samples.sort((a, b) => a - b)
+  return { p50: samples[Math.floor(samples.length * 0.5)] ?? NaN, p99: samples[Math.floor(samples.length * 0.99)] ?? NaN, lost: total - samples.length }
+}
+
+// The edge node and the subscriber run in a worker thread, so that the broker under test has the main thread (one
+// of the two cores) to itself, as it would in production where clients are other processes.
+interface ClientRun { url: string, uns: boolean }
+type ClientResult = { rate: number, lost: number, p50: number, p99: number, latencyLost: number }
+
+if (!isMainThread && (workerData as { sparkplugIngestClients?: boolean })?.sparkplugIngestClients) {
+  const { url, uns } = workerData as ClientRun
+  const t: Target = { url, uns, stop: async () => {} }
+  void (async () => {
+    const tp = await throughput(t)
+    parentPort!.postMessage({ progress: `${Math.round(tp.rate).toLocaleString('en-US')} metrics/s, lost ${tp.lost}; latency at ${LATENCY_METRICS_PER_S.toLocaleString('en-US')} metrics/s for ${LATENCY_SECONDS} s` })
+    const l = await latency(t)
+    parentPort!.postMessage({ result: { ...tp, p50: l.p50, p99: l.p99, latencyLost: l.lost } })
+  })()
+}
+
+function runClients (t: Target, progress: (line: string) => void): Promise<ClientResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(__filename, { workerData: { sparkplugIngestClients: true, url: t.url, uns: t.uns } })
+    w.on('message', (m: { progress?: string, result?: ClientResult }) => {
+      if (m.progress) progress(m.progress)
+      if (m.result) { resolve(m.result); void w.terminate() }
+    })
+    w.on('error', reject)
+  })
+}
+
+export const benchmark: Benchmark = {
+  title: 'Sparkplug ingest: 10-metric DDATA -> hub (decode, aliases, namespace, UNS JSON) vs raw aedes relay to a decoding subscriber',
+  async run (progress) {
+    const measure = async (name: string, make: () => Promise<Target>): Promise<ClientResult> => {
+      const t = await make()
+      try {
+        progress(`${name}: ${MESSAGES.toLocaleString('en-US')} DDATA (${(MESSAGES * METRICS_PER_MESSAGE).toLocaleString('en-US')} metrics) as fast as possible`)
+        const r = await runClients(t, (line) => progress(`${name}: ${line}`))
+        progress(`${name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, lost ${r.latencyLost}`)
+        return r
+      } finally {
+        await t.stop()
+      }
+    }
+    const raw = await measure('raw aedes', rawAedes)
+    const ours = await measure('hub', hub)
+    const ratio = ours.rate / raw.rate
+    const results: BenchResult[] = [
+      { name: 'Sparkplug ingest end to end', unit: 'metrics/s', value: ours.rate, baseline: raw.rate, baselineName: 'raw aedes + sparkplug-payload', ratio, target: 'ratio >= 0.15, none lost', met: ratio >= 0.15 && ours.lost === 0 },
+      { name: 'Sparkplug metrics lost (throughput run)', unit: 'metrics', value: ours.lost, baseline: raw.lost, baselineName: 'raw aedes', ratio: ours.lost === 0 ? 1 : 0, target: '0', met: ours.lost === 0 },
+      { name: `Sparkplug latency p50 @ ${LATENCY_METRICS_PER_S}/s`, unit: 'ms', value: ours.p50, baseline: raw.p50, baselineName: 'raw aedes', ratio: raw.p50 / ours.p50 },
+      { name: `Sparkplug latency p99 @ ${LATENCY_METRICS_PER_S}/s`, unit: 'ms', value: ours.p99, baseline: raw.p99, baselineName: 'raw aedes', ratio: raw.p99 / ours.p99, target: 'p99 < 20 ms', met: ours.p99 < 20 && ours.latencyLost === 0 }
+    ]
+    return results
+  }
+}

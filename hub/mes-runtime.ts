@@ -1,0 +1,117 @@
+// The MES core inside the hub: opens the store named by the config (SQLite in the data directory unless
+// mes.store is postgres), creates the Mes with the plant model's view of work centers and units and the editor
+// users as signers, and publishes what it commits into the namespace (mes/uns-bridge.ts).
+import fs from 'node:fs'
+import path from 'node:path'
+import { mesSqliteFile, redactUrl, type HubConfig, type EditorUser } from './config'
+import type { Logger } from './logger'
+import type { PlantModel } from '../plant/plant-model'
+import type { UnsRules } from '../broker/publish-guard'
+import type { RunningBroker } from '../broker/broker'
+import { verifyPassword } from './passwords'
+import { createMes, type Mes } from '../mes/index'
+import type { MesStore } from '../mes/store/store'
+import { SqliteStore } from '../mes/store/sqlite-store'
+import { PostgresStore } from '../mes/store/postgres-store'
+import type { CredentialCheck } from '../mes/wip'
+import { startUnsBridge, MesTopics, type UnsBridge, type UnsPublish } from '../mes/uns-bridge'
+import { UnsPublishError } from '../broker/uns-publisher'
+
+export interface MesRuntime {
+  readonly mes: Mes
+  readonly bridge: UnsBridge
+  /** 'SQLite /path/mes.sqlite' or 'PostgreSQL postgres://user:***@host/db'. */
+  readonly description: string
+  close (): Promise<void>
+}
+
+/** Opens the MES store the configuration names (creating/migrating it). */
+export async function openMesStore (config: HubConfig): Promise<{ store: MesStore, description: string }> {
+  if (config.mes.store === 'postgres') {
+    const url = config.mes.postgresUrl ?? ''
+    const store = await PostgresStore.open({ connectionString: url, schema: config.mes.postgresSchema })
+    return { store, description: `PostgreSQL ${redactUrl(url)}${config.mes.postgresSchema ? ` schema ${config.mes.postgresSchema}` : ''}` }
+  }
+  const file = mesSqliteFile(config)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  return { store: await SqliteStore.open(file), description: `SQLite ${file}` }
+}
+
+/** The editor users: the configured ones, else the generated admin (data/editor-admin.json) once it exists. */
+function editorUsers (config: HubConfig): EditorUser[] {
+  if (config.editor.users.length > 0) return config.editor.users
+  const file = path.join(config.dataDir, 'editor-admin.json')
+  try {
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { username: string, passwordHash: string }
+    return [{ username: stored.username, passwordHash: stored.passwordHash }]
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Electronic signatures are checked against the editor users' bcrypt hashes: the people who may change flows
+ * are the people who may sign. Read on every check, so a changed password counts at once.
+ */
+export function editorCredentialCheck (config: HubConfig): CredentialCheck {
+  return async (user, password) => {
+    const u = editorUsers(config).find((x) => x.username === user)
+    return u !== undefined && await verifyPassword(password, u.passwordHash)
+  }
+}
+
+/** A work unit belongs to a work center when the model says so; codes the model does not know are not judged. */
+export function workUnitCheck (topics: MesTopics): (workCenter: string, workUnit: string) => boolean {
+  return (workCenter, workUnit) => {
+    const wc = topics.equipmentOf(workCenter)
+    const wu = topics.equipmentOf(workUnit)
+    if (wc === undefined || wu === undefined) return true
+    return wu.parent === wc
+  }
+}
+
+export function unsPublisher (broker: RunningBroker, uns: UnsRules): UnsPublish {
+  return async (topic, payload, opts) => {
+    const t = uns.checkTopic(topic)
+    if (!t.ok) throw new UnsPublishError('UNS_TOPIC', t.reason, { source: topic })
+    if (payload === null) return await broker.publish(topic, Buffer.alloc(0), { qos: 1, retain: true })
+    const buf = Buffer.from(JSON.stringify(payload))
+    const p = uns.checkPayload(buf)
+    if (!p.ok) throw new UnsPublishError('UNS_PAYLOAD', p.reason, { source: topic })
+    await broker.publish(topic, buf, { qos: 1, retain: opts.retain })
+  }
+}
+
+export async function startMesRuntime (opts: { config: HubConfig, model: PlantModel, broker: RunningBroker, uns: UnsRules, log: Logger }):
+Promise<MesRuntime> {
+  const { config, model, log } = opts
+  const { store, description } = await openMesStore(config)
+  const topics = new MesTopics(model, log)
+  const mes = createMes(store, {
+    overReportTolerancePct: config.mes.overReportTolerancePct,
+    verifyCredentials: editorCredentialCheck(config),
+    isWorkUnitOf: workUnitCheck(topics)
+  })
+  mes.events.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
+  const bridge = startUnsBridge({ mes, model, publish: unsPublisher(opts.broker, opts.uns), log })
+  try {
+    await bridge.resync()
+  } catch (err) {
+    await bridge.stop()
+    await mes.close()
+    throw err
+  }
+  let closing: Promise<void> | undefined
+  return {
+    mes,
+    bridge,
+    description,
+    close () {
+      closing ??= (async () => {
+        await bridge.stop()
+        await mes.close()
+      })()
+      return closing
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// `dispatch`: the dispatch list of a work center, or the next job for a work unit, from the hub's MES.
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
+import { maybeHubServices } from '../../hub/services'
+import { actorOf, runDispatchCommand } from '../../mes/node-commands'
+
+interface DispatchDef extends NodeDef {
+  action: string
+  workCenter: string
+  workUnit: string
+  rule: string
+  limit: string
+  who: string
+}
+
+type Msg = NodeMessage & Record<string, unknown>
+
+export = function (RED: NodeAPI): void {
+  function DispatchNode (this: Node, def: DispatchDef): void {
+    RED.nodes.createNode(this, def)
+    const node = this
+    if (!maybeHubServices()?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
+
+    node.on('input', (msg: Msg, send, done) => {
+      const mes = maybeHubServices()?.mes
+      if (!mes) return done(new Error('the MES of the isa95-hub runtime is not running in this process'))
+      const settings = {
+        action: def.action || undefined,
+        workCenter: def.workCenter || undefined,
+        workUnit: def.workUnit || undefined,
+        rule: def.rule || undefined,
+        limit: def.limit ? Number(def.limit) : undefined
+      }
+      runDispatchCommand(mes, settings, msg, actorOf(msg, def.who, `node-red:${def.name || node.id}`)).then((r) => {
+        if (r.action === 'list') {
+          node.status({ fill: 'green', shape: 'dot', text: `${r.workCenter}: ${r.items.length} ready (${r.rule})` })
+          msg.payload = r.items
+          msg.workCenter = r.workCenter
+          msg.rule = r.rule
+        } else {
+          node.status(r.job ? { fill: 'green', shape: 'dot', text: `${r.job.jobId} → ${r.job.workUnit}` } : { fill: 'grey', shape: 'ring', text: 'nothing ready' })
+          msg.payload = r.job
+        }
+        msg.action = r.action
+        send(msg)
+        done()
+      }, (err: Error) => {
+        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
+        done(err)
+      })
+    })
+  }
+  RED.nodes.registerType('dispatch', DispatchNode)
+}

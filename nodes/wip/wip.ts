@@ -1,0 +1,43 @@
+// `wip`: applies a shop-floor job event (start, pause, resume, report, complete, hold, release, abort) in the
+// hub's MES. Output 1: the job's new state; output 2: the event refused, with the reason (the job is unchanged).
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
+import { maybeHubServices } from '../../hub/services'
+import { applyWipEvent } from '../../mes/node-commands'
+
+interface WipDef extends NodeDef {
+  who: string
+}
+
+type Msg = NodeMessage & Record<string, unknown>
+
+export = function (RED: NodeAPI): void {
+  function WipNode (this: Node, def: WipDef): void {
+    RED.nodes.createNode(this, def)
+    const node = this
+    if (!maybeHubServices()?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
+
+    node.on('input', (msg: Msg, send, done) => {
+      const mes = maybeHubServices()?.mes
+      if (!mes) return done(new Error('the MES of the isa95-hub runtime is not running in this process'))
+      applyWipEvent(mes, msg.payload, { who: def.who || undefined }).then((r) => {
+        if (r.ok) {
+          const j = r.result.job
+          node.status({ fill: 'green', shape: 'dot', text: `${j.jobId} ${j.state}${r.result.duplicate ? ' (repeat)' : ''}` })
+          msg.payload = r.result
+          send([msg, null])
+        } else {
+          node.status({ fill: 'yellow', shape: 'ring', text: `refused: ${r.reason.slice(0, 50)}` })
+          msg.payload = r.event
+          msg.reason = r.reason
+          msg.code = r.code
+          send([null, msg])
+        }
+        done()
+      }, (err: Error) => {
+        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
+        done(err)
+      })
+    })
+  }
+  RED.nodes.registerType('wip', WipNode)
+}

@@ -1,0 +1,37 @@
+// `work order`: creates, updates, releases, holds or cancels a work order in the hub's MES; outputs the order.
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
+import { maybeHubServices } from '../../hub/services'
+import { actorOf, runWorkOrderCommand } from '../../mes/node-commands'
+
+interface WorkOrderDef extends NodeDef {
+  action: string
+  who: string
+}
+
+type Msg = NodeMessage & Record<string, unknown>
+
+export = function (RED: NodeAPI): void {
+  function WorkOrderNode (this: Node, def: WorkOrderDef): void {
+    RED.nodes.createNode(this, def)
+    const node = this
+    if (!maybeHubServices()?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
+
+    node.on('input', (msg: Msg, send, done) => {
+      const mes = maybeHubServices()?.mes
+      if (!mes) return done(new Error('the MES of the isa95-hub runtime is not running in this process'))
+      const action = def.action || (typeof msg.action === 'string' ? msg.action : undefined) || (typeof msg.topic === 'string' && msg.topic ? msg.topic : undefined)
+      runWorkOrderCommand(mes, action, msg, actorOf(msg, def.who, `node-red:${def.name || node.id}`)).then((r) => {
+        node.status({ fill: 'green', shape: 'dot', text: `${r.order.orderNumber} ${r.order.status}` })
+        msg.payload = r.order
+        msg.action = r.action
+        if (r.changes !== undefined) msg.changes = r.changes
+        send(msg)
+        done()
+      }, (err: Error) => {
+        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
+        done(err)
+      })
+    })
+  }
+  RED.nodes.registerType('work order', WorkOrderNode)
+}
