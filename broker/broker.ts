@@ -30,6 +30,8 @@ export interface RunningBroker {
    * in-memory stream, authenticated as admin whatever the anonymous settings are.
    */
   connectInternal (): Duplex
+  /** Deletes a client's stored Will (after a clean in-process disconnect, before the store closes). */
+  forgetWill (clientId: string): Promise<void>
   /** Stores a retained message without delivering it (for values already delivered live). */
   storeRetained (topic: string, payload: Buffer): Promise<void>
   /** The retained messages whose topics match an MQTT filter, as a new subscriber would receive them. */
@@ -125,6 +127,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       broker.handle(server)
       return client
     },
+    forgetWill: async (clientId) => { await (persistence.delWill as (c: { id: string }) => Promise<unknown>)({ id: clientId }) },
     storeRetained: (topic, payload) => (persistence.storeRetained as (p: unknown) => Promise<void>)(
       { cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false, brokerId: broker.id, brokerCounter: 0 }),
     retained: (filter) => (persistence.createRetainedStream as (f: string) => AsyncIterable<{ topic: string, payload: Buffer }>)(filter),

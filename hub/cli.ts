@@ -47,6 +47,17 @@ async function main (): Promise<number> {
   }
   const log = createLogger(config.logLevel)
 
+  // Signal handlers first: a Ctrl-C or SIGTERM that arrives while the hub is still starting is kept and acted on as
+  // soon as start-up is over, instead of killing the process halfway (and 'hub ready' is only printed once a
+  // signal is sure to be handled).
+  let pending: string | undefined
+  let onSignal = (signal: string): void => {
+    if (pending === undefined) log.info(`${signal}: stopping as soon as start-up is over`)
+    pending ??= signal
+  }
+  process.on('SIGINT', () => onSignal('SIGINT'))
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+
   let hub
   try {
     hub = await startHub(config, log)
@@ -58,21 +69,7 @@ async function main (): Promise<number> {
     log.error(`cannot start: ${(err as Error).message}`)
     return 1
   }
-
-  const password = hub.editor?.credentials.generatedPassword
-  if (password) {
-    process.stdout.write([
-      '',
-      '  ┌──────────────────────────────────────────────────────────────────────┐',
-      '  │ First start: the Node-RED editor login was created.                  │',
-      `  │   user: admin    password: ${password.padEnd(42)}│`,
-      '  │ It is shown only this once; only its hash is stored in the data dir. │',
-      '  │ To choose users yourself, set editor.users in isa95-hub.yaml.        │',
-      '  └──────────────────────────────────────────────────────────────────────┘',
-      ''
-    ].join('\n') + '\n')
-  }
-  log.info('hub ready (Ctrl-C to stop)')
+  const running = hub
 
   return new Promise<number>((resolve) => {
     let signalled = false
@@ -88,7 +85,7 @@ async function main (): Promise<number> {
         resolve(1)
       }, config.shutdownTimeoutMs)
       timer.unref()
-      hub.stop().then(() => {
+      running.stop().then(() => {
         clearTimeout(timer)
         log.info('stopped cleanly')
         resolve(0)
@@ -97,8 +94,22 @@ async function main (): Promise<number> {
         resolve(1)
       })
     }
-    process.on('SIGINT', () => shutdown('SIGINT'))
-    process.on('SIGTERM', () => shutdown('SIGTERM'))
+    const password = running.editor?.credentials.generatedPassword
+    if (password) {
+      process.stdout.write([
+        '',
+        '  ┌──────────────────────────────────────────────────────────────────────┐',
+        '  │ First start: the Node-RED editor login was created.                  │',
+        `  │   user: admin    password: ${password.padEnd(42)}│`,
+        '  │ It is shown only this once; only its hash is stored in the data dir. │',
+        '  │ To choose users yourself, set editor.users in isa95-hub.yaml.        │',
+        '  └──────────────────────────────────────────────────────────────────────┘',
+        ''
+      ].join('\n') + '\n')
+    }
+    onSignal = shutdown
+    if (pending !== undefined) return shutdown(pending)
+    log.info('hub ready (Ctrl-C to stop)')
   })
 }
 

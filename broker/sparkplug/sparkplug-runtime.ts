@@ -33,8 +33,10 @@ export interface RunningSparkplug {
 export async function startSparkplug (opts: { settings: SparkplugSettings, model: PlantModel, broker: RunningBroker,
   namespace: Namespace, log: Logger }): Promise<RunningSparkplug> {
   const { settings, broker, log } = opts
+  const clientId = `sparkplug-host-${settings.hostId}`
   const host = new SparkplugHostApplication({
     hostId: settings.hostId,
+    clientId,
     broker: { connect: () => broker.connectInternal() },
     reorderTimeoutMs: settings.reorderTimeoutMs,
     rebirthMinIntervalMs: settings.rebirthMinIntervalMs,
@@ -49,6 +51,9 @@ export async function startSparkplug (opts: { settings: SparkplugSettings, model
     bridge,
     async stop () {
       await host.stop()
+      // The host said goodbye with its STATE death and DISCONNECT; aedes deletes the Will on DISCONNECT, but not
+      // always before the broker's store closes, and a Will left there is published as a crash on the next start.
+      await broker.forgetWill(clientId)
       await bridge.stop()
     }
   }

@@ -49,6 +49,7 @@ export class SparkplugUnsBridge {
   /** Latest payload per topic not yet written as retained. */
   private readonly snapshot = new Map<string, Buffer>()
   private timer: NodeJS.Timeout | undefined
+  private flushing: Promise<void> = Promise.resolve()
   private readonly commandFilters: string[]
   private readonly onMetric = (u: MetricUpdate): void => this.metric(u)
   private readonly onSession = (c: SessionChange): void => this.health(c.groupId, c.edgeNodeId, c.kind === 'device' ? c.deviceId : undefined)
@@ -85,12 +86,18 @@ export class SparkplugUnsBridge {
     await this.flush()
   }
 
-  /** Writes the latest value of every topic changed since the last snapshot as its retained message. */
-  async flush (): Promise<void> {
-    if (this.snapshot.size === 0) return
-    const batch = [...this.snapshot]
-    this.snapshot.clear()
-    for (const [topic, payload] of batch) await this.opts.broker.storeRetained(topic, payload)
+  /**
+   * Writes the latest value of every topic changed since the last snapshot as its retained message. Flushes run one
+   * after another, and stop() waits for the last one, so none is still writing when the store closes.
+   */
+  flush (): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.snapshot.size === 0) return
+      const batch = [...this.snapshot]
+      this.snapshot.clear()
+      for (const [topic, payload] of batch) await this.opts.broker.storeRetained(topic, payload)
+    }).catch((err: Error) => this.opts.log.warn(`could not write the retained snapshot of Sparkplug values: ${err.message}`))
+    return this.flushing
   }
 
   private metric (u: MetricUpdate): void {

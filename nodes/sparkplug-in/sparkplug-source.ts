@@ -1,0 +1,36 @@
+// Where a namespace entry came from: the Sparkplug metric behind a UNS topic. The bridge writes the source of a
+// namespace entry as 'spBv1.0/<group>/<edge node>[/<device>]#<metric name>' (Sparkplug ids have no '/', '+', '#',
+// so the first '#' ends the path; the metric name may contain anything).
+
+export interface MetricSource {
+  readonly groupId: string
+  readonly edgeNodeId: string
+  readonly deviceId?: string
+  readonly name: string
+}
+
+const PREFIX = 'spBv1.0/'
+
+export function sourceId (s: MetricSource): string {
+  return `${PREFIX}${s.groupId}/${s.edgeNodeId}${s.deviceId === undefined ? '' : '/' + s.deviceId}#${s.name}`
+}
+
+/** The Sparkplug metric a namespace entry's `source` names, or undefined when it is not a Sparkplug source. */
+export function parseSourceId (source: string): MetricSource | undefined {
+  if (!source.startsWith(PREFIX)) return undefined
+  const hash = source.indexOf('#', PREFIX.length)
+  if (hash === -1) return undefined
+  const ids = source.slice(PREFIX.length, hash).split('/')
+  const name = source.slice(hash + 1)
+  if (ids.length < 2 || ids.length > 3 || ids.some((id) => id.length === 0) || name.length === 0) return undefined
+  return ids.length === 2
+    ? { groupId: ids[0]!, edgeNodeId: ids[1]!, name }
+    : { groupId: ids[0]!, edgeNodeId: ids[1]!, deviceId: ids[2]!, name }
+}
+
+/** The source as the node's output shows it (no `deviceId` key for node metrics). */
+export function plainSource (s: MetricSource): MetricSource {
+  return s.deviceId === undefined
+    ? { groupId: s.groupId, edgeNodeId: s.edgeNodeId, name: s.name }
+    : { groupId: s.groupId, edgeNodeId: s.edgeNodeId, deviceId: s.deviceId, name: s.name }
+}
