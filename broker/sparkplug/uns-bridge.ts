@@ -14,7 +14,7 @@ import type { Logger } from '../../hub/logger'
 import type { RunningBroker } from '../broker'
 import { ERROR_TOPIC_ROOT } from '../publish-guard'
 import type { Namespace } from '../namespace'
-import { dataTypeName } from './datatypes'
+import { DataType, dataTypeName } from './datatypes'
 import { valueToJson } from './json'
 import type { SparkplugHostApplication } from './host/host-application'
 import type { MetricUpdate, SessionChange } from './host/session'
@@ -101,6 +101,8 @@ export class SparkplugUnsBridge {
   }
 
   private metric (u: MetricUpdate): void {
+    // A Template definition (in NBIRTH) describes a type, it is not a value of the plant: not in the namespace.
+    if (u.datatype === DataType.Template && (u.value as { isDefinition?: boolean } | null)?.isDefinition === true) return
     const place = this.mapping.place(u.groupId, u.edgeNodeId, u.deviceId, u.name)
     const topic = place.topic
     let owner = this.owners.get(topic)
