@@ -128,12 +128,23 @@ export class PostgresStore implements MesStore {
     }
   }
 
+  /**
+   * Reads in one snapshot: a summary made of several queries (WIP: running from the jobs, done from the events) must
+   * not see an event committed between two of them, which READ COMMITTED outside a transaction allows.
+   */
   async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.connect()
+    let broken = false
     try {
-      return await fn(this.makeTx(client))
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      const result = await fn(this.makeTx(client))
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => { broken = true })
+      throw err
     } finally {
-      client.release()
+      client.release(broken)
     }
   }
 
