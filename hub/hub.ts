@@ -39,7 +39,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   let mes: MesRuntime
   try {
     if (config.sparkplug.enabled) sparkplug = await startSparkplug({ settings: config.sparkplug, model, broker, namespace, log })
-    mes = await startMesRuntime({ config, model, broker, uns, log: log.child('mes') })
+    mes = await startMesRuntime({ config, model, broker, uns, log: log.child('mes'), sparkplug: sparkplug?.host })
   } catch (err) {
     registerHubServices(undefined)
     await sparkplug?.stop()

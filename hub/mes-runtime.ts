@@ -16,10 +16,13 @@ import { PostgresStore } from '../mes/store/postgres-store'
 import type { CredentialCheck } from '../mes/wip'
 import { startUnsBridge, MesTopics, type UnsBridge, type UnsPublish } from '../mes/uns-bridge'
 import { UnsPublishError } from '../broker/uns-publisher'
+import { startMachineEvents, type MachineEvents, type MetricSource } from '../mes/machine-events'
 
 export interface MesRuntime {
   readonly mes: Mes
   readonly bridge: UnsBridge
+  /** Job events from machines (plant model `mes:` on work units); only when the hub runs Sparkplug. */
+  readonly machineEvents: MachineEvents | undefined
   /** 'SQLite /path/mes.sqlite' or 'PostgreSQL postgres://user:***@host/db'. */
   readonly description: string
   close (): Promise<void>
@@ -82,7 +85,9 @@ export function unsPublisher (broker: RunningBroker, uns: UnsRules): UnsPublish 
   }
 }
 
-export async function startMesRuntime (opts: { config: HubConfig, model: PlantModel, broker: RunningBroker, uns: UnsRules, log: Logger }):
+export async function startMesRuntime (opts: { config: HubConfig, model: PlantModel, broker: RunningBroker, uns: UnsRules, log: Logger,
+  /** The hub's Sparkplug host application, when Sparkplug is enabled: machine events listen to its metrics. */
+  sparkplug?: MetricSource }):
 Promise<MesRuntime> {
   const { config, model, log } = opts
   const { store, description } = await openMesStore(config)
@@ -101,13 +106,22 @@ Promise<MesRuntime> {
     await mes.close()
     throw err
   }
+  const machineEvents = opts.sparkplug !== undefined
+    ? startMachineEvents({ mes, model, host: opts.sparkplug, log: log.child('machine-events') })
+    : undefined
+  if (machineEvents === undefined && model.machineEventUnits().length > 0) {
+    log.info('the plant model maps machine metrics to job events (mes: on work units), but Sparkplug is disabled: they are not used')
+  }
   let closing: Promise<void> | undefined
   return {
     mes,
     bridge,
+    machineEvents,
     description,
     close () {
       closing ??= (async () => {
+        // Machine events first: their last reports are published by the bridge before it stops.
+        await machineEvents?.stop()
         await bridge.stop()
         await mes.close()
       })()

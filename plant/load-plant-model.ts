@@ -177,6 +177,7 @@ class SemanticCheck {
     }
     const plant = this.sap(node.sap, p, topic, inheritedPlant)
     this.sparkplugBinding(node.sparkplug, p, topic)
+    if (level === 4) this.machineEvents(node, p)
     if (level === 1) this.siblings(node.areas, `${p}/areas`, topic, 2, undefined, plant)
     if (level === 2) this.siblings(node.workCenters, `${p}/workCenters`, topic, 3, undefined, plant)
     if (level === 3) this.siblings(node.workUnits, `${p}/workUnits`, topic, 4, node.kind, plant)
@@ -211,6 +212,53 @@ class SemanticCheck {
       ? `Sparkplug edge node '${sp.groupId}/${sp.edgeNodeId}'`
       : `Sparkplug device '${device}' of edge node '${sp.groupId}/${sp.edgeNodeId}'`
     this.once(this.sparkplug, sparkplugKey(sp.groupId, sp.edgeNodeId, device), `${p}/sparkplug`, topic, what)
+  }
+
+  /**
+   * `mes:` on a work unit names metrics of the unit's own Sparkplug binding and reports them to the jobs of its own
+   * SAP work center: without either binding it could never work, so it is refused rather than silently ignored.
+   */
+  private machineEvents (node: Record<string, unknown>, p: string): void {
+    const mes = node.mes
+    if (!isRecord(mes)) return
+    const sp = node.sparkplug
+    if (!isRecord(sp)) {
+      this.problem(`${p}/mes`, 'job events from the machine need a Sparkplug binding on this work unit: the metrics named here are ' +
+        'those of its own device or edge node; add sparkplug: { groupId, edgeNodeId, deviceId } (or remove mes)')
+    }
+    const sap = node.sap
+    if (!isRecord(sap) || typeof sap.workCenter !== 'string') {
+      this.problem(`${p}/mes`, 'job events from the machine need an SAP work center on this work unit: the MES finds the job running ' +
+        'on the unit by it; add sap: { workCenter: ... } (or remove mes)')
+    }
+    const counters: Array<[string, unknown]> = [['goodCounter', mes.goodCounter], ['scrapCounter', mes.scrapCounter]]
+    if (typeof mes.goodCounter === 'string' && mes.goodCounter === mes.scrapCounter) {
+      this.problem(`${p}/mes/scrapCounter`, `'${mes.goodCounter}' is already the goodCounter: one counter cannot count good and scrap parts`)
+    }
+    const state = mes.state
+    if (!isRecord(state)) return
+    const used = counters.find(([, name]) => typeof name === 'string' && name === state.metric)
+    if (used !== undefined) {
+      this.problem(`${p}/mes/state/metric`, `'${String(state.metric)}' is already the ${used[0]}: a metric is either a counter or a state`)
+    }
+    const lists = (['running', 'stopped', 'held'] as const).filter((k) => state[k] !== undefined)
+    if (lists.length === 0) {
+      this.problem(`${p}/mes/state`, 'says nothing to do: list the metric\'s values under running, stopped and/or held')
+    }
+    const owner = new Map<string, string>()
+    for (const k of lists) {
+      const values = state[k]
+      if (!Array.isArray(values)) continue
+      values.forEach((v: unknown, i) => {
+        if (typeof v !== 'string') return
+        const first = owner.get(v)
+        if (first !== undefined && first !== k) {
+          this.problem(`${p}/mes/state/${k}/${i}`, `'${v}' is already listed under ${first}: a machine state means one thing`)
+        } else {
+          owner.set(v, k)
+        }
+      })
+    }
   }
 
   /** A binding may point at one equipment only: otherwise incoming data would have two homes. */

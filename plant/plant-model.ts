@@ -20,7 +20,24 @@ export interface EquipmentDocument {
   sparkplug?: SparkplugBinding
   opcua?: OpcUaBinding
 }
-export interface WorkUnitDocument extends EquipmentDocument { kind: WorkUnitKind }
+/**
+ * Job events from the machine (mes/machine-events.ts): names of Sparkplug metrics of the work unit's own Sparkplug
+ * binding. The loader accepts it only on a work unit bound to Sparkplug and to an SAP work center.
+ */
+export interface MachineEventsMapping {
+  /** Counter metric whose increases are good quantity. */
+  readonly goodCounter?: string
+  /** Counter metric whose increases are scrap. */
+  readonly scrapCounter?: string
+  /** State metric whose values pause (stopped), resume (running) or hold (held) the job on the unit. */
+  readonly state?: {
+    readonly metric: string
+    readonly running?: readonly string[]
+    readonly stopped?: readonly string[]
+    readonly held?: readonly string[]
+  }
+}
+export interface WorkUnitDocument extends EquipmentDocument { kind: WorkUnitKind, mes?: MachineEventsMapping }
 export interface WorkCenterDocument extends EquipmentDocument { kind: WorkCenterKind, workUnits?: WorkUnitDocument[] }
 export interface AreaDocument extends EquipmentDocument { workCenters?: WorkCenterDocument[] }
 export interface SiteDocument extends EquipmentDocument { areas?: AreaDocument[] }
@@ -61,6 +78,8 @@ export interface Equipment {
   /** Children by id: the topic parser walks these maps, one lookup per topic level. */
   readonly childById: ReadonlyMap<string, Equipment>
   readonly bindings: Bindings
+  /** Work units only: which Sparkplug metrics of the unit's binding are job events (plant model `mes:`). */
+  readonly mes?: MachineEventsMapping
 }
 
 /** The levels from top to bottom: the order of a topic's equipment segments. */
@@ -102,7 +121,7 @@ export class PlantModel {
         const a = this.add(area, 'area', 'Area', s)
         for (const wc of area.workCenters ?? []) {
           const w = this.add(wc, 'workCenter', wc.kind, a)
-          for (const wu of wc.workUnits ?? []) this.add(wu, 'workUnit', wu.kind, w)
+          for (const wu of wc.workUnits ?? []) this.add(wu, 'workUnit', wu.kind, w, wu.mes)
         }
       }
     }
@@ -149,6 +168,11 @@ export class PlantModel {
       this.bySparkplug(groupId, edgeNodeId)
   }
 
+  /** The work units whose plant model entry maps Sparkplug metrics to job events (`mes:`), in file order. */
+  machineEventUnits (): Equipment[] {
+    return [...this.walk()].filter((e) => e.level === 'workUnit' && e.mes !== undefined)
+  }
+
   /** Every node below and including `from` (default: the enterprise), parents before children, in file order. */
   * walk (from: Equipment = this.enterprise): Generator<Equipment, void, undefined> {
     yield from
@@ -156,7 +180,7 @@ export class PlantModel {
   }
 
   private add (doc: EquipmentDocument, level: EquipmentLevel, kind: EquipmentKind,
-    parent: MutableEquipment | undefined): MutableEquipment {
+    parent: MutableEquipment | undefined, mes?: MachineEventsMapping): MutableEquipment {
     const path = parent ? [...parent.path, doc.id] : [doc.id]
     const node: MutableEquipment = {
       id: doc.id,
@@ -169,7 +193,8 @@ export class PlantModel {
       parent,
       children: [],
       childById: new Map(),
-      bindings: this.resolveBindings(doc, parent)
+      bindings: this.resolveBindings(doc, parent),
+      ...(mes !== undefined ? { mes: copyMapping(mes) } : {})
     }
     // Validation rejects all of these; the checks only guard against a document built by hand.
     if (this.topics.has(node.topic)) throw conflict(`equipment '${node.topic}' is defined twice`, this.source)
@@ -204,6 +229,24 @@ export class PlantModel {
     if (doc.sparkplug) bindings.sparkplug = { ...doc.sparkplug }
     if (doc.opcua) bindings.opcua = { ...doc.opcua }
     return bindings
+  }
+}
+
+function copyMapping (m: MachineEventsMapping): MachineEventsMapping {
+  const state = m.state
+  return {
+    ...(m.goodCounter !== undefined ? { goodCounter: m.goodCounter } : {}),
+    ...(m.scrapCounter !== undefined ? { scrapCounter: m.scrapCounter } : {}),
+    ...(state !== undefined
+      ? {
+          state: {
+            metric: state.metric,
+            ...(state.running !== undefined ? { running: [...state.running] } : {}),
+            ...(state.stopped !== undefined ? { stopped: [...state.stopped] } : {}),
+            ...(state.held !== undefined ? { held: [...state.held] } : {})
+          }
+        }
+      : {})
   }
 }
 

@@ -1,0 +1,307 @@
+// Job events from machines: the Sparkplug metrics a work unit's plant model entry maps (`mes:` on a work unit)
+// become WIP events of the job on that unit, recorded with who 'machine:<group>/<node>[/<device>]'.
+//
+//   goodCounter / scrapCounter   the increase of the counter since the last value heard is a `report` (good, or
+//                                scrap with reason code MACHINE) on the job Running on the unit. The first value
+//                                heard (hub start) and a lower value (counter reset) only set the base. A birth
+//                                counts like any other value: its increase is what was made while the host could
+//                                not hear the node (a sequence gap, a reconnect), and a rebirth with the same value
+//                                reports nothing. Each report's eventId is derived from the counter (unit, metric,
+//                                base, value), so the same count can never be applied twice to a job.
+//   state                        when the value CHANGES (or is first heard) to one listed under `stopped` the
+//                                Running job is paused; under `running`, a job that this machine paused is resumed
+//                                (a job a person paused is left alone); under `held`, the Running job (else the one
+//                                paused job) is held and only a supervisor's release lifts it.
+//
+// Ignored: STALE and BAD values, historical values, values of other types. Counts with no job Running are not
+// reported (nobody could say which job made them): the first such count is logged as a warning, and when a job
+// runs again (or the hub stops) the total of that job-less stretch is logged. A transition the job state machine
+// refuses (pause a job that is not Running, ...) is logged at debug and ignored; nothing here ever throws into the
+// Sparkplug host. Work is queued per work unit, so counts and states of one unit are applied in arrival order.
+import { createHash } from 'node:crypto'
+import type { Equipment, MachineEventsMapping, PlantModel } from '../plant/plant-model'
+import { sparkplugKey } from '../plant/plant-model'
+import type { Logger } from '../hub/logger'
+import type { MetricUpdate } from '../broker/sparkplug/host/session'
+import type { MetricPath } from '../broker/sparkplug/host/host-application'
+import type { Mes } from './index'
+import type { JobOrder, JobState } from './model/types'
+import { IllegalTransitionError, NotFoundError, WipRuleError } from './errors'
+
+/** Scrap counted by a machine has no reason a person chose; this is its reason code. */
+export const MACHINE_SCRAP_REASON = 'MACHINE'
+
+/** What the module needs of the Sparkplug host application (SparkplugHostApplication fits). */
+export interface MetricSource {
+  on (event: 'metric', listener: (u: MetricUpdate) => void): unknown
+  off (event: 'metric', listener: (u: MetricUpdate) => void): unknown
+  /** The current value of a metric, to start from what the host already knows. */
+  getMetric? (path: MetricPath): MetricUpdate | undefined
+}
+
+export interface MachineEventsOptions {
+  mes: Mes
+  model: PlantModel
+  host: MetricSource
+  log: Logger
+}
+
+export interface MachineEvents {
+  /** The work units whose metrics are watched. */
+  readonly units: readonly Equipment[]
+  /** Resolves when everything heard so far has been applied. */
+  flush (): Promise<void>
+  /** Stops listening; resolves when queued work is done. */
+  stop (): Promise<void>
+}
+
+type CounterKind = 'good' | 'scrap'
+
+interface Counter {
+  readonly kind: CounterKind
+  /** Last value heard (GOOD, not historical); undefined until the first one. */
+  last: bigint | undefined
+  /** Timestamp of the value that set the base (first value, or a reset): keeps eventIds apart across resets. */
+  epoch: number
+  /** Values of an unusable type are logged once. */
+  warnedType: boolean
+}
+
+interface Watch {
+  readonly unit: Equipment
+  /** The unit's SAP work center: how the MES names the work unit. */
+  readonly code: string
+  readonly who: string
+  readonly mapping: MachineEventsMapping
+  readonly counters: Map<string, Counter>
+  lastState: string | undefined
+  queue: Promise<void>
+  /** Parts counted with no job Running since the stretch began (undefined: not in such a stretch). */
+  jobless: { good: number, scrap: number } | undefined
+}
+
+const MAX_EVENT_ID = 128
+const ACTION_EVENT = { stopped: 'pause', running: 'resume', held: 'hold' } as const
+
+export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
+  const { mes, host, log } = opts
+  const watches = new Map<string, Watch>()
+  for (const unit of opts.model.machineEventUnits()) {
+    const sp = unit.bindings.sparkplug
+    const code = unit.bindings.sap?.workCenter
+    const mapping = unit.mes
+    // The loader refuses `mes` without both bindings; a model built by hand is only skipped.
+    if (sp === undefined || code === undefined || mapping === undefined) {
+      log.warn(`${unit.topic}: mes needs a Sparkplug binding and an SAP work center on the unit; its machine events are ignored`)
+      continue
+    }
+    const counters = new Map<string, Counter>()
+    if (mapping.goodCounter !== undefined) counters.set(mapping.goodCounter, { kind: 'good', last: undefined, epoch: 0, warnedType: false })
+    if (mapping.scrapCounter !== undefined) counters.set(mapping.scrapCounter, { kind: 'scrap', last: undefined, epoch: 0, warnedType: false })
+    watches.set(sparkplugKey(sp.groupId, sp.edgeNodeId, sp.deviceId), {
+      unit,
+      code,
+      who: boundedId(`machine:${sparkplugKey(sp.groupId, sp.edgeNodeId, sp.deviceId)}`),
+      mapping,
+      counters,
+      lastState: undefined,
+      queue: Promise.resolve(),
+      jobless: undefined
+    })
+  }
+  let stopped = false
+
+  const enqueue = (w: Watch, task: () => Promise<void>): void => {
+    w.queue = w.queue.then(task).catch((err: unknown) => {
+      log.warn(`${w.code}: machine event failed: ${(err as Error).message}`)
+    })
+  }
+
+  const runningJob = async (w: Watch): Promise<JobOrder | undefined> =>
+    (await mes.wip.listJobs({ workUnit: w.code, states: ['Running'] }))[0]
+
+  /** Applies one job event; a refusal by the state machine or the WIP rules is returned, anything else thrown. */
+  async function apply (w: Watch, event: Record<string, unknown>): Promise<{ ok: true } | { ok: false, reason: string }> {
+    try {
+      await mes.wip.apply({ ...event, who: w.who })
+      return { ok: true }
+    } catch (err) {
+      if (err instanceof IllegalTransitionError || err instanceof WipRuleError || err instanceof NotFoundError) {
+        return { ok: false, reason: err.message }
+      }
+      throw err
+    }
+  }
+
+  function endJoblessStretch (w: Watch): void {
+    const j = w.jobless
+    if (j === undefined) return
+    w.jobless = undefined
+    log.warn(`${w.code} (${w.unit.topic}): ${describeCount(j.good, j.scrap)} counted while no job was Running ` +
+      'were not reported to any job')
+  }
+
+  // ---- Counters ---------------------------------------------------------------------------------------------------
+
+  function onCounter (w: Watch, metric: string, c: Counter, u: MetricUpdate): void {
+    const value = countOf(u.value)
+    if (value === undefined) {
+      if (!c.warnedType) log.warn(`${w.code}: counter '${metric}' of ${w.who} has a value that is not a whole number (${String(u.value)}); ignored`)
+      c.warnedType = true
+      return
+    }
+    const last = c.last
+    c.last = value
+    if (last === undefined || value < last) {
+      // First value heard, or the counter was reset: a new base, nothing to report.
+      c.epoch = u.timestamp
+      if (last !== undefined) log.info(`${w.code}: counter '${metric}' went from ${last} down to ${value}: taken as a reset, counting from there`)
+      return
+    }
+    if (value === last) return
+    const quantity = Number(value - last)
+    const eventId = boundedId(`${w.code}:${metric}:${value}@${c.epoch}`)
+    const why = `machine counter '${metric}' ${last} -> ${value}`
+    enqueue(w, async () => {
+      const job = await runningJob(w)
+      if (job === undefined) {
+        if (w.jobless === undefined) {
+          w.jobless = { good: 0, scrap: 0 }
+          log.warn(`${w.code} (${w.unit.topic}): ${describeCount(c.kind === 'good' ? quantity : 0, c.kind === 'scrap' ? quantity : 0)} ` +
+            `counted by '${metric}' with no job Running: not reported; counts are summed up until a job runs`)
+        }
+        w.jobless[c.kind] += quantity
+        return
+      }
+      endJoblessStretch(w)
+      const amounts = c.kind === 'good' ? { good: quantity } : { scrap: quantity, scrapReason: MACHINE_SCRAP_REASON }
+      const r = await apply(w, { jobId: job.jobId, event: 'report', eventId, why, ...amounts })
+      if (!r.ok) log.warn(`${w.code}: ${quantity} ${c.kind} counted by '${metric}' not reported to job ${job.jobId}: ${r.reason}`)
+    })
+  }
+
+  // ---- State ------------------------------------------------------------------------------------------------------
+
+  function onState (w: Watch, u: MetricUpdate): void {
+    const state = w.mapping.state!
+    const value = stateText(u.value)
+    if (value === undefined) return
+    const previous = w.lastState
+    w.lastState = value
+    if (value === previous) return // a rebirth or a repeat: the machine did not change state
+    const action: 'stopped' | 'running' | 'held' | undefined =
+      state.stopped?.includes(value) === true ? 'stopped'
+        : state.running?.includes(value) === true ? 'running'
+          : state.held?.includes(value) === true ? 'held'
+            : undefined
+    if (action === undefined) {
+      log.debug(`${w.code}: machine state '${state.metric}' = '${value}' is not mapped; ignored`)
+      return
+    }
+    const eventId = boundedId(`${w.code}:${state.metric}:${value}@${u.timestamp}`)
+    const why = `machine state '${state.metric}' = '${value}'`
+    enqueue(w, async () => {
+      const event = ACTION_EVENT[action]
+      const job = action === 'stopped' ? await runningJob(w)
+        : action === 'running' ? await pausedByThisMachine(w)
+          : (await runningJob(w)) ?? await onlyJob(w, 'Interrupted.Paused')
+      if (job === undefined) {
+        log.debug(`${w.code}: ${why}: no job to ${event}`)
+        return
+      }
+      const r = await apply(w, { jobId: job.jobId, event, eventId, why })
+      if (r.ok) log.info(`${w.code}: ${why}: job ${job.jobId} ${event === 'pause' ? 'paused' : event === 'resume' ? 'resumed' : 'held'}`)
+      else log.debug(`${w.code}: ${why}: ${event} of job ${job.jobId} refused: ${r.reason}`)
+    })
+  }
+
+  async function onlyJob (w: Watch, state: JobState): Promise<JobOrder | undefined> {
+    const jobs = await mes.wip.listJobs({ workUnit: w.code, states: [state] })
+    return jobs.length === 1 ? jobs[0] : undefined
+  }
+
+  /** The one paused job on the unit that this machine paused, if no job is Running there. */
+  async function pausedByThisMachine (w: Watch): Promise<JobOrder | undefined> {
+    if (await runningJob(w) !== undefined) return undefined
+    const mine: JobOrder[] = []
+    for (const job of await mes.wip.listJobs({ workUnit: w.code, states: ['Interrupted.Paused'] })) {
+      const events = (await mes.wip.jobResponse(job.jobId)).events
+      const pausedBy = [...events].reverse().find((e) => e.to === 'Interrupted.Paused')
+      if (pausedBy?.who === w.who) mine.push(job)
+    }
+    return mine.length === 1 ? mine[0] : undefined
+  }
+
+  // ---- Metrics ----------------------------------------------------------------------------------------------------
+
+  function onMetric (u: MetricUpdate): void {
+    if (stopped || u.historical || u.quality !== 'GOOD') return
+    const w = watches.get(sparkplugKey(u.groupId, u.edgeNodeId, u.deviceId))
+    if (w === undefined) return
+    try {
+      const c = w.counters.get(u.name)
+      if (c !== undefined) return onCounter(w, u.name, c, u)
+      if (u.name === w.mapping.state?.metric) return onState(w, u)
+    } catch (err) {
+      log.warn(`${w.code}: metric '${u.name}' of ${w.who} not handled: ${(err as Error).message}`)
+    }
+  }
+
+  host.on('metric', onMetric)
+  // What the host already knows (births heard before the MES started) is the starting point.
+  for (const w of watches.values()) {
+    const sp = w.unit.bindings.sparkplug!
+    const names = [...w.counters.keys(), ...(w.mapping.state !== undefined ? [w.mapping.state.metric] : [])]
+    for (const name of names) {
+      const current = host.getMetric?.({ groupId: sp.groupId, edgeNodeId: sp.edgeNodeId, deviceId: sp.deviceId, name })
+      if (current !== undefined) onMetric(current)
+    }
+  }
+  if (watches.size > 0) log.info(`machine events from ${[...watches.values()].map((w) => `${w.code} (${w.who})`).join(', ')}`)
+
+  const flush = async (): Promise<void> => {
+    for (;;) {
+      const queues = [...watches.values()].map((w) => w.queue)
+      await Promise.all(queues)
+      if ([...watches.values()].every((w, i) => w.queue === queues[i])) return
+    }
+  }
+
+  return {
+    units: [...watches.values()].map((w) => w.unit),
+    flush,
+    async stop () {
+      if (stopped) return await flush()
+      stopped = true
+      host.off('metric', onMetric)
+      await flush()
+      for (const w of watches.values()) endJoblessStretch(w)
+    }
+  }
+}
+
+/** A counter value as a whole number: integers of any Sparkplug type (bigint for 64 bits), or whole floats. */
+function countOf (v: unknown): bigint | undefined {
+  if (typeof v === 'bigint') return v
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
+  return undefined
+}
+
+/** A state value as text: strings as they are, numbers and booleans written out (so '3' matches Int32 3). */
+function stateText (v: unknown): string | undefined {
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v)
+  return undefined
+}
+
+function describeCount (good: number, scrap: number): string {
+  const parts = [good > 0 ? `${good} good` : '', scrap > 0 ? `${scrap} scrap` : ''].filter((s) => s !== '')
+  return `${parts.join(' and ') || '0'} part${good + scrap === 1 ? '' : 's'}`
+}
+
+/** Event ids and `who` are at most 128 characters: a longer one (long metric names) keeps its start and a hash of the rest. */
+function boundedId (id: string): string {
+  if (id.length <= MAX_EVENT_ID) return id
+  const hash = createHash('sha256').update(id).digest('hex').slice(0, 32)
+  return `${id.slice(0, MAX_EVENT_ID - hash.length - 1)}#${hash}`
+}
