@@ -4,8 +4,56 @@
 // every append (serializing writers on PostgreSQL) and lets verification detect a truncated tail.
 import type { MesStore, Tx } from './store/store'
 import { num, str, strOrNull } from './store/store'
-import { canonicalJson, sha256 } from './canonical'
+import { hash as oneShotHash } from 'node:crypto'
+import { canonicalJson } from './canonical'
 import type { SignatureRecord } from './model/types'
+
+/**
+ * canonicalJson, faster for the values the audit trail records (plain objects and arrays of strings, finite numbers,
+ * booleans, null): a copy with sorted keys serialized by one JSON.stringify call. Exactly the same text; anything
+ * else (a class instance, a non-finite number, an integer-like key, which JSON.stringify would put first) goes
+ * through canonicalJson itself.
+ */
+export function auditJson (value: unknown): string {
+  const sorted = sortedCopy(value)
+  return sorted === FALLBACK ? canonicalJson(value) : JSON.stringify(sorted)
+}
+
+const FALLBACK = Symbol('fallback')
+
+function sortedCopy (v: unknown): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v
+  if (typeof v === 'number') return Number.isFinite(v) ? v : FALLBACK
+  if (typeof v !== 'object') return FALLBACK
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length)
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i] === undefined ? null : sortedCopy(v[i])
+      if (x === FALLBACK) return FALLBACK
+      out[i] = x
+    }
+    return out
+  }
+  const proto = Object.getPrototypeOf(v) as unknown
+  if (proto !== Object.prototype && proto !== null) return FALLBACK
+  const obj = v as Record<string, unknown>
+  const keys = Object.keys(obj).sort()
+  const out: Record<string, unknown> = {}
+  for (const k of keys) {
+    const c = k.charCodeAt(0)
+    if ((c >= 48 && c <= 57) || k === '__proto__') return FALLBACK
+    const x = obj[k]
+    if (x === undefined) continue
+    const y = sortedCopy(x)
+    if (y === FALLBACK) return FALLBACK
+    out[k] = y
+  }
+  return out
+}
+
+function sha256 (text: string): string {
+  return oneShotHash('sha256', text, 'hex')
+}
 
 export const GENESIS_HASH = '0'.repeat(64)
 
@@ -43,7 +91,7 @@ export type AuditVerification =
   | { ok: false, count: number, brokenAt: number, reason: string, record: AuditRecord | null }
 
 export function auditHash (r: Omit<AuditRecord, 'hash'>): string {
-  return sha256(canonicalJson({
+  return sha256(auditJson({
     seq: r.seq,
     at: r.at,
     who: r.who,
@@ -69,10 +117,10 @@ export async function appendAudit (tx: Tx, e: AuditEntryInput): Promise<AuditRec
     entity: e.entity,
     entityId: e.entityId,
     action: e.action,
-    oldValue: e.oldValue === undefined || e.oldValue === null ? null : canonicalJson(e.oldValue),
-    newValue: e.newValue === undefined || e.newValue === null ? null : canonicalJson(e.newValue),
+    oldValue: e.oldValue === undefined || e.oldValue === null ? null : auditJson(e.oldValue),
+    newValue: e.newValue === undefined || e.newValue === null ? null : auditJson(e.newValue),
     why: e.why ?? null,
-    signature: e.signature ? canonicalJson(e.signature) : null,
+    signature: e.signature ? auditJson(e.signature) : null,
     prevHash: str(head.last_hash)
   }
   const record: AuditRecord = { ...r, hash: auditHash(r) }

@@ -5,11 +5,13 @@
 import type { MesStore, Tx } from './store/store'
 import { num, str, strOrNull } from './store/store'
 import type { Confirmation } from './model/types'
-import { canonicalJson, sha256 } from './canonical'
+import { hash } from 'node:crypto'
+import { canonicalJson } from './canonical'
 import { NotFoundError } from './errors'
 
 export function confirmationKey (jobId: string, eventSeq: number): string {
-  return sha256(canonicalJson({ job: jobId, seq: eventSeq })).slice(0, 40)
+  // = sha256(canonicalJson({ job: jobId, seq: eventSeq })), the object's two keys written out in their sorted order.
+  return hash('sha256', '{"job":' + JSON.stringify(jobId) + ',"seq":' + canonicalJson(eventSeq) + '}', 'hex').slice(0, 40)
 }
 
 export type NewConfirmation = Omit<Confirmation, 'id' | 'idempotencyKey' | 'status' | 'attempts' | 'lastError' | 'erpReference' | 'acknowledgedAt'>

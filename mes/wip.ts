@@ -10,7 +10,7 @@ import { validateWipEvent } from './validation'
 import { IllegalTransitionError, NotFoundError, SignatureError, WipRuleError } from './errors'
 import { transition, TERMINAL_STATES } from './job-state-machine'
 import { appendAudit } from './audit-trail'
-import { enqueueConfirmation } from './confirmations'
+import { confirmationKey as confirmationKeyOf, enqueueConfirmation } from './confirmations'
 import {
   completeOrder, jobFromRow, loadJob, loadOperations, loadOrderRow, planRefresh, predecessorOf, publicJob, publicOperation, reported,
   sameDispatchColumns, transferBlocker, updateChanged, writeDispatchColumns, type JobRow, type OperationRow, type OrderRow
@@ -133,11 +133,13 @@ export class WipService {
     const job = tx.forUpdate === '' ? peek : (await loadJob(tx, e.jobId, true))!
 
     if (e.eventId !== undefined) {
-      const prior = await tx.get('SELECT seq, result FROM job_events WHERE job_id = ? AND event_id = ?', [e.jobId, e.eventId])
+      const prior = await tx.get('SELECT seq FROM job_events WHERE job_id = ? AND event_id = ?', [e.jobId, e.eventId])
       if (prior !== undefined) {
         const ops = await loadOperations(tx, job.orderNumber)
         const op = ops.find((o) => o.sequence === job.sequence)!
-        const c = await tx.get<{ idempotency_key: string }>('SELECT idempotency_key FROM confirmations WHERE job_id = ? AND event_seq = ?', [job.jobId, num(prior.seq)])
+        // The key is a function of (job, event seq): look it up through the unique index on it.
+        const c = await tx.get<{ idempotency_key: string }>('SELECT idempotency_key FROM confirmations WHERE idempotency_key = ?',
+          [confirmationKeyOf(job.jobId, num(prior.seq))])
         return {
           result: { job: publicJob(job), operation: publicOperation(op), orderStatus: order.status, eventSeq: num(prior.seq),
             confirmationKey: c?.idempotency_key ?? null, duplicate: true },

@@ -2,7 +2,7 @@
 // hub is refused rather than used: its schema is unknown to this code.
 import type { AppliedMigration, Tx } from './store'
 import { num, str } from './store'
-import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, MIGRATIONS, renderSql } from './migrations/index'
+import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, MIGRATIONS, renderSql, statementsFor } from './migrations/index'
 import { StoreError } from '../errors'
 
 type TxRunner = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>
@@ -19,7 +19,7 @@ export async function migrate (transaction: TxRunner, source: string, now: () =>
       if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(951400001)')
       const done = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [m.version])
       if (done !== undefined) return
-      for (const s of m.statements) await tx.run(renderSql(s, tx.dialect))
+      for (const s of statementsFor(m, tx.dialect)) await tx.run(renderSql(s, tx.dialect))
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, now()])
       applied.push(m.version)
     })

@@ -2,17 +2,28 @@
 // `schema_migrations`. The SQL is dialect-neutral except for tokens replaced per dialect:
 //   {{REAL}}    REAL (SQLite) | DOUBLE PRECISION (PostgreSQL)
 //   {{AUTOID}}  INTEGER PRIMARY KEY AUTOINCREMENT | INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY
+// A migration whose change only one dialect needs gives its statements per dialect (possibly none for the other).
 // Never edit a released migration; add the next version instead.
 import type { Dialect } from '../store'
 import { migration001 } from './001-initial'
+import { migration002 } from './002-wip-write-path'
 
 export interface Migration {
   version: number
   name: string
-  statements: readonly string[]
+  statements: readonly string[] | Readonly<Record<Dialect, readonly string[]>>
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002]
+
+/** The statements of a migration for one dialect, tokens not yet replaced. */
+export function statementsFor (m: Migration, dialect: Dialect): readonly string[] {
+  return isPerDialect(m.statements) ? m.statements[dialect] : m.statements
+}
+
+function isPerDialect (s: Migration['statements']): s is Readonly<Record<Dialect, readonly string[]>> {
+  return !Array.isArray(s)
+}
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
 
