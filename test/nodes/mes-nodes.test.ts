@@ -13,35 +13,13 @@ import { connect, mqttUrl } from '../support/hub-fixture'
 import { confirmationKey } from '../../mes/confirmations'
 import type { Confirmation, JobOrder } from '../../mes/model/types'
 import { demoOrder, forEachHubStore, unsWatcher } from '../mes/hub-stores'
+import { Sink as NodeSink } from '../support/node-sink'
 
 helper.init(require.resolve('node-red'))
 
 type Msg = Record<string, unknown> & { payload: any }
 type TestNode = ReturnType<typeof helper.getNode>
 
-/** Collects what a helper node receives; `next()` waits for the next message. */
-class Sink {
-  private readonly queue: Msg[] = []
-  private readonly waiting: Array<(m: Msg) => void> = []
-  constructor (node: TestNode) {
-    node.on('input', (m: Msg) => {
-      const w = this.waiting.shift()
-      if (w) w(m)
-      else this.queue.push(m)
-    })
-  }
-
-  next (timeoutMs = 5000): Promise<Msg> {
-    const m = this.queue.shift()
-    if (m !== undefined) return Promise.resolve(m)
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no message from the node')), timeoutMs)
-      this.waiting.push((x) => { clearTimeout(t); resolve(x) })
-    })
-  }
-
-  get pending (): number { return this.queue.length }
-}
 
 /** The next node error (done(err)) of a node, as text. */
 function nextError (node: TestNode): Promise<string> {
@@ -64,15 +42,15 @@ const NODES = [workOrderNode, dispatchNode, wipNode, confirmationNode]
 const QA = { username: 'qa.quinn', password: 'correct horse battery' }
 const OP = 'op.oscar'
 
-interface Flow { wo: TestNode, disp: TestNode, wip: TestNode, conf: TestNode, woOut: Sink, dispOut: Sink, wipOut: Sink, wipRejected: Sink, toErp: Sink, acked: Sink }
+interface Flow { wo: TestNode, disp: TestNode, wip: TestNode, conf: TestNode, woOut: NodeSink<Msg>, dispOut: NodeSink<Msg>, wipOut: NodeSink<Msg>, wipRejected: NodeSink<Msg>, toErp: NodeSink<Msg>, acked: NodeSink<Msg> }
 
 async function loadFlow (): Promise<Flow> {
   await helper.load(NODES, FLOW)
   const n = (id: string): TestNode => helper.getNode(id)
   return {
     wo: n('wo'), disp: n('disp'), wip: n('wipNode'), conf: n('conf'),
-    woOut: new Sink(n('woOut')), dispOut: new Sink(n('dispOut')), wipOut: new Sink(n('wipOut')),
-    wipRejected: new Sink(n('wipRejected')), toErp: new Sink(n('toErp')), acked: new Sink(n('acked'))
+    woOut: new NodeSink<Msg>(n('woOut')), dispOut: new NodeSink<Msg>(n('dispOut')), wipOut: new NodeSink<Msg>(n('wipOut')),
+    wipRejected: new NodeSink<Msg>(n('wipRejected')), toErp: new NodeSink<Msg>(n('toErp')), acked: new NodeSink<Msg>(n('acked'))
   }
 }
 

@@ -14,6 +14,7 @@ import { startSparkplug, DEFAULT_SPARKPLUG, type RunningSparkplug } from '../../
 import type { MetricUpdate, SessionChange } from '../../broker/sparkplug/host/session'
 import { mqttUrl, startTestHub } from '../support/hub-fixture'
 import { DT, TestEdgeNode, nextEvent, uniqueId } from '../broker/sparkplug/host/edge-node'
+import { Sink as NodeSink } from '../support/node-sink'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js') as unknown
@@ -28,39 +29,6 @@ const PRESS_1 = 'acme/dallas/press-shop/line-1/press-1'
 const LINE_1 = 'acme/dallas/press-shop/line-1'
 const silent = { error () {}, warn () {}, info () {}, debug () {}, child: () => silent }
 
-/** Collects what a helper node receives; `next()` waits for the next message. */
-class Sink {
-  private readonly queue: Msg[] = []
-  private readonly waiting: Array<(m: Msg) => void> = []
-  constructor (node: TestNode) {
-    node.on('input', (m: Msg) => {
-      const w = this.waiting.shift()
-      if (w) w(m)
-      else this.queue.push(m)
-    })
-  }
-
-  next (timeoutMs = 5000): Promise<Msg> {
-    const m = this.queue.shift()
-    if (m !== undefined) return Promise.resolve(m)
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no message from the node')), timeoutMs)
-      this.waiting.push((x) => { clearTimeout(t); resolve(x) })
-    })
-  }
-
-  /** The next n messages, by topic. */
-  async take (n: number): Promise<Map<string, Msg>> {
-    const out = new Map<string, Msg>()
-    for (let i = 0; i < n; i++) {
-      const m = await this.next()
-      out.set(m.topic, m)
-    }
-    return out
-  }
-
-  get pending (): number { return this.queue.length }
-}
 
 /** The statuses a node has shown so far (the helper spies on Node.prototype.status). */
 function statuses (node: TestNode): Status[] {
@@ -134,7 +102,7 @@ describe('sparkplug in / sparkplug command nodes in a real Node-RED runtime', fu
       { id: 'in', type: 'sparkplug in', topic: 'acme/dallas/press-shop/+/+/measurements/#', includeStale: true, includeHistorical: false, onlyChanges: true, wires: [['sink']] },
       { id: 'sink', type: 'helper' }
     ])
-    const sink = new Sink(helper.getNode('sink'))
+    const sink = new NodeSink<Msg>(helper.getNode('sink'))
     const edge = await pressLine()
 
     const birth = await sink.take(3)
@@ -185,7 +153,7 @@ describe('sparkplug in / sparkplug command nodes in a real Node-RED runtime', fu
       { id: 'in', type: 'sparkplug in', topic: `acme/dallas/measurements/${oven}/#`, wires: [['sink']] },
       { id: 'sink', type: 'helper' }
     ])
-    const sink = new Sink(helper.getNode('sink'))
+    const sink = new NodeSink<Msg>(helper.getNode('sink'))
     const current = await sink.take(4) // bdSeq, Zone Temp, Door Open (node) and Speed (device fan-1); Node Control/* is under state/
     assert.deepEqual([...current.keys()].sort(), [
       `acme/dallas/measurements/${oven}/bdseq`,
@@ -215,8 +183,8 @@ describe('sparkplug in / sparkplug command nodes in a real Node-RED runtime', fu
       { id: 'allSink', type: 'helper' },
       { id: 'noStaleSink', type: 'helper' }
     ])
-    const all = new Sink(helper.getNode('allSink'))
-    const noStale = new Sink(helper.getNode('noStaleSink'))
+    const all = new NodeSink<Msg>(helper.getNode('allSink'))
+    const noStale = new NodeSink<Msg>(helper.getNode('noStaleSink'))
     const edge = await edgeNode('dallas', kiln, 0)
     await edge.nbirth([{ name: 'Temp', alias: 1, datatype: DT.Double, doubleValue: 900 }])
     await edge.send('DBIRTH', 'burner', [{ name: 'Flame', alias: 2, datatype: DT.Boolean, booleanValue: true }])
@@ -251,7 +219,7 @@ describe('sparkplug in / sparkplug command nodes in a real Node-RED runtime', fu
       { id: 'cmd', type: 'sparkplug command', topic: '', wires: [['out']] },
       { id: 'out', type: 'helper' }
     ])
-    const out = new Sink(helper.getNode('out'))
+    const out = new NodeSink<Msg>(helper.getNode('out'))
     helper.getNode('cmd').receive({ topic: `${PRESS_1}/commands/stroke-rate-setpoint`, payload: 24 })
     const cmd = await edge.nextCommand()
     assert.equal(cmd.topic, 'spBv1.0/dallas/DCMD/press-line-1/press-1')
@@ -285,8 +253,8 @@ describe('sparkplug in / sparkplug command nodes in a real Node-RED runtime', fu
       { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper' }
     ])
-    const out = new Sink(helper.getNode('out'))
-    const caught = new Sink(helper.getNode('caught'))
+    const out = new NodeSink<Msg>(helper.getNode('out'))
+    const caught = new NodeSink<Msg>(helper.getNode('caught'))
     helper.getNode('cmd').receive({ payload: 'fast' })
     const err = await caught.next()
     assert.match(err.error.message, /acme\/dallas\/press-shop\/line-1\/press-1\/commands\/stroke-rate-setpoint: spBv1.0\/dallas\/press-line-1\/press-1#Stroke Rate Setpoint: .*\(Int32\).*"fast" is not an integer number/)
