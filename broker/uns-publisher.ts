@@ -2,8 +2,9 @@
 // as for MQTT clients, checked before the message is handed to the broker, so a flow gets the reason at once.
 import type { HubServices } from '../hub/services'
 import { HubError } from '../hub/errors'
+import type { Quality } from '../plant/uns-payload'
 
-export type Quality = 'GOOD' | 'UNCERTAIN' | 'BAD' | 'STALE'
+export type { Quality }
 
 export interface UnsPayload {
   value: unknown
