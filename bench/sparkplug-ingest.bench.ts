@@ -2,21 +2,14 @@
 // namespace update, UNS republish as JSON per metric) to a UNS subscriber, beside raw aedes relaying the same DDATA
 // stream to a subscriber that decodes it with the bare library (sparkplug-payload). Metrics/s end to end, nothing
 // lost, and latency (edge publish -> UNS subscriber) at a fixed 20,000 metrics/s.
-import fs from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
-import { Aedes } from 'aedes'
-import mqtt, { type MqttClient } from 'mqtt'
+import type { MqttClient } from 'mqtt'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sparkplugPayload = require('sparkplug-payload') as { get (v: string): { decodePayload (b: Uint8Array): { metrics: unknown[] } } }
-import { defaultConfig } from '../hub/config'
-import { startHub } from '../hub/hub'
-import { silentLogger } from '../hub/logger'
 import { encodePayload } from '../broker/sparkplug/codec'
 import { DataType } from '../broker/sparkplug/datatypes'
 import type { SparkplugMetric } from '../broker/sparkplug/types'
 import type { Benchmark, BenchResult } from './bench-result'
+import { benchClient, startBenchHub, startRawAedes, type BenchTarget } from './bench-targets'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 
 const METRICS_PER_MESSAGE = 10
@@ -28,38 +21,13 @@ const NODE = 'press-line-1'
 const DEVICE = 'press-1'
 const decoder = sparkplugPayload.get('spBv1.0')
 
-interface Target { url: string, uns: boolean, stop (): Promise<void> }
+/** A broker under test, and whether its subscriber reads UNS JSON (the hub) or raw DDATA (the baseline). */
+interface Target extends BenchTarget { uns: boolean }
 
-async function client (url: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...opts })
-  ;(c.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
-  return c
-}
+const rawAedes = async (): Promise<Target> => ({ ...await startRawAedes(), uns: false })
+const hub = async (): Promise<Target> => ({ ...await startBenchHub(), uns: true })
 
-async function rawAedes (): Promise<Target> {
-  const broker = await Aedes.createBroker()
-  const server = net.createServer({ noDelay: true }, (s) => broker.handle(s))
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    uns: false,
-    stop: async () => {
-      await new Promise<void>((r) => broker.close(() => r()))
-      await new Promise<void>((r) => server.close(() => r()))
-    }
-  }
-}
 
-async function hub (): Promise<Target> {
-  const c = defaultConfig()
-  c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-sp-'))
-  c.mqtt.host = '127.0.0.1'
-  c.mqtt.port = 0
-  c.mqtt.ws.enabled = false
-  c.editor.enabled = false
-  const h = await startHub(c, silentLogger) // Sparkplug host and UNS bridge on, as with npm start
-  return { url: h.broker.listeners[0].url, uns: true, stop: () => h.stop() }
-}
 
 const NAMES = ['Die Temperature', 'Strokes', 'Running', 'State', 'Tonnage', 'Oil Pressure', 'Cycle Time', 'Counter', 'Fault', 'Recipe']
 const TYPES = [DataType.Double, DataType.Int64, DataType.Boolean, DataType.String, DataType.Double, DataType.Double, DataType.Double, DataType.Int64, DataType.Boolean, DataType.String]
@@ -78,7 +46,7 @@ class EdgeNode {
   constructor (readonly c: MqttClient) {}
   static async start (url: string): Promise<EdgeNode> {
     const will = Buffer.from(encodePayload({ timestamp: Date.now(), metrics: [{ name: 'bdSeq', datatype: DataType.Int64, value: 0n }] }))
-    const c = await client(url, { clientId: `bench-${NODE}`, will: { topic: `spBv1.0/${GROUP}/NDEATH/${NODE}`, payload: will, qos: 1, retain: false } })
+    const c = await benchClient(url, { clientId: `bench-${NODE}`, will: { topic: `spBv1.0/${GROUP}/NDEATH/${NODE}`, payload: will, qos: 1, retain: false } })
     const e = new EdgeNode(c)
     await c.publishAsync(`spBv1.0/${GROUP}/NBIRTH/${NODE}`, Buffer.from(encodePayload({ timestamp: Date.now(), seq: e.next(), metrics: [
       { name: 'bdSeq', datatype: DataType.Int64, value: 0n }, { name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: false }] })), { qos: 0 })
@@ -96,7 +64,7 @@ class EdgeNode {
 
 /** Counts metrics arriving at the subscriber: UNS JSON messages (hub) or metrics in decoded DDATA (raw aedes). */
 async function subscriber (t: Target, onCounter?: (index: number) => void): Promise<{ c: MqttClient, metrics: () => number }> {
-  const c = await client(t.url)
+  const c = await benchClient(t.url)
   let metrics = 0
   if (t.uns) {
     await c.subscribeAsync(`acme/dallas/press-shop/line-1/${DEVICE}/measurements/#`, { qos: 0 })

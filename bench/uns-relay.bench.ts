@@ -1,15 +1,8 @@
 // UNS relay: JSON messages from one MQTT client to another through the hub (accounts, ACL, topic and payload
 // checks, LevelDB persistence) beside raw aedes (no checks, in-memory persistence) in the same run.
-import net from 'node:net'
-import { Aedes } from 'aedes'
-import mqtt, { type MqttClient } from 'mqtt'
-import { defaultConfig } from '../hub/config'
-import { startHub } from '../hub/hub'
-import { silentLogger } from '../hub/logger'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
+import type { MqttClient } from 'mqtt'
 import type { Benchmark, BenchResult } from './bench-result'
+import { benchClient, startBenchHub, startRawAedes, type BenchTarget } from './bench-targets'
 
 const TOPICS = Array.from({ length: 10 }, (_, i) =>
   `acme/dallas/press-shop/line-1/press-${1 + (i % 2)}/measurements/tag-${i}`)
@@ -17,42 +10,9 @@ const THROUGHPUT_MESSAGES = 100_000
 const LATENCY_RATE = 2000 // msg/s
 const LATENCY_SECONDS = 3
 
-interface Target { url: string, stop (): Promise<void> }
-
-async function rawAedes (): Promise<Target> {
-  const broker = await Aedes.createBroker()
-  const server = net.createServer({ noDelay: true }, (s) => broker.handle(s))
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    stop: async () => {
-      await new Promise<void>((r) => broker.close(() => r()))
-      await new Promise<void>((r) => server.close(() => r()))
-    }
-  }
-}
-
-async function hub (): Promise<Target> {
-  const c = defaultConfig()
-  c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-'))
-  c.mqtt.host = '127.0.0.1'
-  c.mqtt.port = 0
-  c.mqtt.ws.enabled = false
-  c.editor.enabled = false
-  const h = await startHub(c, silentLogger)
-  return { url: h.broker.listeners[0].url, stop: () => h.stop() }
-}
-
-async function client (url: string): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0 })
-  // mqtt.js leaves Nagle on; a machine's client would too, but then the figure measures the client, not the broker.
-  ;(c.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
-  return c
-}
-
 async function throughput (url: string): Promise<number> {
-  const sub = await client(url)
-  const pub = await client(url)
+  const sub = await benchClient(url)
+  const pub = await benchClient(url)
   await sub.subscribeAsync('acme/#', { qos: 0 })
   const payloads = TOPICS.map((_, i) => JSON.stringify({ value: 100 + i, timestamp: Date.now(), quality: 'GOOD', unit: 'CEL' }))
   let received = 0
@@ -70,8 +30,8 @@ async function throughput (url: string): Promise<number> {
 }
 
 async function latency (url: string): Promise<{ p50: number, p99: number }> {
-  const sub = await client(url)
-  const pub = await client(url)
+  const sub = await benchClient(url)
+  const pub = await benchClient(url)
   await sub.subscribeAsync('acme/#', { qos: 0 })
   const samples: number[] = []
   sub.on('message', (_t, payload) => {
@@ -98,7 +58,7 @@ async function latency (url: string): Promise<{ p50: number, p99: number }> {
 export const benchmark: Benchmark = {
   title: 'UNS relay through the hub vs raw aedes (QoS 0, JSON payloads, 10 topics)',
   async run (progress) {
-    const measure = async (name: string, make: () => Promise<Target>): Promise<{ rate: number, p50: number, p99: number }> => {
+    const measure = async (name: string, make: () => Promise<BenchTarget>): Promise<{ rate: number, p50: number, p99: number }> => {
       const t = await make()
       try {
         progress(`${name}: throughput, ${THROUGHPUT_MESSAGES.toLocaleString('en-US')} messages`)
@@ -111,8 +71,8 @@ export const benchmark: Benchmark = {
         await t.stop()
       }
     }
-    const raw = await measure('raw aedes', rawAedes)
-    const ours = await measure('hub', hub)
+    const raw = await measure('raw aedes', startRawAedes)
+    const ours = await measure('hub', startBenchHub)
     const results: BenchResult[] = [
       { name: 'UNS relay throughput', unit: 'msg/s', value: ours.rate, baseline: raw.rate, baselineName: 'raw aedes', ratio: ours.rate / raw.rate, target: 'ratio >= 0.5', met: ours.rate / raw.rate >= 0.5 },
       { name: `UNS relay latency p50 @ ${LATENCY_RATE}/s`, unit: 'ms', value: ours.p50, baseline: raw.p50, baselineName: 'raw aedes', ratio: raw.p50 / ours.p50 },

@@ -5,30 +5,15 @@ import { helpText, loadConfig } from './config'
 import { HubError, ValidationError } from './errors'
 import { createLogger } from './logger'
 import { startHub } from './hub'
+import { parseCommandLine } from './command-line'
 
 const FLAG_KEYS: Record<string, string> = { '--data-dir': 'dataDir', '--plant-model': 'plantModel' }
 
-function parseArgs (argv: string[]): { help: boolean, file?: string, overrides: Record<string, string> } {
-  const out = { help: false, file: undefined as string | undefined, overrides: {} as Record<string, string> }
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2)
-    const value = (): string => {
-      const v = inline ?? argv[++i]
-      if (v === undefined) throw new HubError('BAD_ARGUMENT', `${flag} needs a value`, {}, 'see --help')
-      return v
-    }
-    if (flag === '--help' || flag === '-h') out.help = true
-    else if (flag === '--config') out.file = value()
-    else if (FLAG_KEYS[flag]) out.overrides[FLAG_KEYS[flag]] = value()
-    else throw new HubError('BAD_ARGUMENT', `unknown option '${argv[i]}'`, {}, 'see --help')
-  }
-  return out
-}
 
 async function main (): Promise<number> {
   let args
   try {
-    args = parseArgs(process.argv.slice(2))
+    args = parseCommandLine(process.argv.slice(2), FLAG_KEYS)
   } catch (err) {
     process.stderr.write(`isa95-hub: ${(err as Error).message}\n`)
     return 2

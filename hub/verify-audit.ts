@@ -5,28 +5,12 @@
 // configuration cannot be read.
 import fs from 'node:fs'
 import { loadConfig, mesSqliteFile, redactUrl, type HubConfig } from './config'
-import { HubError } from './errors'
 import { openMesStore } from './mes-runtime'
 import { verifyAuditTrail } from '../mes/audit-trail'
+import { parseCommandLine } from './command-line'
 
 const FLAG_KEYS: Record<string, string> = { '--data-dir': 'dataDir' }
 
-function parseArgs (argv: string[]): { file?: string, overrides: Record<string, string>, help: boolean } {
-  const out = { file: undefined as string | undefined, overrides: {} as Record<string, string>, help: false }
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2)
-    const value = (): string => {
-      const v = inline ?? argv[++i]
-      if (v === undefined) throw new HubError('BAD_ARGUMENT', `${flag} needs a value`, {}, 'see --help')
-      return v
-    }
-    if (flag === '--help' || flag === '-h') out.help = true
-    else if (flag === '--config') out.file = value()
-    else if (FLAG_KEYS[flag!]) out.overrides[FLAG_KEYS[flag!]!] = value()
-    else throw new HubError('BAD_ARGUMENT', `unknown option '${argv[i]}'`, {}, 'see --help')
-  }
-  return out
-}
 
 const HELP = `Usage: node dist/hub/verify-audit.js [--config file] [--data-dir dir]
 Verifies the hash chain of the MES audit trail in the store configured for the hub (mes.store: the SQLite file
@@ -41,7 +25,7 @@ function where (config: HubConfig): string {
 async function main (): Promise<number> {
   let config: HubConfig
   try {
-    const args = parseArgs(process.argv.slice(2))
+    const args = parseCommandLine(process.argv.slice(2), FLAG_KEYS)
     if (args.help) {
       process.stdout.write(HELP + '\n')
       return 0

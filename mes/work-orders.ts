@@ -2,7 +2,7 @@
 // ERP updates to an order that is already being worked on are applied when safe and refused (all of the update,
 // with every reason) when not; they are never partially or silently merged.
 import type { MesStore, Tx } from './store/store'
-import type { OperationInput, WorkOrder, WorkOrderInput, WorkOrderStatus, WorkOrderUpdate } from './model/types'
+import type { Operation, OperationInput, WorkOrder, WorkOrderInput, WorkOrderStatus, WorkOrderUpdate } from './model/types'
 import { validateWorkOrder, validateWorkOrderUpdate } from './validation'
 import { DuplicateError, NotFoundError, OrderStatusError, UpdateRefusedError } from './errors'
 import { appendAudit } from './audit-trail'
@@ -240,15 +240,7 @@ async function snapshot (o: OrderRow, ops: readonly OperationRow[]): Promise<Rec
   }
 }
 
-interface NextOp {
-  sequence: number
-  workCenter: string
-  description: string | null
-  setupTime: number
-  runTimePerUnit: number
-  quantity: number
-  critical: boolean
-}
+type NextOp = Pick<Operation, 'sequence' | 'workCenter' | 'description' | 'setupTime' | 'runTimePerUnit' | 'quantity' | 'critical'>
 
 interface UpdatePlan {
   reasons: string[]
