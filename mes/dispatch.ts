@@ -52,32 +52,26 @@ export class DispatchService {
 
   private async candidates (tx: Tx, workCenter: string, rule: DispatchRule, limit: number, lock: string): Promise<Array<Record<string, unknown>>> {
     if (!DISPATCH_RULES.includes(rule)) throw new DispatchRefusedError(workCenter, `unknown dispatch rule ${JSON.stringify(rule)}`, `use one of ${DISPATCH_RULES.join(', ')}`)
-    if (rule === 'critical-ratio') return await this.criticalRatioCandidates(tx, workCenter, limit)
+    if (rule === 'critical-ratio') return await this.criticalRatioCandidates(tx, workCenter, limit, lock)
     // `dispatchable = 1` is written literally so that the planner can use the partial indexes.
     return await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
       ORDER BY ${orderBy(rule)} LIMIT ?${lock}`, [workCenter, limit])
   }
 
   /**
-   * Critical ratio depends on "now", so no index orders by it. The ranking runs in the database over the covering
-   * partial index ix_ops_dispatch_spt (work center, processing time, due, order, sequence): only index entries are
-   * read and a top-`limit` sort keeps the best; then the full rows of those few are fetched.
+   * Critical ratio depends on "now", so no index orders by it. But every overdue operation (due before now) has a
+   * negative ratio and every other one a ratio of 0 or more, so the overdue ones come first: rank those (a range of
+   * the due-date index), and rank the rest only when fewer than `limit` are overdue. A plant usually has far fewer
+   * overdue operations than open ones, so the database sorts a small part of the work center's queue.
    */
-  private async criticalRatioCandidates (tx: Tx, workCenter: string, limit: number): Promise<Array<Record<string, unknown>>> {
+  private async criticalRatioCandidates (tx: Tx, workCenter: string, limit: number, lock: string): Promise<Array<Record<string, unknown>>> {
     const nowMs = this.now().getTime()
-    const keys = await tx.all<{ order_number: string, sequence: number }>(`SELECT order_number, sequence FROM operations
-      WHERE work_center = ? AND dispatchable = 1 ORDER BY ${orderBy('critical-ratio')} LIMIT ?`, [workCenter, nowMs, limit])
-    if (keys.length === 0) return []
-    const rank = new Map(keys.map((k, i) => [`${str(k.order_number)}\u0000${num(k.sequence)}`, i]))
-    const rows: Array<Record<string, unknown>> = []
-    const orders = [...new Set(keys.map((k) => str(k.order_number)))]
-    for (let i = 0; i < orders.length; i += 500) {
-      const chunk = orders.slice(i, i + 500)
-      // By primary key; the ranked keys came from this work center's ready operations in this same read.
-      rows.push(...await tx.all(`SELECT ${COLUMNS} FROM operations WHERE order_number IN (${chunk.map(() => '?').join(', ')})`, chunk))
-    }
-    const at = (r: Record<string, unknown>): number => rank.get(`${str(r.order_number)}\u0000${num(r.sequence)}`) ?? -1
-    return rows.filter((r) => at(r) >= 0).sort((a, b) => at(a) - at(b))
+    const ranked = async (overdue: boolean, n: number): Promise<Array<Record<string, unknown>>> => await tx.all(`SELECT ${COLUMNS}
+      FROM operations WHERE work_center = ? AND dispatchable = 1 AND due_ms ${overdue ? '<' : '>='} ?
+      ORDER BY ${orderBy('critical-ratio')} LIMIT ?${lock}`, [workCenter, nowMs, nowMs, n])
+    const rows = await ranked(true, limit)
+    if (rows.length < limit) rows.push(...await ranked(false, limit - rows.length))
+    return rows
   }
 
   /** Ready operations of a work center, best first by `rule`. */
@@ -125,17 +119,7 @@ export class DispatchService {
     const rule = opts.rule ?? this.defaultRule
     const at = actor.at ?? this.now().toISOString()
     const done = await this.store.transaction(async (tx) => {
-      let top: Record<string, unknown> | undefined
-      if (rule !== 'critical-ratio') {
-        [top] = await this.candidates(tx, workCenter, rule, 1, tx.forUpdateSkipLocked)
-      } else {
-        // The candidate walk reads without locks: lock the best candidate still free (and still dispatchable).
-        for (const c of await this.candidates(tx, workCenter, rule, 20, '')) {
-          top = await tx.get(`SELECT order_number, sequence FROM operations WHERE order_number = ? AND sequence = ? AND dispatchable = 1
-            ${tx.forUpdateSkipLocked}`, [str(c.order_number), num(c.sequence)])
-          if (top !== undefined) break
-        }
-      }
+      const [top] = await this.candidates(tx, workCenter, rule, 1, tx.forUpdateSkipLocked)
       if (top === undefined) return null
       return await this.createJob(tx, str(top.order_number), num(top.sequence), workUnit, actor, at, `dispatched by rule ${rule}`)
     })

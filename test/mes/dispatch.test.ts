@@ -36,9 +36,12 @@ async function bulk (c: Ctx, workCenter: string, n: number, prefix = 'B', base =
   else await c.store.transaction(async (tx) => { await tx.run('ANALYZE') })
 }
 
-/** The critical-ratio list must be exactly what sorting every ready operation by CR gives. */
+/**
+ * The critical-ratio list must be exactly what sorting every ready operation by CR gives; the last limit is above
+ * the work center's queue, so the list also runs past the overdue operations into the ones not yet due.
+ */
 async function sameAsFullSort (c: Ctx, workCenter: string): Promise<void> {
-  for (const limit of [1, 7, 100]) {
+  for (const limit of [1, 7, 100, 5000]) {
     const got = (await c.mes.dispatch.list(workCenter, { rule: 'critical-ratio', limit })).map((d) => `${d.orderNumber}/${d.sequence}`)
     const nowMs = c.clock.now().getTime()
     const all = await c.store.read(async (tx) => await tx.all<{ order_number: string, sequence: number, due_ms: number, proc_time: number }>(
