@@ -74,6 +74,81 @@ describe('MES store specifics', () => {
     }
   })
 
+  /** A fresh SQLite store with a scratch table, and a second connection that sees only what is committed. */
+  async function scratchSqlite (opts: { maxGroup?: number } = {}): Promise<{ store: SqliteStore, outside: Database.Database, done: () => Promise<void> }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-sqlite-'))
+    const file = path.join(dir, 'x.sqlite')
+    const store = await SqliteStore.open(file, opts)
+    await store.transaction(async (tx) => { await tx.run('CREATE TABLE scratch (n INTEGER PRIMARY KEY)') })
+    const outside = new Database(file, { readonly: true })
+    return {
+      store,
+      outside,
+      done: async () => { outside.close(); await store.close(); fs.rmSync(dir, { recursive: true, force: true }) }
+    }
+  }
+  const committed = (db: Database.Database): number[] => (db.prepare('SELECT n FROM scratch ORDER BY n').all() as Array<{ n: number }>).map((r) => r.n)
+
+  it('SQLite commits concurrent write transactions together (group commit), acknowledging none before the COMMIT', async () => {
+    const { store, outside, done } = await scratchSqlite()
+    try {
+      const seenOutside: number[][] = []
+      const results = await Promise.all(Array.from({ length: 10 }, async (_, i) => await store.transaction(async (tx) => {
+        await tx.run('INSERT INTO scratch (n) VALUES (?)', [i])
+        // Another connection sees none of the group until its single COMMIT.
+        seenOutside.push(committed(outside))
+        return i * 10
+      })))
+      assert.deepEqual(results, [0, 10, 20, 30, 40, 50, 60, 70, 80, 90], 'each caller gets its own result, in order')
+      assert.deepEqual(seenOutside, Array.from({ length: 10 }, () => []), 'one commit for the whole group')
+      assert.deepEqual(committed(outside), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+      // And with maxGroup 1 each transaction commits on its own: the next one sees the previous ones committed.
+      const { store: single, outside: o2, done: done2 } = await scratchSqlite({ maxGroup: 1 })
+      try {
+        const seen: number[][] = []
+        await Promise.all([0, 1, 2].map(async (i) => await single.transaction(async (tx) => {
+          seen.push(committed(o2))
+          await tx.run('INSERT INTO scratch (n) VALUES (?)', [i])
+        })))
+        assert.deepEqual(seen, [[], [0], [0, 1]])
+      } finally {
+        await done2()
+      }
+    } finally {
+      await done()
+    }
+  })
+
+  it('SQLite group commit: a failing transaction rolls back alone, and one that ends the whole transaction fails the work before it, reported', async () => {
+    const { store, outside, done } = await scratchSqlite()
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, async (_, i) => await store.transaction(async (tx) => {
+        await tx.run('INSERT INTO scratch (n) VALUES (?)', [i])
+        if (i === 2) throw new Error('refused by a rule')
+        // A duplicate key: SQLite fails the statement, not the transaction.
+        if (i === 3) await tx.run('INSERT INTO scratch (n) VALUES (?)', [0])
+        // Ends the database transaction under everyone's feet (as SQLite does itself on e.g. a full disk).
+        if (i === 5) await tx.run('ROLLBACK')
+        return i
+      })))
+      const status = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as Error).message))
+      assert.equal(status[2], 'refused by a rule')
+      assert.match(status[3]!, /UNIQUE constraint failed/)
+      for (const i of [0, 1, 4]) {
+        assert.match(status[i]!, /transaction not committed: rolled back with a later transaction of the same group commit/, `transaction ${i}`)
+        assert.ok((outcomes[i] as PromiseRejectedResult).reason instanceof StoreError)
+      }
+      assert.notEqual(status[5], 'ok')
+      assert.deepEqual([status[6], status[7]], ['ok', 'ok'])
+      assert.deepEqual(committed(outside), [6, 7], 'only what was acknowledged is stored')
+      // The store goes on working.
+      await store.transaction(async (tx) => { await tx.run('INSERT INTO scratch (n) VALUES (100)') })
+      assert.deepEqual(committed(outside), [6, 7, 100])
+    } finally {
+      await done()
+    }
+  })
+
   it('SQLite refuses a database written by a newer schema version', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-sqlite-'))
     const file = path.join(dir, 'x.sqlite')
