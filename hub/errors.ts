@@ -12,11 +12,14 @@ export class HubError extends Error {
   readonly code: string
   readonly where: ErrorPlace
   readonly hint: string | undefined
+  /** The message without the place and the hint (for answers that carry those in their own fields). */
+  readonly detail: string
 
   constructor (code: string, message: string, where: ErrorPlace = {}, hint?: string) {
     super(HubError.compose(message, where, hint))
     this.name = new.target.name
     this.code = code
+    this.detail = message
     this.where = where
     this.hint = hint
   }

@@ -53,7 +53,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   let editor: RunningEditor | undefined
   if (config.editor.enabled) {
     try {
-      editor = await startEditor(config, log.child('node-red'))
+      editor = await startEditor(config, log.child('node-red'), { mes: mes.mes })
     } catch (err) {
       registerHubServices(undefined)
       await mes.close()
@@ -62,6 +62,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
       throw err
     }
     log.info(`editor listening on ${editor.url} (login required)`)
+    if (editor.mesApiUrl !== undefined) log.info(`MES HTTP API at ${editor.mesApiUrl} (editor login; mes.read to read, mes.write to change)`)
   }
 
   let stopping: Promise<void> | undefined

@@ -1,14 +1,22 @@
 // Node-RED embedded in the hub's process: same event loop as the broker, so the hub's nodes publish into the
-// namespace in-process (no MQTT connection that could drop messages while disconnected).
+// namespace in-process (no MQTT connection that could drop messages while disconnected). Its admin app also serves
+// the MES HTTP API (hub/mes-http-api.ts), behind the editor's login.
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import express from 'express'
+import express, { type Request, type RequestHandler } from 'express'
 import type { HubConfig } from './config'
 import type { Logger } from './logger'
 import { ensureCredentialSecret, ensureEditorCredentials, type EditorCredentials } from './editor-credentials'
 import { NODES_DIR, SETTINGS_FILE, SHIPPED_FLOWS_DIR } from './paths'
+import type { Mes } from '../mes/index'
+import { MES_API_PATH, mesHttpApi, type ApiAuth } from './mes-http-api'
+
+interface NodeRedAuth {
+  /** Express middleware: a valid editor token (or session) with `permission` in its scope, else 401. */
+  needsPermission (permission: string): RequestHandler
+}
 
 interface NodeRedRuntime {
   init (server: http.Server, settings: Record<string, unknown>): void
@@ -16,13 +24,21 @@ interface NodeRedRuntime {
   stop (): Promise<void>
   httpAdmin: express.Express
   httpNode: express.Express
+  auth: NodeRedAuth
 }
 
 export interface RunningEditor {
   readonly url: string
   readonly port: number
   readonly credentials: EditorCredentials
+  /** The MES HTTP API's root, when the editor serves it. */
+  readonly mesApiUrl: string | undefined
   close (): Promise<void>
+}
+
+export interface EditorOptions {
+  /** The MES core to serve as an HTTP API beside the editor's admin API (same login). */
+  mes?: Mes
 }
 
 const FLOW_FILE = 'flows.json'
@@ -37,7 +53,31 @@ function seedFlows (userDir: string, log: Logger): void {
   log.info(`seeded ${target} from the shipped flows (${shipped})`)
 }
 
-export async function startEditor (config: HubConfig, log: Logger): Promise<RunningEditor> {
+/**
+ * Node-RED's permission rule (permissions.js in @node-red/editor-api, not exported): a scope of '*', the permission
+ * itself, 'read' for any '….read' and 'write' for any '….write'; a list of scopes holds what any of them holds.
+ */
+export function scopeAllows (scope: unknown, permission: string): boolean {
+  if (Array.isArray(scope)) return scope.some((s) => scopeAllows(s, permission))
+  if (scope === '*' || scope === permission) return true
+  if (scope === 'read' || scope === '*.read') return /^(.+\.)?read$/.test(permission)
+  if (scope === 'write' || scope === '*.write') return /^(.+\.)?write$/.test(permission)
+  return false
+}
+
+/**
+ * The editor login guards the MES API: Node-RED's own middleware checks the bearer token (POST /auth/token) and
+ * the mes.read floor (401 without a valid token). Writes then need mes.write in the token's scope; lacking it is
+ * a 403 (Node-RED itself would say 401, which a client cannot tell apart from "log in").
+ */
+function editorAuth (RED: NodeRedRuntime): ApiAuth {
+  return {
+    authenticate: RED.auth.needsPermission('mes.read'),
+    allows: (req: Request, permission) => scopeAllows((req as Request & { authInfo?: { scope?: unknown } }).authInfo?.scope, permission)
+  }
+}
+
+export async function startEditor (config: HubConfig, log: Logger, opts: EditorOptions = {}): Promise<RunningEditor> {
   const userDir = path.join(config.dataDir, 'node-red')
   fs.mkdirSync(userDir, { recursive: true })
   seedFlows(userDir, log)
@@ -45,6 +85,15 @@ export async function startEditor (config: HubConfig, log: Logger): Promise<Runn
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const base = require(SETTINGS_FILE) as Record<string, unknown>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const RED = require('node-red') as NodeRedRuntime
+
+  // The MES API lives in Node-RED's admin app, behind the settings file's own httpAdminMiddleware and before the
+  // admin app's JSON parser (apiMaxLength, HTML error pages), so that it parses and answers its bodies itself.
+  const adminMiddleware: unknown[] = base.httpAdminMiddleware === undefined ? [] : [base.httpAdminMiddleware].flat()
+  if (opts.mes !== undefined) {
+    adminMiddleware.push(express.Router().use(MES_API_PATH, mesHttpApi(opts.mes, { auth: editorAuth(RED), log: log.child('mes-api') })))
+  }
   const settings: Record<string, unknown> = {
     ...base,
     uiHost: config.editor.host,
@@ -53,6 +102,7 @@ export async function startEditor (config: HubConfig, log: Logger): Promise<Runn
     flowFile: FLOW_FILE,
     credentialSecret: ensureCredentialSecret(config.dataDir),
     nodesDir: [NODES_DIR],
+    httpAdminMiddleware: adminMiddleware.length > 0 ? adminMiddleware : undefined,
     adminAuth: {
       type: 'credentials',
       users: credentials.users.map((u) => ({ username: u.username, password: u.passwordHash, permissions: u.permissions ?? '*' }))
@@ -60,8 +110,6 @@ export async function startEditor (config: HubConfig, log: Logger): Promise<Runn
     logging: { console: { level: config.logLevel === 'debug' ? 'debug' : config.logLevel, metrics: false, audit: false } }
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const RED = require('node-red') as NodeRedRuntime
   const app = express()
   app.disable('x-powered-by')
   const server = http.createServer(app)
@@ -78,10 +126,15 @@ export async function startEditor (config: HubConfig, log: Logger): Promise<Runn
   })
   await RED.start()
   const host = config.editor.host === '0.0.0.0' ? '127.0.0.1' : config.editor.host
+  const url = `http://${host}:${port}/`
+  const adminRoot = settings.httpAdminRoot
   return {
-    url: `http://${host}:${port}/`,
+    url,
     port,
     credentials,
+    mesApiUrl: opts.mes !== undefined && adminRoot !== false
+      ? new URL(path.posix.join(String(adminRoot ?? '/'), MES_API_PATH), url).href
+      : undefined,
     async close () {
       await RED.stop()
       server.closeAllConnections()

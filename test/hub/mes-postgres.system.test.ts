@@ -3,3 +3,4 @@
 import './mes-uns.test'
 import './mes-crash.test'
 import './mes-verify-audit.test'
+import './mes-http-api.test'
