@@ -18,6 +18,9 @@
 // runs again (or the hub stops) the total of that job-less stretch is logged. A transition the job state machine
 // refuses (pause a job that is not Running, ...) is logged at debug and ignored; nothing here ever throws into the
 // Sparkplug host. Work is queued per work unit, so counts and states of one unit are applied in arrival order.
+// The job Running on a unit is remembered between counts (a counter may change with every DDATA, thousands of
+// times a second): forgotten on every MES change of that unit's jobs, on any order change, on a refused event, and
+// after RUNNING_JOB_TTL_MS at the latest (another hub on the same PostgreSQL database may have changed it).
 import { createHash } from 'node:crypto'
 import type { Equipment, MachineEventsMapping, PlantModel } from '../plant/plant-model'
 import { sparkplugKey } from '../plant/plant-model'
@@ -78,7 +81,12 @@ interface Watch {
   queue: Promise<void>
   /** Parts counted with no job Running since the stretch began (undefined: not in such a stretch). */
   jobless: { good: number, scrap: number } | undefined
+  /** The job Running on the unit as last read, and when; undefined when it must be read again. */
+  running: { job: JobOrder | undefined, at: number } | undefined
 }
+
+/** Longest time a remembered Running job is trusted without a change seen by this process. */
+export const RUNNING_JOB_TTL_MS = 1000
 
 const MAX_EVENT_ID = 128
 const ACTION_EVENT = { stopped: 'pause', running: 'resume', held: 'hold' } as const
@@ -106,7 +114,8 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
       counters,
       lastState: undefined,
       queue: Promise.resolve(),
-      jobless: undefined
+      jobless: undefined,
+      running: undefined
     })
   }
   let stopped = false
@@ -117,8 +126,22 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
     })
   }
 
-  const runningJob = async (w: Watch): Promise<JobOrder | undefined> =>
-    (await mes.wip.listJobs({ workUnit: w.code, states: ['Running'] }))[0]
+  const runningJob = async (w: Watch): Promise<JobOrder | undefined> => {
+    const now = Date.now()
+    if (w.running !== undefined && now - w.running.at < RUNNING_JOB_TTL_MS) return w.running.job
+    const job = (await mes.wip.listJobs({ workUnit: w.code, states: ['Running'] }))[0]
+    w.running = { job, at: now }
+    return job
+  }
+  const byCode = new Map([...watches.values()].map((w) => [w.code, w]))
+  const forgetRunning = mes.onEvent((e) => {
+    if (e.kind === 'wip') {
+      const w = byCode.get(e.workUnit)
+      if (w !== undefined) w.running = undefined
+    } else {
+      for (const w of watches.values()) w.running = undefined
+    }
+  })
 
   /** Applies one job event; a refusal by the state machine or the WIP rules is returned, anything else thrown. */
   async function apply (w: Watch, event: Record<string, unknown>): Promise<{ ok: true } | { ok: false, reason: string }> {
@@ -126,6 +149,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
       await mes.wip.apply({ ...event, who: w.who })
       return { ok: true }
     } catch (err) {
+      w.running = undefined
       if (err instanceof IllegalTransitionError || err instanceof WipRuleError || err instanceof NotFoundError) {
         return { ok: false, reason: err.message }
       }
@@ -274,6 +298,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
       if (stopped) return await flush()
       stopped = true
       host.off('metric', onMetric)
+      forgetRunning()
       await flush()
       for (const w of watches.values()) endJoblessStretch(w)
     }

@@ -12,8 +12,8 @@ import { ValidationError } from '../../hub/errors'
 import { loadPlantModel, parsePlantModel } from '../../plant/load-plant-model'
 import type { MetricUpdate } from '../../broker/sparkplug/host/session'
 import { DataType } from '../../broker/sparkplug/datatypes'
-import { openSqliteMes, type Mes } from '../../mes/index'
-import { startMachineEvents, type MachineEvents } from '../../mes/machine-events'
+import { createMes, openSqliteMes, type Mes } from '../../mes/index'
+import { RUNNING_JOB_TTL_MS, startMachineEvents, type MachineEvents } from '../../mes/machine-events'
 import { mqttUrl } from '../support/hub-fixture'
 import { DT, TestEdgeNode, nextEvent, type SpecMetric } from '../broker/sparkplug/host/edge-node'
 import { demoOrder, forEachHubStore } from './hub-stores'
@@ -264,6 +264,27 @@ forEachHubStore('machine events from Sparkplug metrics', (ctx) => {
     await data(e, 'Strokes', 8)
     assert.equal((await mes.wip.getJob(jobId)).goodQuantity, 1)
     assert.equal(logged(/2 good parts counted by 'Strokes' with no job Running/).length, 1, lines.join('\n'))
+    await endJob(jobId)
+  })
+
+  it('finds a job started by another process on the same database once the remembered Running job expires', async function () {
+    const { kind } = ctx()
+    const e = await birth(0, 'RUNNING')
+    await data(e, 'Strokes', 2) // no job Running: remembered
+    // Another hub on the same database: this process hears nothing of its changes.
+    const other = createMes(await kind.reopen())
+    let jobId: string
+    try {
+      await other.workOrders.create(demoOrder('8005'), { who: 'erp:SAP' })
+      await other.workOrders.release('8005', SUPERVISOR)
+      jobId = (await other.dispatch.dispatchOperation('8005', 10, 'PRESS01', SUPERVISOR)).jobId
+      await other.wip.apply({ jobId, event: 'start', who: OP })
+    } finally {
+      await other.close()
+    }
+    await new Promise((resolve) => setTimeout(resolve, RUNNING_JOB_TTL_MS + 100))
+    await data(e, 'Strokes', 5)
+    assert.equal((await ctx().mes.wip.getJob(jobId)).goodQuantity, 3)
     await endJob(jobId)
   })
 
