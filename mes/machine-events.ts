@@ -258,8 +258,11 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
 
   // ---- Metrics ----------------------------------------------------------------------------------------------------
 
+  // Every metric of every node passes here: most are not watched, which the name alone tells without building a key.
+  const watchedNames = new Set([...watches.values()].flatMap((w) => [...w.counters.keys(), ...(w.mapping.state !== undefined ? [w.mapping.state.metric] : [])]))
+
   function onMetric (u: MetricUpdate): void {
-    if (stopped || u.historical || u.quality !== 'GOOD') return
+    if (stopped || u.historical || u.quality !== 'GOOD' || !watchedNames.has(u.name)) return
     const w = watches.get(sparkplugKey(u.groupId, u.edgeNodeId, u.deviceId))
     if (w === undefined) return
     try {

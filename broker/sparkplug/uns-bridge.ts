@@ -39,6 +39,17 @@ interface Source {
 
 const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => typeof x === 'bigint' ? x.toString() : x)
 
+/** A metric value as JSON text: the scalar types directly (once per metric on the ingest path), the rest through json(). */
+function valueText (v: unknown): string {
+  switch (typeof v) {
+    case 'number': return Number.isFinite(v) ? String(v) : 'null'
+    case 'boolean': return v ? 'true' : 'false'
+    case 'string': return JSON.stringify(v)
+    case 'bigint': return `"${v}"`
+    default: return v === undefined ? 'null' : json(v)
+  }
+}
+
 export class SparkplugUnsBridge {
   private readonly mapping: SparkplugUnsMapping
   /** UNS topic -> the Sparkplug metric that owns it (the first one; a second is a collision). */
@@ -127,7 +138,7 @@ export class SparkplugUnsBridge {
       tail = { key: tailKey, text: `${unit ? `,"unit":${JSON.stringify(unit)}` : ''},"properties":${JSON.stringify(properties)}}` }
       if (!u.historical) this.tails.set(topic, tail)
     }
-    const payload = Buffer.from(`{"value":${json(value) ?? 'null'},"timestamp":${u.timestamp},"quality":"${u.quality}"${tail.text}`)
+    const payload = Buffer.from(`{"value":${valueText(value)},"timestamp":${u.timestamp},"quality":"${u.quality}"${tail.text}`)
     this.publishLive(topic, payload)
     if (u.historical) return // history is delivered, never the current value
 

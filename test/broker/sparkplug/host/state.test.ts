@@ -194,18 +194,26 @@ describe('Sparkplug host application: STATE birth and death', function () {
     const T = host.stateTimestamp!
     const clientId = `sparkplug-host-${host.hostId}`
     const trace = brokerTrace(clientId)
+    // The order in which the broker received the packets: a PUBLISH is seen at its authorization, on arrival.
+    // (Not aedes' 'publish' event: aedes acknowledges a QoS 1 PUBLISH before delivering it, and that event follows the
+    // delivery, so it may come after a DISCONNECT that the client sent once it had the PUBACK.)
     const order: string[] = []
+    const aedes = hub.broker.aedes as unknown as { authorizePublish: (c: Client | null, p: PublishPacket, cb: (err?: Error | null) => void) => void }
+    const authorize = aedes.authorizePublish
+    aedes.authorizePublish = (c, p, cb) => {
+      // The STATE death (the birth may still be arriving when start() has resolved).
+      if (c?.id === clientId && p.payload.toString().includes('"online":false')) order.push(`publish ${p.topic}`)
+      authorize.call(aedes, c, p, cb)
+    }
     const onDisconnect = (c: Client): void => { if (c.id === clientId) order.push('disconnect') }
-    const onPublish = (p: PublishPacket, c: Client | null): void => { if (c?.id === clientId) order.push(`publish ${p.topic}`) }
     hub.broker.aedes.on('clientDisconnect', onDisconnect)
-    hub.broker.aedes.on('publish', onPublish)
     const o = await observer(mqttUrl(hub), `spBv1.0/STATE/${host.hostId}`)
     await o.next(isState(true))
     const before = Date.now()
     await host.stop()
     const death = await o.next(isState(false))
     hub.broker.aedes.off('clientDisconnect', onDisconnect)
-    hub.broker.aedes.off('publish', onPublish)
+    aedes.authorizePublish = authorize
     trace.stop()
     await o.client.endAsync()
     const payload = json(death.payload)
