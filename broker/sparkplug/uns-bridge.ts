@@ -42,7 +42,8 @@ const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => typeo
 /** A metric value as JSON text: the scalar types directly (once per metric on the ingest path), the rest through json(). */
 function valueText (v: unknown): string {
   switch (typeof v) {
-    case 'number': return Number.isFinite(v) ? String(v) : 'null'
+    // -0 is written as -0 (JSON allows it; JSON.stringify would write 0), so a Float or Double keeps its sign.
+    case 'number': return Number.isFinite(v) ? (Object.is(v, -0) ? '-0' : String(v)) : 'null'
     case 'boolean': return v ? 'true' : 'false'
     case 'string': return JSON.stringify(v)
     case 'bigint': return `"${v}"`

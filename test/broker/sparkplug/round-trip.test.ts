@@ -99,9 +99,11 @@ const CASES: Case[] = [
   { label: 'Float -1.5', datatype: T.Float, field: 'floatValue', wire: -1.5, json: -1.5 },
   { label: 'Float 0.1 (as float32)', datatype: T.Float, field: 'floatValue', wire: 0.1, json: Math.fround(0.1) },
   { label: 'Float NaN', datatype: T.Float, field: 'floatValue', wire: NaN, json: 'NaN' },
+  { label: 'Float -0', datatype: T.Float, field: 'floatValue', wire: -0, json: -0 },
   { label: 'Double maximum', datatype: T.Double, field: 'doubleValue', wire: Number.MAX_VALUE, json: Number.MAX_VALUE },
   { label: 'Double smallest subnormal', datatype: T.Double, field: 'doubleValue', wire: 5e-324, json: 5e-324 },
   { label: 'Double -Infinity', datatype: T.Double, field: 'doubleValue', wire: -Infinity, json: '-Infinity' },
+  { label: 'Double -0', datatype: T.Double, field: 'doubleValue', wire: -0, json: -0 },
   { label: 'Boolean true', datatype: T.Boolean, field: 'booleanValue', wire: true, json: true },
   { label: 'Boolean false', datatype: T.Boolean, field: 'booleanValue', wire: false, json: false },
   { label: 'String', datatype: T.String, field: 'stringValue', wire: 'Grüße ✓ "quoted" \\ line\nbreak', json: 'Grüße ✓ "quoted" \\ line\nbreak' },
@@ -256,7 +258,7 @@ describe('A Sparkplug client written independently of the project\'s codec (from
   })
 
   CASES.forEach((c, i) => {
-    it(`${c.label} (${c.datatype}): the UNS JSON value is ${JSON.stringify(c.json).slice(0, 70)}, and the same JSON on commands/ comes back in the NCMD's ${c.field}, identical`, async function () {
+    it(`${c.label} (${c.datatype}): the UNS JSON value is ${(Object.is(c.json, -0) ? '-0' : JSON.stringify(c.json)).slice(0, 70)}, and the same JSON on commands/ comes back in the NCMD's ${c.field}, identical`, async function () {
       // Sparkplug -> UNS
       const raw = await box.next(topicOf(c))
       const checked = validateUnsPayload(raw)
@@ -267,7 +269,9 @@ describe('A Sparkplug client written independently of the project\'s codec (from
       assert.equal(uns.properties.datatype, Object.entries(T).find(([, n]) => n === c.datatype)![0])
 
       // UNS -> Sparkplug: the same JSON value, as any MQTT client would publish it
-      await watcher.publishAsync(`${LINE_1}/commands/${tagOf(nameOf(c))}`, JSON.stringify({ value: uns.value, timestamp: Date.now() }), { qos: 1 })
+      // (JSON.stringify writes -0 as 0; a client that keeps the sign of zero sends -0 as the hub wrote it.)
+      const valueText = Object.is(uns.value, -0) ? '-0' : JSON.stringify(uns.value)
+      await watcher.publishAsync(`${LINE_1}/commands/${tagOf(nameOf(c))}`, `{"value":${valueText},"timestamp":${Date.now()}}`, { qos: 1 })
       const cmd = await edge.nextCommand()
       assert.equal(cmd.topic, 'spBv1.0/dallas/NCMD/press-line-1')
       assert.equal(cmd.payload.metrics.length, 1)
