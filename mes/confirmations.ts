@@ -91,7 +91,7 @@ export class ConfirmationQueue {
     })
   }
 
-  /** Records a failed send; the confirmation stays pending, to be retried. */
+  /** Records a failed send; the confirmation stays pending, to be retried. Once acknowledged it is final: a failure reported afterwards changes nothing. */
   async recordFailure (idempotencyKey: string, message: string): Promise<Confirmation> {
     return await this.store.transaction(async (tx) => {
       const n = await tx.run(`UPDATE confirmations SET attempts = attempts + 1, last_error = ? WHERE idempotency_key = ? AND status = 'pending'`,
