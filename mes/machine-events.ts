@@ -81,8 +81,10 @@ interface Watch {
   queue: Promise<void>
   /** Parts counted with no job Running since the stretch began (undefined: not in such a stretch). */
   jobless: { good: number, scrap: number } | undefined
-  /** The job Running on the unit as last read, and when; undefined when it must be read again. */
+  /** The job Running on the unit as last read, and when (performance.now()); undefined when it must be read again. */
   running: { job: JobOrder | undefined, at: number } | undefined
+  /** Counts the times `running` was forgotten, so that a query answered across a change is not remembered. */
+  generation: number
 }
 
 /** Longest time a remembered Running job is trusted without a change seen by this process. */
@@ -115,7 +117,8 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
       lastState: undefined,
       queue: Promise.resolve(),
       jobless: undefined,
-      running: undefined
+      running: undefined,
+      generation: 0
     })
   }
   let stopped = false
@@ -127,19 +130,26 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
   }
 
   const runningJob = async (w: Watch): Promise<JobOrder | undefined> => {
-    const now = Date.now()
+    const now = performance.now()
     if (w.running !== undefined && now - w.running.at < RUNNING_JOB_TTL_MS) return w.running.job
+    // A change heard while the query runs makes its answer old: it is used this once, not remembered.
+    const generation = w.generation
     const job = (await mes.wip.listJobs({ workUnit: w.code, states: ['Running'] }))[0]
-    w.running = { job, at: now }
+    if (w.generation === generation) w.running = { job, at: now }
     return job
   }
-  const byCode = new Map([...watches.values()].map((w) => [w.code, w]))
+  const forget = (w: Watch): void => {
+    w.running = undefined
+    w.generation++
+  }
+  // Work-unit codes are SAP work centers, unique only within a plant: a code may name units on two sites.
+  const byCode = new Map<string, Watch[]>()
+  for (const w of watches.values()) byCode.set(w.code, [...(byCode.get(w.code) ?? []), w])
   const forgetRunning = mes.onEvent((e) => {
     if (e.kind === 'wip') {
-      const w = byCode.get(e.workUnit)
-      if (w !== undefined) w.running = undefined
+      for (const w of byCode.get(e.workUnit) ?? []) forget(w)
     } else {
-      for (const w of watches.values()) w.running = undefined
+      for (const w of watches.values()) forget(w)
     }
   })
 
@@ -149,7 +159,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
       await mes.wip.apply({ ...event, who: w.who })
       return { ok: true }
     } catch (err) {
-      w.running = undefined
+      forget(w)
       if (err instanceof IllegalTransitionError || err instanceof WipRuleError || err instanceof NotFoundError) {
         return { ok: false, reason: err.message }
       }

@@ -367,6 +367,29 @@ mes:
     assert.equal((await mes.wip.getJob(job.jobId)).state, 'Interrupted.Paused', 'a job held while Running comes back Paused')
   })
 
+  it('does not remember a Running job read across a change: a job started while the query ran gets the next counts', async function () {
+    await mes.workOrders.create(demoOrder('9002', { operations: [{ sequence: 10, workCenter: 'PRESSL1', runTimePerUnit: 1 }] }), { who: 'erp:SAP' })
+    await mes.workOrders.release('9002', SUPERVISOR)
+    const job = await mes.dispatch.dispatchOperation('9002', 10, 'CELL07', SUPERVISOR)
+    await emit('Good Parts', 100) // the base; nothing Running on CELL07 (9001 is paused)
+    // The query's answer arrives late, after the job has started (PostgreSQL: another connection's snapshot).
+    const listJobs = mes.wip.listJobs.bind(mes.wip)
+    mes.wip.listJobs = async (f) => { const r = await listJobs(f); await new Promise((resolve) => setTimeout(resolve, 50)); return r }
+    try {
+      fake.emit('metric', update('Good Parts', 101)) // answered "nothing Running": counted job-less
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      await mes.wip.apply({ jobId: job.jobId, event: 'start', who: OP })
+      await events.flush()
+    } finally {
+      mes.wip.listJobs = listJobs
+    }
+    await emit('Good Parts', 102)
+    await emit('Good Parts', 103)
+    await emit('Good Parts', 110)
+    assert.deepEqual((await mes.wip.jobResponse(job.jobId)).reports.map((x) => x.good), [1, 1, 7])
+    await mes.wip.apply({ jobId: job.jobId, event: 'complete', who: OP, final: false })
+  })
+
   it('never throws into the host: values of the wrong type are logged once and ignored', async function () {
     lines.length = 0
     await emit('Good Parts', 'many')
