@@ -368,10 +368,11 @@ mes:
   })
 
   it('does not remember a Running job read across a change: a job started while the query ran gets the next counts', async function () {
+    await emit('Good Parts', 100) // the base; nothing Running on CELL07 (9001 is paused)
+    // Order changes make the hub forget what it knew of Running jobs: the next count asks the store again.
     await mes.workOrders.create(demoOrder('9002', { operations: [{ sequence: 10, workCenter: 'PRESSL1', runTimePerUnit: 1 }] }), { who: 'erp:SAP' })
     await mes.workOrders.release('9002', SUPERVISOR)
     const job = await mes.dispatch.dispatchOperation('9002', 10, 'CELL07', SUPERVISOR)
-    await emit('Good Parts', 100) // the base; nothing Running on CELL07 (9001 is paused)
     // The query's answer arrives late, after the job has started (PostgreSQL: another connection's snapshot).
     const listJobs = mes.wip.listJobs.bind(mes.wip)
     mes.wip.listJobs = async (f) => { const r = await listJobs(f); await new Promise((resolve) => setTimeout(resolve, 50)); return r }
