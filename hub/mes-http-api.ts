@@ -223,16 +223,16 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'post', path: '/confirmations/:key/ack', permission: 'mes.write',
-    handle: async (mes, { params, body }) => {
+    handle: async (mes, { params, body, user }) => {
       const { erpReference } = checkBody<{ erpReference?: string }>(BODIES.acknowledge, 'acknowledgement', body)
-      return { body: await mes.confirmations.acknowledge(params.key!, erpReference !== undefined ? { erpReference } : {}) }
+      return { body: await mes.confirmations.acknowledge(params.key!, { ...(erpReference !== undefined ? { erpReference } : {}), who: user }) }
     }
   },
   {
     method: 'post', path: '/confirmations/:key/failure', permission: 'mes.write',
-    handle: async (mes, { params, body }) => {
+    handle: async (mes, { params, body, user }) => {
       const { message } = checkBody<{ message: string }>(BODIES.failure, 'failure report', body)
-      return { body: await mes.confirmations.recordFailure(params.key!, message) }
+      return { body: await mes.confirmations.recordFailure(params.key!, message, user) }
     }
   },
 

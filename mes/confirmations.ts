@@ -8,6 +8,10 @@ import type { Confirmation } from './model/types'
 import { hash } from 'node:crypto'
 import { canonicalJson } from './canonical'
 import { NotFoundError } from './errors'
+import { appendAudit } from './audit-trail'
+
+/** Who tells the MES what the ERP did with a confirmation, when the caller does not say. */
+export const ERP_ADAPTER = 'erp-adapter'
 
 export function confirmationKey (jobId: string, eventSeq: number): string {
   // = sha256(canonicalJson({ job: jobId, seq: eventSeq })), the object's two keys written out in their sorted order.
@@ -78,26 +82,39 @@ export class ConfirmationQueue {
     return fromRow(r)
   }
 
-  /** Marks a confirmation as accepted by the ERP. Acknowledging twice is harmless (the first reference is kept). */
-  async acknowledge (idempotencyKey: string, ack: { erpReference?: string, at?: string } = {}): Promise<Confirmation> {
+  /**
+   * Marks a confirmation as accepted by the ERP, recorded in the audit trail under `who` (who reported it: the ERP
+   * adapter, or the logged-in user of the HTTP API). Acknowledging twice is harmless (the first reference is kept).
+   */
+  async acknowledge (idempotencyKey: string, ack: { erpReference?: string, at?: string, who?: string } = {}): Promise<Confirmation> {
     return await this.store.transaction(async (tx) => {
       const r = await tx.get('SELECT * FROM confirmations WHERE idempotency_key = ?' + tx.forUpdate, [idempotencyKey])
       if (r === undefined) throw new NotFoundError('confirmation', idempotencyKey)
       if (str(r.status) === 'pending') {
+        const at = ack.at ?? this.now().toISOString()
         await tx.run(`UPDATE confirmations SET status = 'acknowledged', erp_reference = ?, acknowledged_at = ? WHERE idempotency_key = ?`,
-          [ack.erpReference ?? null, ack.at ?? this.now().toISOString(), idempotencyKey])
+          [ack.erpReference ?? null, at, idempotencyKey])
+        await appendAudit(tx, { who: ack.who ?? ERP_ADAPTER, at, entity: 'Confirmation', entityId: idempotencyKey, action: 'acknowledge',
+          oldValue: { status: 'pending' }, newValue: { status: 'acknowledged', erpReference: ack.erpReference ?? null } })
       }
       return fromRow((await tx.get('SELECT * FROM confirmations WHERE idempotency_key = ?', [idempotencyKey]))!)
     })
   }
 
-  /** Records a failed send; the confirmation stays pending, to be retried. Once acknowledged it is final: a failure reported afterwards changes nothing. */
-  async recordFailure (idempotencyKey: string, message: string): Promise<Confirmation> {
+  /**
+   * Records a failed send (in the audit trail too, under `who`); the confirmation stays pending, to be retried. Once
+   * acknowledged it is final: a failure reported afterwards changes nothing.
+   */
+  async recordFailure (idempotencyKey: string, message: string, who: string = ERP_ADAPTER): Promise<Confirmation> {
     return await this.store.transaction(async (tx) => {
       const n = await tx.run(`UPDATE confirmations SET attempts = attempts + 1, last_error = ? WHERE idempotency_key = ? AND status = 'pending'`,
         [message.slice(0, 2000), idempotencyKey])
       const r = await tx.get('SELECT * FROM confirmations WHERE idempotency_key = ?', [idempotencyKey])
       if (r === undefined || (n.changes === 0 && str(r.status) === 'pending')) throw new NotFoundError('confirmation', idempotencyKey)
+      if (n.changes > 0) {
+        await appendAudit(tx, { who, at: this.now().toISOString(), entity: 'Confirmation', entityId: idempotencyKey, action: 'send-failed',
+          newValue: { attempts: num(r.attempts), error: message.slice(0, 2000) } })
+      }
       return fromRow(r)
     })
   }

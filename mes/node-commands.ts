@@ -204,14 +204,15 @@ export class ConfirmationFeed {
     return this.run(() => this.sendPending(true))
   }
 
-  async acknowledge (key: string, erpReference?: string): Promise<Confirmation> {
-    const c = await this.mes.confirmations.acknowledge(key, erpReference !== undefined ? { erpReference } : {})
+  /** `who`: whoever reports what the ERP did (the flow's actor; default the ERP adapter). */
+  async acknowledge (key: string, erpReference?: string, who?: string): Promise<Confirmation> {
+    const c = await this.mes.confirmations.acknowledge(key, { ...(erpReference !== undefined ? { erpReference } : {}), ...(who !== undefined ? { who } : {}) })
     this.recent.delete(key)
     return c
   }
 
-  async fail (key: string, message: string): Promise<Confirmation> {
-    return await this.mes.confirmations.recordFailure(key, message)
+  async fail (key: string, message: string, who?: string): Promise<Confirmation> {
+    return await this.mes.confirmations.recordFailure(key, message, who)
   }
 
   async stop (): Promise<void> {

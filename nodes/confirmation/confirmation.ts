@@ -41,11 +41,11 @@ export = function (RED: NodeAPI): void {
       } else if (action === 'ack' || action === 'fail') {
         if (key === undefined) return done(new MesCommandError('confirmation', `${action} needs the confirmation's key (its idempotencyKey)`))
         work = action === 'ack'
-          ? feed.acknowledge(key, field('erpReference')).then((c) => {
+          ? feed.acknowledge(key, field('erpReference'), field('who')).then((c) => {
             node.status({ fill: 'green', shape: 'dot', text: `acknowledged ${c.orderNumber}/${c.sequence} #${c.id}` })
             send([null, { ...msg, topic: c.idempotencyKey, payload: c }])
           })
-          : feed.fail(key, field('error') ?? 'send failed').then((c) => {
+          : feed.fail(key, field('error') ?? 'send failed', field('who')).then((c) => {
             node.status({ fill: 'yellow', shape: 'ring', text: `failed ${c.orderNumber}/${c.sequence}: attempt ${c.attempts}` })
             send([null, { ...msg, topic: c.idempotencyKey, payload: c }])
           })

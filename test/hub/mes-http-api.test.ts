@@ -217,6 +217,10 @@ forEachStore('MES HTTP API', (ctx) => {
       'create by erp.adapter', 'release by supervisor.sue', 'start by op.oscar', 'hold by supervisor.sue',
       'release by supervisor.sue', 'complete by op.oscar'])
     assert.equal(audit.body[1].why, 'material staged')
+    // What the ERP did with a confirmation is a change too, recorded under who reported it (once for the two acks).
+    const confirmationAudit = (await sue.get('/audit?entity=Confirmation')).body as Array<{ action: string, who: string, entityId: string }>
+    assert.deepEqual(confirmationAudit.map((a) => [a.action, a.who, a.entityId]), [
+      ['acknowledge', 'erp.adapter', firstKey], ['send-failed', 'erp.adapter', pending.body[1].idempotencyKey]])
     assert.ok((await sue.get('/audit?who=qa.quinn')).body.length >= 2)
     const verified = await sue.get('/audit/verify')
     assert.equal(verified.status, 200)
