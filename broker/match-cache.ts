@@ -5,7 +5,9 @@
 // same few thousand topics over and over, and that walk was about a tenth of the hub's time at full ingest.
 // The answer only changes when a subscription is added or removed, so the cache is emptied then (mqemitter adds and
 // removes through the matcher's add/remove/clear, which are wrapped here). Topics nobody reuses cannot grow it
-// without bound: it is emptied when it holds MAX_TOPICS.
+// without bound: it is emptied when it holds MAX_TOPICS or MAX_CHARS of topic text, and a topic longer than
+// MAX_TOPIC_LENGTH is never kept (a client may publish topics of up to 64 KB, refused ones included: they are
+// re-published on $hub/errors/<topic>).
 import type { Aedes } from 'aedes'
 
 interface Matcher {
@@ -16,10 +18,20 @@ interface Matcher {
 }
 
 export const MAX_TOPICS = 20_000
+export const MAX_TOPIC_LENGTH = 1024
+export const MAX_CHARS = 4_000_000
 
-export function cacheTopicMatches (aedes: Aedes): void {
+/** What the cache holds, for tests and diagnostics. */
+export interface MatchCacheStats { readonly topics: number, readonly chars: number }
+
+export function cacheTopicMatches (aedes: Aedes): MatchCacheStats {
   const matcher = (aedes as unknown as { mq: { _matcher: Matcher } }).mq._matcher
   const cache = new Map<string, unknown[]>()
+  let chars = 0
+  const empty = (): void => {
+    cache.clear()
+    chars = 0
+  }
   const match = matcher.match.bind(matcher)
   const add = matcher.add.bind(matcher)
   const remove = matcher.remove.bind(matcher)
@@ -30,12 +42,16 @@ export function cacheTopicMatches (aedes: Aedes): void {
     let found = cache.get(topic)
     if (found === undefined) {
       found = match(topic)
-      if (cache.size >= MAX_TOPICS) cache.clear()
-      cache.set(topic, found)
+      if (topic.length <= MAX_TOPIC_LENGTH) {
+        if (cache.size >= MAX_TOPICS || chars + topic.length > MAX_CHARS) empty()
+        cache.set(topic, found)
+        chars += topic.length
+      }
     }
     return found
   }
-  matcher.add = (topic, value) => { cache.clear(); return add(topic, value) }
-  matcher.remove = (topic, value) => { cache.clear(); return value === undefined ? remove(topic) : remove(topic, value) }
-  matcher.clear = () => { cache.clear(); return clear() }
+  matcher.add = (topic, value) => { empty(); return add(topic, value) }
+  matcher.remove = (topic, value) => { empty(); return value === undefined ? remove(topic) : remove(topic, value) }
+  matcher.clear = () => { empty(); return clear() }
+  return { get topics () { return cache.size }, get chars () { return chars } }
 }

@@ -148,7 +148,16 @@ export class SqliteStore implements MesStore {
     const group = this.pending.splice(0, this.maxGroup)
     this.groupQueued = this.pending.length > 0
     if (this.groupQueued) void this.enqueue(() => this.commitGroup())
-    const outcomes = group.length === 1 ? [await this.runAlone(group[0]!)] : await this.runGrouped(group)
+    let outcomes: Outcome[]
+    try {
+      outcomes = group.length === 1 ? [await this.runAlone(group[0]!)] : await this.runGrouped(group)
+    } catch (error) {
+      // A transaction-control statement failed (SAVEPOINT, RELEASE, ROLLBACK...): nothing of the group is committed,
+      // and every caller hears so rather than waiting for ever; no half-open transaction is left for the next group.
+      try { if (this.db.inTransaction) this.control.rollback.run() } catch { /* the connection reports it next time */ }
+      const why = new StoreError(`transaction not committed: ${(error as Error).message}`, this.file, 'nothing of it was stored; retry it')
+      outcomes = group.map(() => ({ ok: false, error: why }))
+    }
     for (const [i, o] of outcomes.entries()) {
       if (o.ok) group[i]!.resolve(o.value)
       else group[i]!.reject(o.error)

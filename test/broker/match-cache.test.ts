@@ -2,8 +2,10 @@
 // messages were sent on a topic receives the next ones, one removed (or gone with its client) receives no more.
 import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
+import { Aedes } from 'aedes'
 import { connect, mqttUrl, startTestHub } from '../support/hub-fixture'
 import type { RunningHub } from '../../hub/hub'
+import { cacheTopicMatches, MAX_CHARS, MAX_TOPIC_LENGTH, MAX_TOPICS } from '../../broker/match-cache'
 
 const TOPIC = 'acme/dallas/press-shop/line-1/press-1/measurements/die-temperature'
 const MARK = 'acme/dallas/press-shop/line-1/press-1/measurements/marker'
@@ -79,5 +81,22 @@ describe('topic-match cache', function () {
     await late.subscribeAsync([TOPIC, MARK], { qos: 0 })
     assert.deepEqual(await sendAndCollect(late, 9), [9])
     await Promise.all([late.endAsync(), watcher.endAsync()])
+  })
+
+  it('stays bounded: long topics are not kept, and it empties itself at its limits', async function () {
+    const aedes = await Aedes.createBroker()
+    try {
+      const stats = cacheTopicMatches(aedes)
+      const matcher = (aedes as unknown as { mq: { _matcher: { match (t: string): unknown[] } } }).mq._matcher
+      matcher.match('x'.repeat(MAX_TOPIC_LENGTH + 1))
+      assert.equal(stats.topics, 0, 'a 64 KB topic (e.g. a refused publish) is matched but not kept')
+      for (let i = 0; i < MAX_TOPICS + 5; i++) matcher.match(`t/${i}`)
+      assert.ok(stats.topics <= MAX_TOPICS && stats.topics > 0, String(stats.topics))
+      const long = 'y'.repeat(MAX_TOPIC_LENGTH - 10)
+      for (let i = 0; i < MAX_CHARS / (MAX_TOPIC_LENGTH - 10) + 10; i++) matcher.match(`${long}${i}`)
+      assert.ok(stats.chars <= MAX_CHARS, String(stats.chars))
+    } finally {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    }
   })
 })

@@ -149,6 +149,25 @@ describe('MES store specifics', () => {
     }
   })
 
+  it('SQLite group commit: a broken transaction-control statement fails the whole group, never leaves it waiting', async () => {
+    const { store, outside, done } = await scratchSqlite()
+    try {
+      const outcomes = await Promise.allSettled([0, 1, 2].map(async (i) => await store.transaction(async (tx) => {
+        await tx.run('INSERT INTO scratch (n) VALUES (?)', [i])
+        // Releases the store's own savepoint: its RELEASE and ROLLBACK TO then fail.
+        if (i === 1) await tx.run('RELEASE grouped')
+        return i
+      })))
+      assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected'])
+      for (const o of outcomes) assert.match(((o as PromiseRejectedResult).reason as Error).message, /transaction not committed/)
+      assert.deepEqual(committed(outside), [])
+      await store.transaction(async (tx) => { await tx.run('INSERT INTO scratch (n) VALUES (7)') })
+      assert.deepEqual(committed(outside), [7], 'no half-open transaction left behind')
+    } finally {
+      await done()
+    }
+  })
+
   it('SQLite refuses a database written by a newer schema version', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-sqlite-'))
     const file = path.join(dir, 'x.sqlite')
