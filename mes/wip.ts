@@ -32,6 +32,13 @@ export interface WipOptions {
   verifyCredentials?: CredentialCheck
 }
 
+/**
+ * Failed signatures per signer before that signer is locked out, and for how long. A signature is a password check,
+ * reachable by anyone who may post job events (HTTP API, flows): without a limit it is a way to guess passwords.
+ */
+export const SIGNATURE_MAX_FAILURES = 5
+export const SIGNATURE_LOCKOUT_MS = 15 * 60_000
+
 export interface WipResult {
   job: JobOrder
   operation: Operation
@@ -73,6 +80,8 @@ function isUniqueRunningViolation (err: unknown): boolean {
 
 export class WipService {
   private readonly now: () => Date
+  /** Failed signature attempts per signer: how many in a row, and when the last one was. */
+  private readonly failedSignatures = new Map<string, { count: number, last: number }>()
   readonly events: MesEvents
   private readonly tolerance: number
 
@@ -117,10 +126,22 @@ export class WipService {
     if (e.signature === undefined) return null
     const check = this.opts.verifyCredentials
     if (check === undefined) throw new SignatureError(e.jobId, 'no credential check is configured, so signatures cannot be verified')
+    const user = e.signature.user
+    const now = this.now().getTime()
+    const failed = this.failedSignatures.get(user)
+    if (failed !== undefined && failed.count >= SIGNATURE_MAX_FAILURES && now - failed.last < SIGNATURE_LOCKOUT_MS) {
+      throw new SignatureError(e.jobId, `signatures of ${user} are locked after ${failed.count} failed attempts; ` +
+        `try again after ${new Date(failed.last + SIGNATURE_LOCKOUT_MS).toISOString()}`)
+    }
     let ok = false
-    try { ok = await check(e.signature.user, e.signature.password) } catch { ok = false }
-    if (!ok) throw new SignatureError(e.jobId, `signature of ${e.signature.user} could not be verified`)
-    return { user: e.signature.user, meaning: e.signature.meaning, at }
+    try { ok = await check(user, e.signature.password) } catch { ok = false }
+    if (!ok) {
+      const count = failed !== undefined && now - failed.last < SIGNATURE_LOCKOUT_MS ? failed.count + 1 : 1
+      this.failedSignatures.set(user, { count, last: now })
+      throw new SignatureError(e.jobId, `signature of ${user} could not be verified`)
+    }
+    this.failedSignatures.delete(user)
+    return { user, meaning: e.signature.meaning, at }
   }
 
   private async applyInTx (tx: Tx, e: WipEventInput, at: string, signature: SignatureRecord | null):
