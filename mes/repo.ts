@@ -205,11 +205,12 @@ export async function writeDispatchColumns (tx: Tx, orderNumber: string, sequenc
 }
 
 /** Marks the order completed (all its operations are), with the audit record. */
-export async function completeOrder (tx: Tx, order: OrderRow, who: string, at: string): Promise<void> {
+/** `at`: when the order's last operation completed; `recordedAt`: when the hub recorded it (the audit trail's time). */
+export async function completeOrder (tx: Tx, order: OrderRow, who: string, at: string, recordedAt: string = at): Promise<void> {
   await tx.run(`UPDATE work_orders SET status = 'completed', completed_at = ?, updated_at = ? WHERE order_number = ?`,
     [at, at, order.orderNumber])
   await appendAudit(tx, {
-    who, at, entity: 'WorkOrder', entityId: order.orderNumber, action: 'complete',
+    who, at: recordedAt, entity: 'WorkOrder', entityId: order.orderNumber, action: 'complete',
     oldValue: { status: order.status }, newValue: { status: 'completed' }, why: 'all operations completed'
   })
 }

@@ -100,13 +100,16 @@ export class WipService {
   /** Validates (JSON Schema, JSON paths in errors), checks and applies one job event. */
   async apply (input: unknown): Promise<WipResult> {
     const e = validateWipEvent(input)
-    const at = e.at ?? this.now().toISOString()
-    const signature = await this.checkSignature(e, at)
+    // `at` is when it happened (a machine or a late report may say); the audit trail and a signature carry when the
+    // hub recorded it, which a caller cannot set (21 CFR Part 11: computer-generated time stamps).
+    const recordedAt = this.now().toISOString()
+    const at = e.at ?? recordedAt
+    const signature = await this.checkSignature(e, recordedAt)
     let emitted: WipEvent | null = null
     let result: WipResult
     try {
       result = await this.store.transaction(async (tx) => {
-        const r = await this.applyInTx(tx, e, at, signature)
+        const r = await this.applyInTx(tx, e, at, recordedAt, signature)
         emitted = r.emit
         return r.result
       })
@@ -144,7 +147,7 @@ export class WipService {
     return { user, meaning: e.signature.meaning, at }
   }
 
-  private async applyInTx (tx: Tx, e: WipEventInput, at: string, signature: SignatureRecord | null):
+  private async applyInTx (tx: Tx, e: WipEventInput, at: string, recordedAt: string, signature: SignatureRecord | null):
   Promise<{ result: WipResult, emit: WipEvent | null }> {
     // Lock order, then job (the same order as order-level commands) so concurrent writers cannot deadlock.
     const peek = await loadJob(tx, e.jobId)
@@ -287,7 +290,7 @@ export class WipService {
     ])
     if (orderStatus !== order.status) {
       await tx.run(`UPDATE work_orders SET status = 'in-progress', updated_at = ? WHERE order_number = ?`, [at, job.orderNumber])
-      await appendAudit(tx, { who: e.who, at, entity: 'WorkOrder', entityId: job.orderNumber, action: 'start',
+      await appendAudit(tx, { who: e.who, at: recordedAt, entity: 'WorkOrder', entityId: job.orderNumber, action: 'start',
         oldValue: { status: order.status }, newValue: { status: 'in-progress' }, why: `job ${job.jobId} started` })
     }
 
@@ -299,10 +302,11 @@ export class WipService {
     [job.jobId, next.eventSeq, e.event, e.eventId ?? null, from, to, e.who, at, e.why ?? null, good, scrap, e.scrapReason ?? null,
       rework, e.reworkReason ?? null, e.event === 'complete' ? (final ? 1 : 0) : null, JSON.stringify(publicNext)])
     await appendAudit(tx, {
-      who: e.who, at, entity: 'JobOrder', entityId: job.jobId, action: e.event,
+      who: e.who, at: recordedAt, entity: 'JobOrder', entityId: job.jobId, action: e.event,
       oldValue: snapshot(job),
       newValue: { ...snapshot(next), reported: confirms ? { good, scrap, scrapReason: e.scrapReason, rework, reworkReason: e.reworkReason } : undefined,
-        final: e.event === 'complete' ? final : undefined, orderNumber: job.orderNumber, sequence: job.sequence },
+        final: e.event === 'complete' ? final : undefined, orderNumber: job.orderNumber, sequence: job.sequence,
+        eventAt: at !== recordedAt ? at : undefined },
       why: e.why,
       signature
     })
@@ -319,7 +323,7 @@ export class WipService {
     }
     let finalStatus = orderStatus
     if (plan.completes) {
-      await completeOrder(tx, nextOrder, e.who, at)
+      await completeOrder(tx, nextOrder, e.who, at, recordedAt)
       finalStatus = 'completed'
     }
     const after: Operation = { ...publicOperation(nextOp), dispatchable: own.dispatchable, readyAt: own.readyAt }

@@ -27,6 +27,24 @@ forEachStore('audit trail', (ctx) => {
     assert.deepEqual((await mes.audit.query({ who: 'qa' })).map((r) => r.seq), [4])
   })
 
+  it('stamps records with the time the hub recorded them; the time an event happened (a late report) is kept beside it', async () => {
+    const { mes, clock } = ctx()
+    await mes.workOrders.create(sampleOrder('1001', { operations: [{ sequence: 10, workCenter: 'WC-A' }], materials: [] }), ERP)
+    await mes.workOrders.release('1001', SUPERVISOR)
+    const job = (await mes.dispatch.dispatchNext('WC-A', 'U-1', SUPERVISOR))!
+    clock.advance(90)
+    const now = clock.iso()
+    const past = new Date(Date.parse(now) - 3600_000).toISOString()
+    await mes.wip.apply({ jobId: job.jobId, event: 'start', who: 'op', at: past })
+    const records = await mes.audit.forEntity('JobOrder', job.jobId)
+    const start = records.find((r) => r.action === 'start')!
+    assert.equal(start.at, now, 'the audit time is the hub clock, not the caller')
+    assert.equal((JSON.parse(start.newValue!) as { eventAt?: string }).eventAt, past)
+    assert.equal((await mes.wip.getJob(job.jobId)).startedAt, past, 'the job keeps when it really started')
+    const order = await mes.audit.forEntity('WorkOrder', '1001')
+    assert.equal(order.at(-1)!.at, now)
+  })
+
   it('detects an altered record, a deleted record and a removed tail', async () => {
     const { mes, store } = ctx()
     await someHistory()
