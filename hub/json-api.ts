@@ -112,7 +112,9 @@ export function checkBody<T> (validate: ValidateFunction, source: string, input:
  */
 export class QueryReader {
   private readonly problems: Problem[] = []
-  private readonly known = new Set<string>(['access_token']) // Node-RED accepts a token in the query string
+  // Node-RED's own name for a token in the query string: not one of ours, and not refused here as unknown (Node-RED
+  // decides about it: the hub answers such requests 401).
+  private readonly known = new Set<string>(['access_token'])
 
   constructor (private readonly query: Record<string, unknown>) {}
 
