@@ -84,8 +84,9 @@ const ROUTES: readonly Route[] = [
     handle: async (mes, { query }) => {
       const status = query.someOf('status', WORK_ORDER_STATUSES)
       const limit = query.int('limit', 1, 1000) ?? 100
+      const after = query.text('after')
       query.done()
-      return { body: await mes.workOrders.list({ status, limit }) }
+      return { body: await mes.workOrders.list({ status, limit, ...(after !== undefined ? { after } : {}) }) }
     }
   },
   {
@@ -160,7 +161,9 @@ const ROUTES: readonly Route[] = [
         orderNumber: query.text('orderNumber'),
         workCenter: query.text('workCenter'),
         workUnit: query.text('workUnit'),
-        states: query.someOf<JobState>('state', JOB_STATES)
+        states: query.someOf<JobState>('state', JOB_STATES),
+        limit: query.int('limit', 1, 10000) ?? 1000,
+        after: query.text('after')
       }
       query.done()
       return { body: await mes.wip.listJobs(filter) }

@@ -343,17 +343,30 @@ export class WipService {
     return publicJob(j)
   }
 
-  async listJobs (filter: { orderNumber?: string, workCenter?: string, workUnit?: string, states?: JobState[] } = {}): Promise<JobOrder[]> {
+  /**
+   * Job orders, oldest first (created_at, job_id). `limit` caps the list; `after` (a job id) pages on: the jobs
+   * that come after that one in this order.
+   */
+  async listJobs (filter: { orderNumber?: string, workCenter?: string, workUnit?: string, states?: JobState[], limit?: number, after?: string } = {}): Promise<JobOrder[]> {
     const where: string[] = []
-    const params: string[] = []
+    const params: Array<string | number> = []
     if (filter.orderNumber !== undefined) { where.push('order_number = ?'); params.push(filter.orderNumber) }
     if (filter.workCenter !== undefined) { where.push('work_center = ?'); params.push(filter.workCenter) }
     if (filter.workUnit !== undefined) { where.push('work_unit = ?'); params.push(filter.workUnit) }
     if (filter.states?.length) { where.push(`state IN (${filter.states.map(() => '?').join(', ')})`); params.push(...filter.states) }
-    return await this.store.read(async (tx) =>
-      (await tx.all(`SELECT * FROM job_orders ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, job_id`, params))
-        .map((r) => publicJob(jobFromRow(r))))
+    return await this.store.read(async (tx) => {
+      if (filter.after !== undefined) {
+        const cursor = await tx.get<{ created_at: string }>('SELECT created_at FROM job_orders WHERE job_id = ?', [filter.after])
+        if (cursor === undefined) throw new NotFoundError('job', filter.after)
+        where.push('(created_at > ? OR (created_at = ? AND job_id > ?))')
+        params.push(cursor.created_at, cursor.created_at, filter.after)
+      }
+      if (filter.limit !== undefined) params.push(filter.limit)
+      return (await tx.all(`SELECT * FROM job_orders ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, job_id` +
+        (filter.limit !== undefined ? ' LIMIT ?' : ''), params)).map((r) => publicJob(jobFromRow(r)))
+    })
   }
+
 
   /** The job response: actual times, quantities with reason codes, and the event history. */
   async jobResponse (jobId: string): Promise<JobResponse> {

@@ -32,6 +32,8 @@ export interface UpdateResult {
 export interface OrderFilter {
   status?: WorkOrderStatus | WorkOrderStatus[]
   limit?: number
+  /** Pages on: orders whose number sorts after this one (the list is ordered by order number). */
+  after?: string
 }
 
 const EPS = 1e-9
@@ -74,9 +76,13 @@ export class WorkOrderService {
   async list (filter: OrderFilter = {}): Promise<WorkOrder[]> {
     return await this.store.read(async (tx) => {
       const statuses = filter.status === undefined ? [] : Array.isArray(filter.status) ? filter.status : [filter.status]
+      const where = [
+        ...(statuses.length ? [`status IN (${statuses.map(() => '?').join(', ')})`] : []),
+        ...(filter.after !== undefined ? ['order_number > ?'] : [])
+      ]
       const rows = await tx.all<{ order_number: string }>(`SELECT order_number FROM work_orders
-        ${statuses.length ? `WHERE status IN (${statuses.map(() => '?').join(', ')})` : ''} ORDER BY order_number LIMIT ?`,
-      [...statuses, filter.limit ?? 1000])
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY order_number LIMIT ?`,
+      [...statuses, ...(filter.after !== undefined ? [filter.after] : []), filter.limit ?? 1000])
       const out: WorkOrder[] = []
       for (const r of rows) out.push((await loadOrder(tx, r.order_number))!)
       return out

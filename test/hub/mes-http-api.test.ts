@@ -211,6 +211,18 @@ forEachStore('MES HTTP API', (ctx) => {
     assert.equal((await erp.get(`/confirmations/${firstKey}`)).body.erpReference, 'CONF-0001')
     assert.equal((await erp.get('/work-orders/1000/confirmations')).body.length, 5)
 
+    // ---- lists page on
+    const allJobs = ((await sue.get('/jobs')).body as Array<{ jobId: string }>).map((j) => j.jobId)
+    assert.ok(allJobs.length >= 3, String(allJobs.length))
+    const firstTwo = ((await sue.get('/jobs?limit=2')).body as Array<{ jobId: string }>).map((j) => j.jobId)
+    assert.deepEqual(firstTwo, allJobs.slice(0, 2))
+    assert.deepEqual(((await sue.get(`/jobs?after=${encodeURIComponent(firstTwo[1]!)}`)).body as Array<{ jobId: string }>).map((j) => j.jobId), allJobs.slice(2))
+    assert.equal((await sue.get('/jobs?after=no-such-job')).status, 404)
+    await sue.post('/work-orders', sampleOrder('0999'))
+    const orders = ((await sue.get('/work-orders')).body as Array<{ orderNumber: string }>).map((o) => o.orderNumber)
+    assert.deepEqual(orders.slice(0, 2), ['0999', '1000'])
+    assert.deepEqual(((await sue.get('/work-orders?limit=1&after=0999')).body as Array<{ orderNumber: string }>).map((o) => o.orderNumber), ['1000'])
+
     // ---- the audit trail: who did what, and the chain verifies
     const audit = await sue.get('/audit?entity=WorkOrder&entityId=1000')
     assert.deepEqual(audit.body.map((a: { action: string, who: string }) => `${a.action} by ${a.who}`), [
