@@ -26,9 +26,10 @@ describe('demo plant simulator', function () {
     const sim = new DemoPlantSimulator({ url: mqttUrl(hub), rate: 50, seed: 1 })
     await sim.start()
     try {
-      const press1 = (await obs.next(is('DBIRTH', 'press-line-1', 'press-1'))).payload
-      await obs.next(is('DBIRTH', 'press-line-1', 'press-2'))
-      const rack = (await obs.next(is('DBIRTH', 'warehouse', 'rack-1'))).payload
+      // The two edge nodes have their own connections: their births may arrive in either order.
+      const [press1Birth, , rackBirth] = await obs.nextEach([is('DBIRTH', 'press-line-1', 'press-1'), is('DBIRTH', 'press-line-1', 'press-2'), is('DBIRTH', 'warehouse', 'rack-1')])
+      const press1 = press1Birth!.payload
+      const rack = rackBirth!.payload
       assert.deepEqual(press1.metrics.map((m) => [m.name, DataType[m.datatype!]]), [
         ['Strokes', 'Int64'], ['Die Temperature', 'Double'], ['Tonnage', 'Float'], ['State', 'String'],
         ['Stroke Rate Setpoint', 'Int32'], ['Capacity', 'Int32'], ['Die Changed At', 'DateTime'], ['Fault', 'Boolean']])

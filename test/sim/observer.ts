@@ -68,9 +68,36 @@ export class SparkplugObserver {
       if (match(this.messages[i]!)) { this.cursor = i + 1; return Promise.resolve(this.messages[i]!) }
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching Sparkplug message within ${timeoutMs} ms; last seen: ${this.messages.slice(-5).map((x) => x.topic).join(', ')}; observer errors: ${this.errors.join('; ') || 'none'}`)), timeoutMs)
-      this.waiters.push({ match, resolve: (m) => { clearTimeout(timer); this.cursor = this.messages.length; resolve(m) } })
+      const waiter = { match, resolve: (m: Observed) => { clearTimeout(timer); this.cursor = this.messages.length; resolve(m) } }
+      const timer = setTimeout(() => {
+        // A waiter that gave up must not take a later message from the next one.
+        this.waiters.splice(this.waiters.indexOf(waiter), 1)
+        reject(new Error(`no matching Sparkplug message within ${timeoutMs} ms; ${this.describe()}`))
+      }, timeoutMs)
+      this.waiters.push(waiter)
     })
+  }
+
+  /**
+   * One message for each matcher, in whatever order they arrive (messages of different edge nodes come over
+   * different connections: their relative order is not fixed), after the ones already taken by next().
+   */
+  async nextEach (matches: Array<(m: Observed) => boolean>, timeoutMs = 5000): Promise<Observed[]> {
+    const from = this.cursor
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = matches.map((match) => this.messages.findIndex((m, i) => i >= from && match(m)))
+      if (found.every((i) => i >= 0)) {
+        this.cursor = Math.max(...found) + 1
+        return found.map((i) => this.messages[i]!)
+      }
+      if (Date.now() > deadline) throw new Error(`not every expected Sparkplug message within ${timeoutMs} ms; ${this.describe()}`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  private describe (): string {
+    return `seen ${this.messages.length}, first: ${this.messages.slice(0, 6).map((x) => x.topic).join(', ')}; last: ${this.messages.slice(-5).map((x) => x.topic).join(', ')}; observer errors: ${this.errors.join('; ') || 'none'}`
   }
 
   /** Messages from an edge node (NDEATH excluded), in arrival order. */
