@@ -16,6 +16,7 @@ import { SqliteStore } from '../mes/store/sqlite-store'
 import { PostgresStore } from '../mes/store/postgres-store'
 import { DISPATCH_RULES } from '../mes/dispatch'
 import type { Benchmark, BenchResult } from './bench-result'
+import { median, secondsSince, timeMs } from './stats'
 
 const OPEN_OPERATIONS = 10_000
 const NOISE_OPERATIONS = 2_000
@@ -41,17 +42,6 @@ interface Target {
    */
   bareInsert (n: number, producers: number): Promise<number>
   cleanup (): Promise<void>
-}
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
-}
-
-async function timeMs (fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint()
-  await fn()
-  return Number(process.hrtime.bigint() - t0) / 1e6
 }
 
 const BARE_SELECT = `SELECT * FROM operations WHERE work_center = ? AND status IN ('pending', 'in-progress')`
@@ -80,7 +70,7 @@ function sqliteTarget (): Target {
         for (let k = i; k < Math.min(n, i + producers); k++) insert.run(`job-${k % producers}`, JSON.stringify({ event: 'report', good: 1, seq: k }))
         db.exec('COMMIT')
       }
-      const s = Number(process.hrtime.bigint() - t0) / 1e9
+      const s = secondsSince(t0)
       db.close()
       return n / s
     },
@@ -118,7 +108,7 @@ function postgresTarget (url: string): Target {
             await pool.query({ name: 'bare-insert', text: 'INSERT INTO bare_events (job_id, payload) VALUES ($1, $2)', values: [`job-${p}`, JSON.stringify({ event: 'report', good: 1, seq: i })] })
           }
         }))
-        return perProducer * producers / (Number(process.hrtime.bigint() - t0) / 1e9)
+        return perProducer * producers / secondsSince(t0)
       } finally {
         await pool.end()
       }
@@ -216,7 +206,7 @@ async function wipRate (t: Target, mes: Mes, progress: (line: string) => void): 
   for (let round = 0; round < WIP_ROUNDS; round++) {
     const t0 = process.hrtime.bigint()
     for (let i = 0; i < n; i++) await report(jobs[0]!, `s-${round}-${i}`)
-    sequential.push(n / (Number(process.hrtime.bigint() - t0) / 1e9))
+    sequential.push(n / secondsSince(t0))
   }
   progress(`${t.name}: ${WIP_ROUNDS} rounds of ${n.toLocaleString('en-US')} report events from ${WIP_PRODUCERS} work units at once, each waiting for its acknowledgements`)
   const concurrent: number[] = []
@@ -224,7 +214,7 @@ async function wipRate (t: Target, mes: Mes, progress: (line: string) => void): 
   for (let round = 0; round < WIP_ROUNDS; round++) {
     const t0 = process.hrtime.bigint()
     await Promise.all(jobs.map(async (jobId) => { for (let i = 0; i < perProducer; i++) await report(jobId, `c-${round}-${i}`) }))
-    concurrent.push(perProducer * WIP_PRODUCERS / (Number(process.hrtime.bigint() - t0) / 1e9))
+    concurrent.push(perProducer * WIP_PRODUCERS / secondsSince(t0))
   }
   // Nothing lost, nothing twice: every job holds exactly the good quantity reported to it.
   for (const [i, jobId] of jobs.entries()) {
@@ -243,12 +233,14 @@ async function wipRate (t: Target, mes: Mes, progress: (line: string) => void): 
   const bareOne = await bare(1)
   const bareMany = await bare(WIP_PRODUCERS)
   const durability = t.name === 'SQLite' ? 'WAL, sync=FULL' : 'autocommit'
+  const one = median(sequential)
+  const many = median(concurrent)
   return [
-    { name: `${t.name} durable WIP events/s, one producer awaiting each`, unit: 'events/s', value: median(sequential), baseline: bareOne,
-      baselineName: `bare INSERT per commit, ${durability}`, ratio: median(sequential) / bareOne },
-    { name: `${t.name} durable WIP events/s, ${WIP_PRODUCERS} work units at once`, unit: 'events/s', value: median(concurrent), baseline: bareMany,
+    { name: `${t.name} durable WIP events/s, one producer awaiting each`, unit: 'events/s', value: one, baseline: bareOne,
+      baselineName: `bare INSERT per commit, ${durability}`, ratio: one / bareOne },
+    { name: `${t.name} durable WIP events/s, ${WIP_PRODUCERS} work units at once`, unit: 'events/s', value: many, baseline: bareMany,
       baselineName: t.name === 'SQLite' ? `bare INSERTs, ${WIP_PRODUCERS} per commit, ${durability}` : `bare INSERTs, ${WIP_PRODUCERS} producers, pool of 10`,
-      ratio: median(concurrent) / bareMany, ...(t.name === 'SQLite' ? { target: '>= 2000 events/s', met: median(concurrent) >= 2000 } : {}) }
+      ratio: many / bareMany, ...(t.name === 'SQLite' ? { target: '>= 2000 events/s', met: many >= 2000 } : {}) }
   ]
 }
 

@@ -11,6 +11,7 @@ import { encodePayload } from '../broker/sparkplug/codec'
 import { DataType } from '../broker/sparkplug/datatypes'
 import type { SparkplugMetric } from '../broker/sparkplug/types'
 import type { Benchmark, BenchResult } from './bench-result'
+import { median, percentile, secondsSince } from './stats'
 import { benchClient, startBenchHub, startRawAedes, type BenchTarget } from './bench-targets'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 
@@ -105,7 +106,7 @@ async function throughput (t: Target): Promise<{ rate: number, lost: number }> {
     await new Promise((r) => setTimeout(r, 20))
     if (sub.metrics() !== last) { last = sub.metrics(); idleSince = Date.now() } else if (Date.now() - idleSince > 3000) break
   }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const seconds = secondsSince(t0)
   const got = sub.metrics() - base
   await edge.c.endAsync()
   await sub.c.endAsync()
@@ -138,7 +139,7 @@ async function latency (t: Target): Promise<{ p50: number, p99: number, lost: nu
   await edge.c.endAsync()
   await sub.c.endAsync()
   samples.sort((a, b) => a - b)
-  return { p50: samples[Math.floor(samples.length * 0.5)] ?? NaN, p99: samples[Math.floor(samples.length * 0.99)] ?? NaN, lost: total - samples.length }
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), lost: total - samples.length }
 }
 
 // The edge node and the subscriber run in a worker thread, so that the broker under test has the main thread (one
@@ -170,7 +171,6 @@ async function runClients<R extends ClientResult> (make: () => Promise<Target>, 
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const kRate = (r: number): string => `${Math.round(r / 1000)}k`
 
 /** Throughput rounds alternate between the two brokers, so that a slow moment of the machine weighs on both. */

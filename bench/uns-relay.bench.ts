@@ -2,6 +2,7 @@
 // checks, LevelDB persistence) beside raw aedes (no checks, in-memory persistence) in the same run.
 import type { MqttClient } from 'mqtt'
 import type { Benchmark, BenchResult } from './bench-result'
+import { percentile, secondsSince } from './stats'
 import { benchClient, startBenchHub, startRawAedes, type BenchTarget } from './bench-targets'
 
 const TOPICS = Array.from({ length: 10 }, (_, i) =>
@@ -23,7 +24,7 @@ async function throughput (url: string): Promise<number> {
     if (i % 1000 === 999) await new Promise((r) => setImmediate(r)) // let the socket drain
   }
   await done
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const seconds = secondsSince(t0)
   await pub.endAsync()
   await sub.endAsync()
   return THROUGHPUT_MESSAGES / seconds
@@ -52,7 +53,7 @@ async function latency (url: string): Promise<{ p50: number, p99: number }> {
   await sub.endAsync()
   samples.sort((a, b) => a - b)
   if (samples.length < total) throw new Error(`latency run lost messages: ${samples.length} of ${total}`)
-  return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] }
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) }
 }
 
 export const benchmark: Benchmark = {

@@ -1,6 +1,7 @@
 // Who a connected client is and what it may do. The rules follow the plant model: a machine owns a subtree of
 // the namespace (its cell) and its Sparkplug edge node, a viewer only reads, an admin does everything.
 import type { AnonymousRole, MqttAccount, Role } from '../hub/config'
+import { SPARKPLUG_NAMESPACE } from './sparkplug/host/topic'
 import { verifyPassword } from '../hub/passwords'
 
 export interface Principal {
@@ -21,7 +22,6 @@ export interface AccessControlOptions {
   anonymous: { local: AnonymousRole, remote: AnonymousRole }
 }
 
-const SPARKPLUG_NAMESPACE = 'spBv1.0'
 const EDGE_MESSAGE_TYPES = new Set(['NBIRTH', 'NDEATH', 'NDATA', 'DBIRTH', 'DDEATH', 'DDATA'])
 
 export function isLoopback (address: string | undefined): boolean {

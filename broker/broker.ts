@@ -6,7 +6,7 @@ import type { HubConfig } from '../hub/config'
 import type { Logger } from '../hub/logger'
 import { AccessControl, type Principal } from './access-control'
 import { openPersistence, type BrokerPersistence } from './persistence'
-import { createPublishGuard, ERROR_TOPIC_ROOT, type UnsRules } from './publish-guard'
+import { createPublishGuard, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
 import { installWillGuard } from './will-guard'
 import { numberPacketsInEmitOrder } from './emit-order'
@@ -158,4 +158,3 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   return running
 }
 
-export { ERROR_TOPIC_ROOT }

@@ -31,7 +31,6 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
 
   const uns = unsRulesFor(model)
   const broker = await startBroker({ config, uns, log: log.child('broker') })
-  registerHubServices({ model, broker, uns })
   for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url}`)
 
   const namespace = new Namespace()
@@ -41,7 +40,6 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     if (config.sparkplug.enabled) sparkplug = await startSparkplug({ settings: config.sparkplug, model, broker, namespace, log })
     mes = await startMesRuntime({ config, model, broker, uns, log: log.child('mes'), sparkplug: sparkplug?.host })
   } catch (err) {
-    registerHubServices(undefined)
     await sparkplug?.stop()
     await broker.close()
     throw err

@@ -4,10 +4,8 @@
 // e.g. hub/mes-http-errors.ts); anything unexpected is a 500 with a reference, and its detail goes to the log only.
 import crypto from 'node:crypto'
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express'
-import type { ValidateFunction } from 'ajv'
 import { HubError, ValidationError, type Problem } from './errors'
 import type { Logger } from './logger'
-import { problemsOf } from '../mes/validation'
 
 /** Largest request body, in bytes (body-parser syntax). A work order with 999 operations is well under 1 MB. */
 export const MAX_BODY = '1mb'
@@ -100,11 +98,7 @@ export function jsonBody (): RequestHandler[] {
   return [mediaType, parse]
 }
 
-/** Validates `input` with a compiled schema; a ValidationError names every problem with its JSON path. */
-export function checkBody<T> (validate: ValidateFunction, source: string, input: unknown): T {
-  if (!validate(input)) throw new ValidationError(source, problemsOf(validate.errors))
-  return input as T
-}
+export { check as checkBody } from '../mes/validation'
 
 /**
  * A strict reader of one request's query string: each getter records a problem instead of throwing, and `done()`

@@ -23,13 +23,6 @@ export function registerHubServices (services: HubServices | undefined): void {
   current = services
 }
 
-export function hubServices (): HubServices {
-  if (!current) {
-    throw new Error('the isa95-hub runtime is not running in this process: start Node-RED through `npm start`')
-  }
-  return current
-}
-
 export function maybeHubServices (): HubServices | undefined {
   return current
 }

@@ -1,6 +1,5 @@
 // Canonical JSON: object keys sorted, no whitespace, undefined members dropped. Same value, same bytes;
 // used for audit hashes and idempotency keys.
-import { createHash } from 'node:crypto'
 
 export function canonicalJson (value: unknown): string {
   if (value === null || typeof value !== 'object') {
@@ -11,8 +10,4 @@ export function canonicalJson (value: unknown): string {
   const obj = value as Record<string, unknown>
   const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort()
   return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson(obj[k])).join(',') + '}'
-}
-
-export function sha256 (text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex')
 }

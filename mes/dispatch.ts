@@ -7,7 +7,7 @@ import { num, str, strOrNull } from './store/store'
 import type { DispatchItem, DispatchRule, JobOrder, WorkOrderStatus } from './model/types'
 import { DispatchRefusedError, NotFoundError, WipRuleError } from './errors'
 import { appendAudit } from './audit-trail'
-import { loadJob, loadOperations, loadOrderRow, publicJob, refreshOrder, transferBlocker } from './repo'
+import { loadJob, loadOperations, loadOrderRow, publicJob, refreshOrder, remaining, transferBlocker } from './repo'
 import type { MesEvents } from './events'
 import type { Actor } from './work-orders'
 
@@ -91,14 +91,13 @@ export class DispatchService {
       }
       return rows.map((r) => {
         const o = info.get(str(r.order_number))
-        const remaining = Math.max(0, num(r.quantity) - num(r.good_qty) - num(r.scrap_qty))
         return {
           orderNumber: str(r.order_number),
           sequence: num(r.sequence),
           workCenter: str(r.work_center),
           material: o?.material ?? '',
           quantity: num(r.quantity),
-          remaining,
+          remaining: remaining({ quantity: num(r.quantity), goodQuantity: num(r.good_qty), scrapQuantity: num(r.scrap_qty) }),
           priority: num(r.priority),
           dueDate: o?.dueDate ?? new Date(num(r.due_ms)).toISOString(),
           processingMinutes: num(r.proc_time),
@@ -163,13 +162,13 @@ export class DispatchService {
     state: 'AllowedToStart' | 'NotAllowedToStart' = 'AllowedToStart'): Promise<{ job: JobOrder, orderStatus: WorkOrderStatus }> {
     const op = (await tx.get('SELECT * FROM operations WHERE order_number = ? AND sequence = ?', [orderNumber, sequence]))!
     const jobId = `${orderNumber}-${sequence}-${num(op.job_count) + 1}`
-    const remaining = Math.max(0, num(op.quantity) - num(op.good_qty) - num(op.scrap_qty))
+    const left = remaining({ quantity: num(op.quantity), goodQuantity: num(op.good_qty), scrapQuantity: num(op.scrap_qty) })
     await tx.run(`INSERT INTO job_orders (job_id, order_number, sequence, work_center, work_unit, state, quantity, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [jobId, orderNumber, sequence, str(op.work_center), workUnit, state, remaining, at, at])
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [jobId, orderNumber, sequence, str(op.work_center), workUnit, state, left, at, at])
     await tx.run(`UPDATE operations SET active_job = ?, job_count = job_count + 1, dispatchable = 0, ready_at = NULL
       WHERE order_number = ? AND sequence = ?`, [jobId, orderNumber, sequence])
     await appendAudit(tx, { who: actor.who, at, entity: 'JobOrder', entityId: jobId, action: 'dispatch',
-      newValue: { orderNumber, sequence, workCenter: str(op.work_center), workUnit, state, quantity: remaining }, why })
+      newValue: { orderNumber, sequence, workCenter: str(op.work_center), workUnit, state, quantity: left }, why })
     await refreshOrder(tx, orderNumber, actor.who, at)
     return { job: publicJob((await loadJob(tx, jobId))!), orderStatus: (await loadOrderRow(tx, orderNumber))!.status }
   }

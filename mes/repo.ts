@@ -18,7 +18,8 @@ export type OperationRow = Operation & {
   procTime: number
 }
 
-const EPS = 1e-9
+/** Quantities are floating point: comparisons allow this much. */
+export const EPS = 1e-9
 
 /** UPDATE of the columns whose value changes (none: no statement). Each change is [column, before, after]. */
 export async function updateChanged (tx: Tx, table: string, where: string, whereParams: readonly SqlValue[],
@@ -153,6 +154,11 @@ export function reported (op: { goodQuantity: number, scrapQuantity: number, rew
   return op.goodQuantity + op.scrapQuantity + op.reworkQuantity
 }
 
+/** What is left to make of an operation: its quantity less good and scrap (rework is made again), never below 0. */
+export function remaining (op: { quantity: number, goodQuantity: number, scrapQuantity: number }): number {
+  return Math.max(0, op.quantity - op.goodQuantity - op.scrapQuantity)
+}
+
 /** The operation before `op` in the routing (highest lower sequence that is not cancelled), if any. */
 export function predecessorOf<T extends { sequence: number, status: OperationStatus }>(ops: readonly T[], sequence: number): T | undefined {
   let best: T | undefined
@@ -188,8 +194,8 @@ export function planRefresh (order: OrderRow, ops: readonly OperationRow[], at: 
   const dueMs = Date.parse(order.dueDate)
   const orderOpen = order.status === 'released' || order.status === 'in-progress'
   const columns = ops.map((op) => {
-    const remaining = Math.max(0, op.quantity - op.goodQuantity - op.scrapQuantity)
-    const procTime = Math.max(0.001, (op.started ? 0 : op.setupTime) + op.runTimePerUnit * remaining)
+    const left = remaining(op)
+    const procTime = Math.max(0.001, (op.started ? 0 : op.setupTime) + op.runTimePerUnit * left)
     const dispatchable = orderOpen && (op.status === 'pending' || op.status === 'in-progress') &&
       op.activeJob === null && transferBlocker(order, ops, op) === null
     return { dispatchable, readyAt: dispatchable ? (op.readyAt ?? at) : null, sortPriority: order.priority, dueMs, procTime }

@@ -47,7 +47,8 @@ export function problemsOf (errors: readonly ErrorObject[] | null | undefined): 
     })
 }
 
-function check<T>(v: ValidateFunction, source: string, input: unknown): T {
+/** Validates `input` with a compiled schema; a ValidationError names every problem with its JSON path. */
+export function check<T>(v: ValidateFunction, source: string, input: unknown): T {
   if (!v(input)) throw new ValidationError(source, problemsOf(v.errors))
   return input as T
 }

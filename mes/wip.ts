@@ -12,12 +12,11 @@ import { transition, TERMINAL_STATES } from './job-state-machine'
 import { appendAudit } from './audit-trail'
 import { confirmationKey as confirmationKeyOf, enqueueConfirmation } from './confirmations'
 import {
-  completeOrder, jobFromRow, loadJob, loadOperations, loadOrderRow, planRefresh, predecessorOf, publicJob, publicOperation, reported,
+  completeOrder, EPS, jobFromRow, loadJob, loadOperations, loadOrderRow, planRefresh, predecessorOf, publicJob, publicOperation, remaining, reported,
   sameDispatchColumns, transferBlocker, updateChanged, writeDispatchColumns, type JobRow, type OperationRow, type OrderRow
 } from './repo'
 import { MesEvents, type MesListener, type WipEvent } from './events'
 
-const EPS = 1e-9
 const RUNNING_OR_INTERRUPTED: readonly JobState[] = ['Running', 'Interrupted.Paused', 'Interrupted.Held']
 
 /** Checks a user's credentials for an electronic signature (e.g. against the hub's password hashes or LDAP). */
@@ -234,7 +233,7 @@ export class WipService {
       setupMinutes: job.setupMinutes + (e.setupMinutes ?? 0),
       runMinutes: job.runMinutes + runDelta,
       runUnconfirmed: job.runUnconfirmed + runDelta,
-      runningSince: to === 'Running' ? (wasRunning ? at : at) : null,
+      runningSince: to === 'Running' ? at : null,
       eventSeq: job.eventSeq + 1,
       startedAt: job.startedAt ?? (e.event === 'start' ? at : null),
       endedAt: TERMINAL_STATES.includes(to) ? at : null,
@@ -430,16 +429,17 @@ export class WipService {
         jobState: op.activeJob !== null ? states.get(op.activeJob) ?? null : null,
         good: op.goodQuantity, scrap: op.scrapQuantity, rework: op.reworkQuantity
       }))
-      const remaining = (op: typeof ops[number]): number => Math.max(0, op.quantity - op.goodQuantity - op.scrapQuantity)
       const open = ops.filter((op) => op.status === 'pending' || op.status === 'in-progress')
       const isRunning = (op: typeof ops[number]): boolean =>
         op.activeJob !== null && RUNNING_OR_INTERRUPTED.includes(states.get(op.activeJob) ?? 'Ended')
+      const running = open.filter(isRunning)
+      const queued = open.filter((op) => !isRunning(op))
       const last = [...ops].reverse().find((op) => op.status !== 'cancelled')
       return {
         scope: 'order',
         id: orderNumber,
-        queued: { count: open.filter((op) => !isRunning(op)).length, quantity: open.filter((op) => !isRunning(op)).reduce((s, op) => s + remaining(op), 0) },
-        running: { count: open.filter(isRunning).length, quantity: open.filter(isRunning).reduce((s, op) => s + remaining(op), 0) },
+        queued: { count: queued.length, quantity: queued.reduce((s, op) => s + remaining(op), 0) },
+        running: { count: running.length, quantity: running.reduce((s, op) => s + remaining(op), 0) },
         // The order's output is what its last operation made; scrap and rework add up over all operations.
         done: { good: last?.goodQuantity ?? 0, scrap: ops.reduce((s, op) => s + op.scrapQuantity, 0), rework: ops.reduce((s, op) => s + op.reworkQuantity, 0) },
         operations: lines

@@ -6,7 +6,7 @@ import type { Operation, OperationInput, WorkOrder, WorkOrderInput, WorkOrderSta
 import { validateWorkOrder, validateWorkOrderUpdate } from './validation'
 import { DuplicateError, NotFoundError, OrderStatusError, UpdateRefusedError } from './errors'
 import { appendAudit } from './audit-trail'
-import { loadMaterials, loadOperations, loadOrder, loadOrderRow, refreshOrder, reported, type OperationRow, type OrderRow } from './repo'
+import { EPS, loadMaterials, loadOperations, loadOrder, loadOrderRow, refreshOrder, reported, type OperationRow, type OrderRow } from './repo'
 import type { MesEvents } from './events'
 import { ACTIVE_STATES } from './job-state-machine'
 import { num } from './store/store'
@@ -36,7 +36,6 @@ export interface OrderFilter {
   after?: string
 }
 
-const EPS = 1e-9
 const DEFAULT_PRIORITY = 500
 
 export class WorkOrderService {

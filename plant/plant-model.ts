@@ -82,9 +82,6 @@ export interface Equipment {
   readonly mes?: MachineEventsMapping
 }
 
-/** The levels from top to bottom: the order of a topic's equipment segments. */
-export const LEVELS: readonly EquipmentLevel[] = ['enterprise', 'site', 'area', 'workCenter', 'workUnit']
-
 /** Which work units each kind of work center holds (ISA-95 Part 1 equipment hierarchy model). */
 export const WORK_UNIT_KINDS_OF: Readonly<Record<WorkCenterKind, readonly WorkUnitKind[]>> = {
   ProductionLine: ['WorkCell'],

@@ -8,7 +8,6 @@ import { schemaProblem } from './schema-problems'
 
 export type Quality = 'GOOD' | 'UNCERTAIN' | 'BAD' | 'STALE'
 
-export const QUALITIES: readonly Quality[] = ['GOOD', 'UNCERTAIN', 'BAD', 'STALE']
 
 /** JSON as JSON.parse returns it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }

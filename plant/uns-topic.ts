@@ -36,9 +36,6 @@ export type UnsTopicResult =
   | { readonly ok: true, readonly equipment: Equipment, readonly kind: DataKind, readonly tag: string }
   | { readonly ok: false, readonly reason: string, readonly notUns: boolean }
 
-/** Topic roots outside the UNS: other conventions own them and the caller lets them pass unchecked. */
-export const NOT_UNS_ROOTS: readonly string[] = ['spBv1.0/', '$SYS/', '$hub/', '$sparkplug/']
-
 // Shared results: Sparkplug traffic is as heavy as UNS traffic and must not allocate a reason per message.
 const SPARKPLUG: UnsTopicResult = Object.freeze({
   ok: false, notUns: true, reason: "Sparkplug B topic (spBv1.0/...): not part of the UNS, checked by the Sparkplug host"

@@ -11,12 +11,12 @@
 // delivery); only NBIRTH/DBIRTH topics do more. Clients cannot write $sparkplug/... themselves: the publish guard
 // refuses every '$' topic (RESERVED_TOPIC); the certificates are published from inside the hub.
 import type { Aedes, Client, PublishPacket } from 'aedes'
+import { SPARKPLUG_NAMESPACE } from './host/topic'
 import type { Logger } from '../../hub/logger'
 import type { RunningBroker } from '../broker'
 import { withPayloadTimestamp } from './payload-timestamp'
 
-export const SPARKPLUG_NAMESPACE = 'spBv1.0'
-export const CERTIFICATES_ROOT = '$sparkplug/certificates'
+const CERTIFICATES_ROOT = '$sparkplug/certificates'
 
 const PREFIX = SPARKPLUG_NAMESPACE + '/'
 
@@ -103,8 +103,9 @@ export function attachSparkplugAwareness (broker: RunningBroker, log: Logger,
   if (options.replaceNdeathTimestamp !== false) {
     runtime.authorizePublish = function authorizeWithNdeathTimestamp (client, packet, cb) {
       const isWill = client === null || (client as unknown as { will?: unknown }).will === packet
+      if (!isWill) return authorize.call(this, client, packet, cb)
       authorize.call(this, client, packet, (err) => {
-        if (!err && isWill && isNdeathTopic(packet.topic)) {
+        if (!err && isNdeathTopic(packet.topic)) {
           const stamped = withPayloadTimestamp(packet.payload as Buffer, Date.now())
           if (stamped) packet.payload = stamped
           else log.warn(`NDEATH Will on ${packet.topic} is not a protobuf payload; its timestamp was left as it was`)

@@ -113,16 +113,6 @@ export function isArrayType (t: number): boolean {
   return t >= DataType.Int8Array && t <= DataType.DateTimeArray
 }
 
-/** Int64, UInt64 and DateTime: values that the codec exposes as bigint. */
-export function is64BitType (t: number): boolean {
-  return t === DataType.Int64 || t === DataType.UInt64 || t === DataType.DateTime
-}
-
-/** Datatypes whose element type the codec exposes as bigint (64-bit scalars and their arrays). */
-export function isBigIntType (t: number): boolean {
-  return is64BitType(t) || t === DataType.Int64Array || t === DataType.UInt64Array || t === DataType.DateTimeArray
-}
-
 /** Inclusive integer range of the 8/16/32-bit integer types, or undefined for other types. */
 export function integerRange (t: DataType): readonly [number, number] | undefined {
   switch (t) {

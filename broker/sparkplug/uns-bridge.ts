@@ -18,7 +18,7 @@ import { DataType, dataTypeName } from './datatypes'
 import { valueToJson } from './json'
 import type { SparkplugHostApplication } from './host/host-application'
 import type { MetricUpdate, SessionChange } from './host/session'
-import { SparkplugUnsMapping } from './uns-mapping'
+import { mappingFor, type SparkplugUnsMapping } from './uns-mapping'
 
 export interface SparkplugUnsBridgeOptions {
   host: SparkplugHostApplication
@@ -72,7 +72,7 @@ export class SparkplugUnsBridge {
   }
 
   constructor (private readonly opts: SparkplugUnsBridgeOptions) {
-    this.mapping = new SparkplugUnsMapping(opts.model)
+    this.mapping = mappingFor(opts.model)
     // A data kind sits at any depth of the equipment path; one filter per depth (MQTT has no "any depth" level).
     const root = opts.model.enterprise.topic
     this.commandFilters = [0, 1, 2, 3, 4].map((n) => [root, ...Array<string>(n).fill('+'), 'commands', '#'].join('/'))

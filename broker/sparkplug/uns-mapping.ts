@@ -28,6 +28,21 @@ function kindOf (name: string): MetricPlace['kind'] {
   return name.startsWith('Node Control/') || name.startsWith('Properties/') ? 'state' : 'measurements'
 }
 
+const mappings = new WeakMap<PlantModel, SparkplugUnsMapping>()
+
+/**
+ * The mapping of a plant model, one per model: the UNS bridge and the Node-RED nodes place the same metrics, and each
+ * mapping keeps a cache of the places it computed.
+ */
+export function mappingFor (model: PlantModel): SparkplugUnsMapping {
+  let m = mappings.get(model)
+  if (m === undefined) {
+    m = new SparkplugUnsMapping(model)
+    mappings.set(model, m)
+  }
+  return m
+}
+
 export class SparkplugUnsMapping {
   private readonly cache = new Map<string, MetricPlace>()
 

@@ -3,6 +3,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
 import { ConfirmationFeed, MesCommandError } from '../../mes/node-commands'
+import { failed, mesNotRunning } from '../node-status'
 
 interface ConfirmationDef extends NodeDef {
   resendSeconds: string
@@ -17,7 +18,7 @@ export = function (RED: NodeAPI): void {
     const mes = maybeHubServices()?.mes
     if (!mes) {
       node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-      node.on('input', (_msg, _send, done) => done(new Error('the MES of the isa95-hub runtime is not running in this process')))
+      node.on('input', (_msg, _send, done) => done(mesNotRunning()))
       return
     }
     const resendSeconds = Number(def.resendSeconds || 0)
@@ -53,10 +54,7 @@ export = function (RED: NodeAPI): void {
         return done(new MesCommandError('confirmation', action === undefined ? 'no action' : `unknown action '${action}'`,
           "send { action: 'ack', key, erpReference }, { action: 'fail', key, error } or { action: 'resend' }"))
       }
-      work.then(() => done(), (err: Error) => {
-        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
-        done(err)
-      })
+      work.then(() => done(), failed(node, done))
     })
     node.on('close', (done: () => void) => { feed.stop().then(done, done) })
   }

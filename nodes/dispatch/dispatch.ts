@@ -2,6 +2,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
 import { actorOf, runDispatchCommand } from '../../mes/node-commands'
+import { failed, mesNotRunning } from '../node-status'
 
 interface DispatchDef extends NodeDef {
   action: string
@@ -22,7 +23,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg: Msg, send, done) => {
       const mes = maybeHubServices()?.mes
-      if (!mes) return done(new Error('the MES of the isa95-hub runtime is not running in this process'))
+      if (!mes) return done(mesNotRunning())
       const settings = {
         action: def.action || undefined,
         workCenter: def.workCenter || undefined,
@@ -43,10 +44,7 @@ export = function (RED: NodeAPI): void {
         msg.action = r.action
         send(msg)
         done()
-      }, (err: Error) => {
-        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
-        done(err)
-      })
+      }, failed(node, done))
     })
   }
   RED.nodes.registerType('dispatch', DispatchNode)

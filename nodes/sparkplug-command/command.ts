@@ -7,10 +7,10 @@ import { parseUnsTopic } from '../../plant/uns-topic'
 import { HubError } from '../../hub/errors'
 import type { Namespace } from '../../broker/namespace'
 import type { SparkplugHostApplication } from '../../broker/sparkplug/host/host-application'
-import { SparkplugUnsMapping } from '../../broker/sparkplug/uns-mapping'
+import { mappingFor } from '../../broker/sparkplug/uns-mapping'
 import { dataTypeName } from '../../broker/sparkplug/datatypes'
 import type { JsonValue } from '../../broker/sparkplug/json'
-import { parseSourceId, sourceId, type MetricSource } from '../sparkplug-in/sparkplug-source'
+import { parseSourceId, plainSource, sourceId, type MetricSource } from '../sparkplug-in/sparkplug-source'
 
 export interface CommandServices {
   readonly model: PlantModel
@@ -36,16 +36,6 @@ export class SparkplugCommandError extends HubError {}
 
 const UNS_KEYS = new Set(['value', 'timestamp', 'quality', 'unit', 'properties'])
 
-const mappings = new WeakMap<PlantModel, SparkplugUnsMapping>()
-function mappingOf (model: PlantModel): SparkplugUnsMapping {
-  let m = mappings.get(model)
-  if (m === undefined) {
-    m = new SparkplugUnsMapping(model)
-    mappings.set(model, m)
-  }
-  return m
-}
-
 /** The Sparkplug metric behind a UNS path; throws SparkplugCommandError saying why there is none. */
 export function resolveCommandTarget (services: CommandServices, topic: string): CommandTarget {
   const parsed = parseUnsTopic(services.model, topic)
@@ -65,11 +55,11 @@ export function resolveCommandTarget (services: CommandServices, topic: string):
     if (source !== undefined) return { valueTopic: c, source }
   }
   // Else the host's own tables, placed with the bridge's mapping.
-  const mapping = mappingOf(services.model)
+  const mapping = mappingFor(services.model)
   for (const u of services.host.listMetrics()) {
     const place = mapping.place(u.groupId, u.edgeNodeId, u.deviceId, u.name)
     if (candidates.includes(place.topic)) {
-      return { valueTopic: place.topic, source: u.deviceId === undefined ? { groupId: u.groupId, edgeNodeId: u.edgeNodeId, name: u.name } : { groupId: u.groupId, edgeNodeId: u.edgeNodeId, deviceId: u.deviceId, name: u.name } }
+      return { valueTopic: place.topic, source: plainSource(u) }
     }
   }
   throw new SparkplugCommandError('SPARKPLUG_UNKNOWN_METRIC', `no Sparkplug metric is behind this path (looked for ${candidates.map((c) => `'${c}'`).join(' and ')}; ` +

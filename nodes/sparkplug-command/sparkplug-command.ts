@@ -3,6 +3,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
 import { commandValue, sendCommand } from './command'
+import { failed } from '../node-status'
 
 interface SparkplugCommandDef extends NodeDef {
   topic: string
@@ -34,10 +35,7 @@ export = function (RED: NodeAPI): void {
         msg.sparkplug = sent
         send(msg)
         done()
-      }, (err: Error) => {
-        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
-        done(err)
-      })
+      }, failed(node, done))
     })
   }
   RED.nodes.registerType('sparkplug command', SparkplugCommandNode)

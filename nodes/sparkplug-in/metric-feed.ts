@@ -5,7 +5,7 @@ import type { PlantModel } from '../../plant/plant-model'
 import type { Namespace } from '../../broker/namespace'
 import type { SparkplugHostApplication } from '../../broker/sparkplug/host/host-application'
 import type { MetricUpdate, SessionChange } from '../../broker/sparkplug/host/session'
-import { SparkplugUnsMapping } from '../../broker/sparkplug/uns-mapping'
+import { mappingFor, type SparkplugUnsMapping } from '../../broker/sparkplug/uns-mapping'
 import { dataTypeName } from '../../broker/sparkplug/datatypes'
 import { valueToJson, type JsonValue } from '../../broker/sparkplug/json'
 import { TopicFilter } from './topic-filter'
@@ -79,7 +79,7 @@ export class SparkplugMetricFeed {
     private readonly onStatus: (s: MetricFeedStatus) => void = () => {}
   ) {
     this.filter = new TopicFilter(options.filter)
-    this.mapping = new SparkplugUnsMapping(services.model)
+    this.mapping = mappingFor(services.model)
     this.includeStale = options.includeStale ?? true
     this.includeHistorical = options.includeHistorical ?? false
     this.onlyChanges = options.onlyChanges ?? true

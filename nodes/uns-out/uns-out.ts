@@ -2,6 +2,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
 import { publishUns, toUnsPayload, type Quality } from '../../broker/uns-publisher'
+import { failed } from '../node-status'
 
 interface UnsOutDef extends NodeDef {
   topic: string
@@ -31,10 +32,7 @@ export = function (RED: NodeAPI): void {
       publishUns(hub, topic, payload, { retain: msg.retain ?? def.retain, qos: def.qos === '0' ? 0 : 1 }).then(() => {
         node.status({ fill: 'green', shape: 'dot', text: topic.split('/').slice(-2).join('/') })
         done()
-      }, (err: Error) => {
-        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
-        done(err)
-      })
+      }, failed(node, done))
     })
   }
   RED.nodes.registerType('uns out', UnsOutNode)

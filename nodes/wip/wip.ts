@@ -3,6 +3,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
 import { applyWipEvent } from '../../mes/node-commands'
+import { failed, mesNotRunning } from '../node-status'
 
 interface WipDef extends NodeDef {
   who: string
@@ -18,7 +19,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg: Msg, send, done) => {
       const mes = maybeHubServices()?.mes
-      if (!mes) return done(new Error('the MES of the isa95-hub runtime is not running in this process'))
+      if (!mes) return done(mesNotRunning())
       applyWipEvent(mes, msg.payload, { who: def.who || undefined }).then((r) => {
         if (r.ok) {
           const j = r.result.job
@@ -33,10 +34,7 @@ export = function (RED: NodeAPI): void {
           send([null, msg])
         }
         done()
-      }, (err: Error) => {
-        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
-        done(err)
-      })
+      }, failed(node, done))
     })
   }
   RED.nodes.registerType('wip', WipNode)

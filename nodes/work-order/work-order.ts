@@ -2,6 +2,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
 import { actorOf, runWorkOrderCommand } from '../../mes/node-commands'
+import { failed, mesNotRunning } from '../node-status'
 
 interface WorkOrderDef extends NodeDef {
   action: string
@@ -18,7 +19,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg: Msg, send, done) => {
       const mes = maybeHubServices()?.mes
-      if (!mes) return done(new Error('the MES of the isa95-hub runtime is not running in this process'))
+      if (!mes) return done(mesNotRunning())
       const action = def.action || (typeof msg.action === 'string' ? msg.action : undefined) || (typeof msg.topic === 'string' && msg.topic ? msg.topic : undefined)
       runWorkOrderCommand(mes, action, msg, actorOf(msg, def.who, `node-red:${def.name || node.id}`)).then((r) => {
         node.status({ fill: 'green', shape: 'dot', text: `${r.order.orderNumber} ${r.order.status}` })
@@ -27,10 +28,7 @@ export = function (RED: NodeAPI): void {
         if (r.changes !== undefined) msg.changes = r.changes
         send(msg)
         done()
-      }, (err: Error) => {
-        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
-        done(err)
-      })
+      }, failed(node, done))
     })
   }
   RED.nodes.registerType('work order', WorkOrderNode)

@@ -763,13 +763,6 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   }
 }
 
-/** Creates and starts a host application; resolves once its STATE birth is published. */
-export async function startHostApplication (options: HostApplicationOptions): Promise<SparkplugHostApplication> {
-  const host = new SparkplugHostApplication(options)
-  await host.start()
-  return host
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 

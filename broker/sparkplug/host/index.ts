@@ -1,7 +1,7 @@
 // Sparkplug B host application: public surface.
 
 export {
-  SparkplugHostApplication, startHostApplication, statePayload, DEFAULT_HOST_ID, REBIRTH_METRIC, HOST_TRANSITIONS,
+  SparkplugHostApplication, statePayload, DEFAULT_HOST_ID, REBIRTH_METRIC, HOST_TRANSITIONS,
   type HostApplicationOptions, type HostEvents, type HostStatus, type HostStateChange, type MetricPath, type RebirthEvent,
   type SequenceEvent
 } from './host-application'
