@@ -11,8 +11,8 @@ import { fromJsonMetric, fromJsonValue, toJsonMetric, toJsonValue } from '../../
 import { HubError } from '../../../hub/errors'
 import type { DataSet, MetricValue, PropertySet, SparkplugMetric, SparkplugPayload, Template } from '../../../broker/sparkplug/types'
 
-// From dist/test/broker/sparkplug: up to dist/, the project, then /work (the project's parent) holds shared/spec.
-const SPEC_PROTO = path.resolve(__dirname, '../../../../../shared/spec/sparkplug-3.0/sparkplug_b.proto')
+// The specification's schema, copied into the repository (test/fixtures/sparkplug-3.0/PROVENANCE.md).
+const SPEC_PROTO = path.resolve(__dirname, '../../../../test/fixtures/sparkplug-3.0/sparkplug_b.proto')
 const SOURCE_PROTO = path.resolve(__dirname, '../../../../broker/sparkplug/sparkplug_b.proto')
 
 // An independent codec: protobufjs with the specification's .proto file, no conversion layer.

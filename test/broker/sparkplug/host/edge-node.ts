@@ -14,8 +14,8 @@ export interface ReceivedCommand {
   retain: boolean
 }
 
-// From dist/test/broker/sparkplug/host: up to dist/, the project, then /work (the project's parent) holds shared/spec.
-const SPEC_PROTO = path.resolve(__dirname, '../../../../../../shared/spec/sparkplug-3.0/sparkplug_b.proto')
+// The specification's schema, copied into the repository (test/fixtures/sparkplug-3.0/PROVENANCE.md).
+const SPEC_PROTO = path.resolve(__dirname, '../../../../../test/fixtures/sparkplug-3.0/sparkplug_b.proto')
 const specRoot = protobuf.loadSync(SPEC_PROTO)
 const SpecPayload = specRoot.lookupType('org.eclipse.tahu.protobuf.Payload')
 
