@@ -10,6 +10,7 @@ import { createPublishGuard, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
 import { installWillGuard } from './will-guard'
 import { numberPacketsInEmitOrder } from './emit-order'
+import { markRedeliveries } from './redelivery'
 import { cacheTopicMatches } from './match-cache'
 import type { Duplex } from 'node:stream'
 import { inProcessPair } from './in-process-connection'
@@ -113,6 +114,8 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
 
   // Before any client connects: no retained/QoS 1 message dropped for arriving after a later QoS 0 one (aedes dedupe),
   numberPacketsInEmitOrder(aedes)
+  // DUP set on messages sent again to a returning persistent session,
+  markRedeliveries(aedes)
   // topic matches remembered until the subscriptions change (the UNS republishes the same topics all the time),
   cacheTopicMatches(aedes)
   // and Wills on every disconnect path (aedes loses them on shutdown and after a crash).
