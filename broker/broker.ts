@@ -4,11 +4,11 @@ import { Aedes } from 'aedes'
 import type { Client, PublishPacket, Subscription } from 'aedes'
 import type { HubConfig } from '../hub/config'
 import type { Logger } from '../hub/logger'
-import { AccessControl, type Principal } from './access-control'
+import { AccessControl, isLoopback, type Principal } from './access-control'
 import { openPersistence, type BrokerPersistence } from './persistence'
 import { createPublishGuard, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
-import { installWillGuard } from './will-guard'
+import { installWillGuard, type WillAccounts } from './will-guard'
 import { numberPacketsInEmitOrder } from './emit-order'
 import { acknowledgeAfterStore } from './ack-after-store'
 import { markRedeliveries } from './redelivery'
@@ -123,8 +123,29 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   markRedeliveries(aedes)
   // topic matches remembered until the subscriptions change (the UNS republishes the same topics all the time),
   cacheTopicMatches(aedes)
-  // and Wills on every disconnect path (aedes loses them on shutdown and after a crash).
-  installWillGuard({ aedes }, log.child('will'))
+  // and Wills on every disconnect path (aedes loses them on shutdown and after a crash), each with its owner's rights.
+  const willAccounts: WillAccounts = {
+    ownerOf (client) {
+      const p = principals.get(client)
+      if (!p) return undefined
+      if (p === INTERNAL) return { kind: 'hub' }
+      return p.username === undefined ? { kind: 'anonymous', local: isLoopback(remoteAddressOf(client)) } : { kind: 'account', username: p.username }
+    },
+    willDenied (client, will) {
+      const p = principals.get(client)
+      return p ? access.publishDenied(p, will.topic) : 'client is not authenticated'
+    },
+    standIn (owner, clientId) {
+      if (owner?.kind === 'hub') return null
+      const standIn = { id: clientId } as unknown as Client
+      const p = owner?.kind === 'account' ? access.principalOfAccount(owner.username)
+        : owner?.kind === 'anonymous' ? access.anonymousPrincipal(owner.local) : undefined
+      if (p) principals.set(standIn, p)
+      else if (owner) log.warn(`the Will of '${clientId}' belongs to ${owner.kind === 'account' ? `account '${owner.username}', which no longer exists` : 'an anonymous client, and anonymous clients are no longer allowed'}: it goes to $hub/errors`)
+      return standIn
+    }
+  }
+  installWillGuard({ aedes }, log.child('will'), willAccounts)
 
   const broker = aedes
   const listeners: Listener[] = []
