@@ -84,33 +84,35 @@ function missing (acked: Set<string>, got: Set<string>): string[] {
 describe('kill -9 of the hub during a burst of QoS 1 messages', function () {
   this.timeout(90000)
 
-  it('queues every acknowledged message for an offline persistent session', async function () {
-    const dataDir = tempDir('hub-kill-burst-')
-    const port = await freePort()
-    const child = startChild(dataDir, port)
-    const url = `mqtt://127.0.0.1:${port}`
-    try {
-      await child.waitFor(/hub ready/, 30000)
-      const sub = await connect(url, { clientId: 'offline-session', clean: false })
-      await sub.subscribeAsync(`${BASE}/#`, { qos: 1 })
-      await sub.endAsync()
-
-      const acked = await burstUntilKilled(child, url, false, (p) => `${BASE}/burst-${p}`)
-      assert.ok(acked.size >= KILL_AFTER_ACKS, `${acked.size} acknowledged before the kill`)
-
-      const hub = await startTestHub(testConfig(dataDir))
+  for (const sync of [false, true]) {
+    it(`queues every acknowledged message for an offline persistent session (mqtt.persistence.sync ${sync})`, async function () {
+      const dataDir = tempDir('hub-kill-burst-')
+      const port = await freePort()
+      const child = startChild(dataDir, port, { HUB_MQTT_PERSISTENCE_SYNC: String(sync) })
+      const url = `mqtt://127.0.0.1:${port}`
       try {
-        const again = await connect(mqttUrl(hub), { clientId: 'offline-session', clean: false })
-        const got = await collect(again, acked, (topic, payload) => `${topic.slice(-1)}:${JSON.parse(payload.toString()).value}`)
-        await again.endAsync()
-        assert.deepEqual(missing(acked, got), [], `every acknowledged message was queued (${acked.size} acknowledged, ${got.size} received)`)
+        await child.waitFor(/hub ready/, 30000)
+        const sub = await connect(url, { clientId: 'offline-session', clean: false })
+        await sub.subscribeAsync(`${BASE}/#`, { qos: 1 })
+        await sub.endAsync()
+
+        const acked = await burstUntilKilled(child, url, false, (p) => `${BASE}/burst-${p}`)
+        assert.ok(acked.size >= KILL_AFTER_ACKS, `${acked.size} acknowledged before the kill`)
+
+        const hub = await startTestHub(testConfig(dataDir))
+        try {
+          const again = await connect(mqttUrl(hub), { clientId: 'offline-session', clean: false })
+          const got = await collect(again, acked, (topic, payload) => `${topic.slice(-1)}:${JSON.parse(payload.toString()).value}`)
+          await again.endAsync()
+          assert.deepEqual(missing(acked, got), [], `every acknowledged message was queued (${acked.size} acknowledged, ${got.size} received)`)
+        } finally {
+          await hub.stop()
+        }
       } finally {
-        await hub.stop()
+        child.signal('SIGKILL')
       }
-    } finally {
-      child.signal('SIGKILL')
-    }
-  })
+    })
+  }
 
   it('keeps every acknowledged retained message', async function () {
     const dataDir = tempDir('hub-kill-retained-')
