@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Aedes } from 'aedes'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
-import { defaultConfig } from '../hub/config'
+import { defaultConfig, type HubConfig } from '../hub/config'
 import { startHub } from '../hub/hub'
 import { silentLogger } from '../hub/logger'
 
@@ -29,13 +29,14 @@ export async function startRawAedes (): Promise<BenchTarget> {
 }
 
 /** The hub with its defaults (Sparkplug host and UNS bridge on), a fresh data directory, no editor. */
-export async function startBenchHub (): Promise<BenchTarget> {
+export async function startBenchHub (patch?: (c: HubConfig) => void): Promise<BenchTarget> {
   const c = defaultConfig()
   c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-'))
   c.mqtt.host = '127.0.0.1'
   c.mqtt.port = 0
   c.mqtt.ws.enabled = false
   c.editor.enabled = false
+  patch?.(c)
   const h = await startHub(c, silentLogger)
   return { url: h.broker.listeners[0].url, stop: () => h.stop() }
 }

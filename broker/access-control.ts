@@ -64,6 +64,27 @@ export class AccessControl {
     }
   }
 
+  /**
+   * The current rights of an account, without its password: for a client that is no longer connected (a Will left
+   * in the store by a crash). undefined when no such account exists any more.
+   */
+  principalOfAccount (username: string): Principal | undefined {
+    const account = this.accounts.get(username)
+    if (!account) return undefined
+    return {
+      username,
+      role: account.role,
+      ownedPrefixes: (account.equipment ?? []).map((p) => p.replace(/\/+$/, '') + '/'),
+      sparkplugNodes: (account.sparkplugNodes ?? []).map((n) => n.split('/') as [string, string])
+    }
+  }
+
+  /** The current rights of anonymous clients from this machine (local) or elsewhere; undefined when not allowed. */
+  anonymousPrincipal (local: boolean): Principal | undefined {
+    const role = local ? this.opts.anonymous.local : this.opts.anonymous.remote
+    return role === 'none' ? undefined : { username: undefined, role, ownedPrefixes: [], sparkplugNodes: [] }
+  }
+
   /** null when allowed, otherwise the reason in words. */
   publishDenied (p: Principal, topic: string): string | null {
     if (p.role === 'admin') return null

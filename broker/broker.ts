@@ -4,12 +4,14 @@ import { Aedes } from 'aedes'
 import type { Client, PublishPacket, Subscription } from 'aedes'
 import type { HubConfig } from '../hub/config'
 import type { Logger } from '../hub/logger'
-import { AccessControl, type Principal } from './access-control'
+import { AccessControl, isLoopback, type Principal } from './access-control'
 import { openPersistence, type BrokerPersistence } from './persistence'
 import { createPublishGuard, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
-import { installWillGuard } from './will-guard'
+import { installWillGuard, type WillAccounts } from './will-guard'
 import { numberPacketsInEmitOrder } from './emit-order'
+import { acknowledgeAfterStore } from './ack-after-store'
+import { markRedeliveries } from './redelivery'
 import { cacheTopicMatches } from './match-cache'
 import type { Duplex } from 'node:stream'
 import { inProcessPair } from './in-process-connection'
@@ -54,7 +56,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   // Server ends of the hub's own in-process connections: trusted, never exposed to the network.
   const internalStreams = new WeakSet<object>()
   const INTERNAL: Principal = { username: '(hub)', role: 'admin', ownedPrefixes: [], sparkplugNodes: [] }
-  const persistence: BrokerPersistence = await openPersistence(config.dataDir)
+  const persistence: BrokerPersistence = await openPersistence(config.dataDir, { sync: config.mqtt.persistence.sync })
 
   let aedes: Aedes | undefined
   const publishInternal = (topic: string, payload: Buffer | string, opts: { qos?: 0 | 1, retain?: boolean } = {}): Promise<void> =>
@@ -64,7 +66,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       aedes.publish(packet, (err) => err ? reject(err) : resolve())
     })
 
-  const authorizePublish = createPublishGuard({
+  const guard = createPublishGuard({
     access,
     principalOf: (c) => principals.get(c),
     uns,
@@ -73,6 +75,8 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
     report: (topic, report) => { publishInternal(topic, JSON.stringify(report)).catch(() => {}) },
     log: log.child('uns')
   })
+  // QoS 1: PUBACK only once the message is stored (aedes acknowledges first).
+  const ackAfterStore = acknowledgeAfterStore(guard)
 
   aedes = await Aedes.createBroker({
     id: 'isa95-hub',
@@ -96,7 +100,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
         done(err, false)
       }, (err: Error) => done(Object.assign(err, { returnCode: 3 }), false))
     },
-    authorizePublish,
+    authorizePublish: ackAfterStore.authorizePublish,
     authorizeSubscribe (client: Client, sub: Subscription, done) {
       const principal = principals.get(client)
       const denied = principal ? access.subscribeDenied(principal, sub.topic) : 'client is not authenticated'
@@ -111,12 +115,37 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   aedes.on('clientError', (client: Client, err: Error) => log.debug(`client '${client.id}': ${err.message}`))
   aedes.on('connectionError', (client: Client, err: Error) => log.debug(`connection from '${client.id ?? '?'}' failed: ${err.message}`))
 
-  // Before any client connects: no retained/QoS 1 message dropped for arriving after a later QoS 0 one (aedes dedupe),
+  // Before any client connects: no QoS 1 PUBACK before the message is stored,
+  ackAfterStore.attach(aedes)
+  // no retained/QoS 1 message dropped for arriving after a later QoS 0 one (aedes dedupe),
   numberPacketsInEmitOrder(aedes)
+  // DUP set on messages sent again to a returning persistent session,
+  markRedeliveries(aedes)
   // topic matches remembered until the subscriptions change (the UNS republishes the same topics all the time),
   cacheTopicMatches(aedes)
-  // and Wills on every disconnect path (aedes loses them on shutdown and after a crash).
-  installWillGuard({ aedes }, log.child('will'))
+  // and Wills on every disconnect path (aedes loses them on shutdown and after a crash), each with its owner's rights.
+  const willAccounts: WillAccounts = {
+    ownerOf (client) {
+      const p = principals.get(client)
+      if (!p) return undefined
+      if (p === INTERNAL) return { kind: 'hub' }
+      return p.username === undefined ? { kind: 'anonymous', local: isLoopback(remoteAddressOf(client)) } : { kind: 'account', username: p.username }
+    },
+    willDenied (client, will) {
+      const p = principals.get(client)
+      return p ? access.publishDenied(p, will.topic) : 'client is not authenticated'
+    },
+    standIn (owner, clientId) {
+      if (owner?.kind === 'hub') return null
+      const standIn = { id: clientId } as unknown as Client
+      const p = owner?.kind === 'account' ? access.principalOfAccount(owner.username)
+        : owner?.kind === 'anonymous' ? access.anonymousPrincipal(owner.local) : undefined
+      if (p) principals.set(standIn, p)
+      else if (owner) log.warn(`the Will of '${clientId}' belongs to ${owner.kind === 'account' ? `account '${owner.username}', which no longer exists` : 'an anonymous client, and anonymous clients are no longer allowed'}: it goes to $hub/errors`)
+      return standIn
+    }
+  }
+  installWillGuard({ aedes }, log.child('will'), willAccounts)
 
   const broker = aedes
   const listeners: Listener[] = []

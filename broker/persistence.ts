@@ -1,6 +1,11 @@
 // Durable broker state (retained messages, subscriptions of persistent sessions, QoS 1/2 messages queued for
 // offline clients, Wills) in LevelDB under the data directory. aedes-persistence-level passes the
 // aedes-persistence abstract suite (test/broker/persistence.test.ts runs it against this very factory).
+//
+// What a write survives: LevelDB appends every write to its log before the write resolves, so once it has resolved a
+// crash of the process loses nothing (the OS has the data). A power loss can lose what the OS had not yet written to
+// the disk, unless the write was made with `sync: true` (fsync of the log before it resolves): that is
+// `mqtt.persistence.sync`, which costs one fsync per write (bench/qos1-durability.bench.ts measures it).
 import fs from 'node:fs'
 import path from 'node:path'
 import { ClassicLevel } from 'classic-level'
@@ -18,10 +23,11 @@ export function brokerStateDir (dataDir: string): string {
 }
 
 /** Opens the store first, so that a data directory held by another hub is reported as such. */
-export async function openPersistence (dataDir: string): Promise<BrokerPersistence> {
+export async function openPersistence (dataDir: string, opts: { sync?: boolean } = {}): Promise<BrokerPersistence> {
   const dir = brokerStateDir(dataDir)
   fs.mkdirSync(dir, { recursive: true })
   const db = new ClassicLevel<string, Buffer>(dir, { valueEncoding: 'buffer' })
+  if (opts.sync) syncEveryWrite(db)
   try {
     await db.open()
   } catch (err) {
@@ -43,4 +49,30 @@ export function createPersistence (db: ClassicLevel<string, Buffer>): BrokerPers
 export function levelAt (dir: string): ClassicLevel<string, Buffer> {
   fs.mkdirSync(dir, { recursive: true })
   return new ClassicLevel<string, Buffer>(dir, { valueEncoding: 'buffer' })
+}
+
+type WriteOptions = Record<string, unknown> | undefined
+
+/**
+ * Makes every put, del and batch of this database wait for fsync (`sync: true`), whatever its caller passes:
+ * aedes-persistence-level gives no way to ask for it. LevelDB groups concurrent synced writes into one fsync.
+ */
+export function syncEveryWrite (db: ClassicLevel<string, Buffer>): void {
+  const level = db as unknown as {
+    put (k: unknown, v: unknown, o?: WriteOptions): Promise<void>
+    del (k: unknown, o?: WriteOptions): Promise<void>
+    batch (ops?: unknown, o?: WriteOptions): unknown
+  }
+  const put = level.put.bind(level)
+  const del = level.del.bind(level)
+  const batch = level.batch.bind(level)
+  level.put = (k, v, o) => put(k, v, { ...o, sync: true })
+  level.del = (k, o) => del(k, { ...o, sync: true })
+  level.batch = (ops, o) => {
+    if (ops !== undefined) return batch(ops, { ...o, sync: true })
+    const chained = batch() as { write (o?: WriteOptions): Promise<void> }
+    const write = chained.write.bind(chained)
+    chained.write = (wo) => write({ ...wo, sync: true })
+    return chained
+  }
 }

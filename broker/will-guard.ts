@@ -12,6 +12,15 @@
 //     publishes stored Wills only of *other* brokers that stopped heartbeating (a cluster feature); the hub always has
 //     the same broker id, so its own leftovers are never published. Fix: on start, publish the stored Wills of
 //     clients that have not connected again in this run, then delete them.
+//
+// Whose Will it is: a leftover has no connection any more, and aedes authorizes it with client null, which the
+// publish guard trusts (it is how the hub publishes its own messages). So viewer Wills and spoofed STATE Wills passed
+// after a kill -9 (test/broker/will-access.test.ts). The guard therefore stores the Will's owner beside it (the
+// account's username, anonymous from where, or the hub itself) and publishes a leftover as a stand-in client of that
+// owner with the account's *current* rights: a Will of an account that lacks them, or no longer exists, is diverted
+// to $hub/errors like any refused publish. At CONNECT a Will the account may not publish is accepted, as mosquitto
+// does (it checks a Will's ACL when it sends the Will), and logged as a warning: refusing the CONNECT (return code 5)
+// would keep a machine off the broker for a wrong Will topic, and the Will is checked again when it is published.
 import type { Client, PublishPacket } from 'aedes'
 import type { Logger } from '../hub/logger'
 import type { RunningBroker } from './broker'
@@ -36,6 +45,28 @@ interface WillClient {
   _disconnected?: boolean
 }
 
+/** Who a Will belongs to, as stored with it. */
+export type WillOwner =
+  | { kind: 'hub' }
+  | { kind: 'account', username: string }
+  | { kind: 'anonymous', local: boolean }
+
+/** The broker's view of accounts that the guard needs (broker/broker.ts provides it). */
+export interface WillAccounts {
+  /** The owner of a connected client; undefined when the hub does not know it. */
+  ownerOf (client: Client): WillOwner | undefined
+  /** Why the client may not publish this Will, or null. */
+  willDenied (client: Client, will: PublishPacket): string | null
+  /**
+   * A client to authorize and publish a leftover Will with: null for the hub's own (trusted), otherwise a stand-in
+   * with the owner's current rights (none when the account is gone: the guard then diverts the Will).
+   */
+  standIn (owner: WillOwner | undefined, clientId: string): Client | null
+}
+
+/** Until the broker says otherwise: every Will trusted as before (used by tests that install the guard alone). */
+const TRUSTING: WillAccounts = { ownerOf: () => ({ kind: 'hub' }), willDenied: () => null, standIn: () => null }
+
 export interface WillGuard {
   /** Resolves when the Wills left in the store by a previous run of the hub have been published. */
   readonly leftoversPublished: Promise<number>
@@ -50,7 +81,8 @@ const noopLogger: Logger = { error () {}, warn () {}, info () {}, debug () {}, c
  * open: in broker/broker.ts right after `aedes = await Aedes.createBroker({...})`:
  *   installWillGuard({ aedes }, log.child('will'))
  */
-export function installWillGuard (broker: Pick<RunningBroker, 'aedes'>, log: Logger = noopLogger): WillGuard {
+export function installWillGuard (broker: Pick<RunningBroker, 'aedes'>, log: Logger = noopLogger,
+  accounts: WillAccounts = TRUSTING): WillGuard {
   const existing = guards.get(broker.aedes)
   if (existing) return existing
   const aedes = broker.aedes as unknown as AedesRuntime
@@ -60,7 +92,10 @@ export function installWillGuard (broker: Pick<RunningBroker, 'aedes'>, log: Log
   const putWill = aedes.persistence.putWill.bind(aedes.persistence)
   aedes.persistence.putWill = (client, packet) => {
     storedThisRun.add(client.id)
-    return putWill(client, packet)
+    const c = client as unknown as Client
+    const denied = accounts.willDenied(c, packet)
+    if (denied) log.warn(`client '${client.id}' has a Will on '${packet.topic}' that it may not publish (${denied}); if its connection ends, the Will goes to $hub/errors`)
+    return putWill(client, { ...packet, owner: accounts.ownerOf(c) } as PublishPacket)
   }
 
   const publishWill = (client: Client | null, will: PublishPacket): Promise<void> => new Promise((resolve) => {
@@ -94,13 +129,20 @@ export function installWillGuard (broker: Pick<RunningBroker, 'aedes'>, log: Log
   const leftoversPublished = (async () => {
     let n = 0
     try {
-      const leftovers: Array<PublishPacket & { clientId: string }> = []
+      const leftovers: Array<PublishPacket & { clientId: string, owner?: WillOwner }> = []
       for await (const will of aedes.persistence.streamWill()) leftovers.push(will)
       for (const will of leftovers) {
         if (aedes.closed) break
         if (storedThisRun.has(will.clientId) || aedes.clients[will.clientId]) continue
         const packet = { cmd: 'publish', topic: will.topic, payload: Buffer.from(will.payload as Buffer), qos: will.qos, retain: will.retain, dup: false } as PublishPacket
-        await publishWill(null, packet)
+        const owner = accounts.standIn(will.owner, will.clientId)
+        if (owner) {
+          if (!will.owner) log.warn(`the Will of '${will.clientId}' was stored without its owner (by an earlier version of the hub): it goes to $hub/errors`)
+          else if (will.owner.kind === 'account') log.debug(`publishing the Will of '${will.clientId}' with the current rights of account '${will.owner.username}'`)
+          // Marks the packet as this client's Will, as aedes' own Will publish does (client.will === packet).
+          ;(owner as unknown as WillClient).will = packet
+        }
+        await publishWill(owner, packet)
         // Deleted only if nobody has connected with that client id (and stored a new Will) meanwhile.
         if (!storedThisRun.has(will.clientId)) await aedes.persistence.delWill({ id: will.clientId })
         n++

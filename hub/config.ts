@@ -38,6 +38,8 @@ export interface HubConfig {
     anonymous: { local: AnonymousRole, remote: AnonymousRole }
     maxPayloadBytes: number
     accounts: MqttAccount[]
+    /** sync: fsync the broker store before a QoS 1 PUBACK or a retained store completes (survives power loss). */
+    persistence: { sync: boolean }
   }
   uns: { enforcement: 'reject' | 'flag' | 'off' }
   editor: { enabled: boolean, host: string, port: number, users: EditorUser[] }
@@ -73,7 +75,8 @@ export function defaultConfig (cwd = process.cwd()): HubConfig {
       ws: { enabled: true, host: '0.0.0.0', port: 9001, path: '/mqtt' },
       anonymous: { local: 'admin', remote: 'none' },
       maxPayloadBytes: 1024 * 1024,
-      accounts: []
+      accounts: [],
+      persistence: { sync: false }
     },
     uns: { enforcement: 'reject' },
     editor: { enabled: true, host: '127.0.0.1', port: 1880, users: [] },
@@ -112,6 +115,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'HUB_MQTT_ANONYMOUS_LOCAL', key: 'mqtt.anonymous.local', kind: 'string', help: 'role of anonymous clients on loopback: admin | viewer | none' },
   { env: 'HUB_MQTT_ANONYMOUS_REMOTE', key: 'mqtt.anonymous.remote', kind: 'string', help: 'role of anonymous clients from elsewhere: admin | viewer | none' },
   { env: 'HUB_MQTT_MAX_PAYLOAD', key: 'mqtt.maxPayloadBytes', kind: 'int', help: 'largest PUBLISH payload in bytes' },
+  { env: 'HUB_MQTT_PERSISTENCE_SYNC', key: 'mqtt.persistence.sync', kind: 'bool', help: 'fsync the broker store before acknowledging QoS 1/2 and retained messages (power-loss safe, slower)' },
   { env: 'HUB_UNS_ENFORCEMENT', key: 'uns.enforcement', kind: 'string', help: 'reject | flag | off: what happens to a publish outside the plant model' },
   { env: 'HUB_EDITOR_ENABLED', key: 'editor.enabled', kind: 'bool', help: 'Node-RED runtime and editor on/off' },
   { env: 'HUB_EDITOR_HOST', key: 'editor.host', kind: 'string', help: 'Node-RED editor interface' },

@@ -195,8 +195,7 @@ describe('Sparkplug host application: STATE birth and death', function () {
     const clientId = `sparkplug-host-${host.hostId}`
     const trace = brokerTrace(clientId)
     // The order in which the broker received the packets: a PUBLISH is seen at its authorization, on arrival.
-    // (Not aedes' 'publish' event: aedes acknowledges a QoS 1 PUBLISH before delivering it, and that event follows the
-    // delivery, so it may come after a DISCONNECT that the client sent once it had the PUBACK.)
+    // (Seen on arrival, which is the order in which the client sent them.)
     const order: string[] = []
     const aedes = hub.broker.aedes as unknown as { authorizePublish: (c: Client | null, p: PublishPacket, cb: (err?: Error | null) => void) => void }
     const authorize = aedes.authorizePublish
@@ -205,13 +204,17 @@ describe('Sparkplug host application: STATE birth and death', function () {
       if (c?.id === clientId && p.payload.toString().includes('"online":false')) order.push(`publish ${p.topic}`)
       authorize.call(aedes, c, p, cb)
     }
-    const onDisconnect = (c: Client): void => { if (c.id === clientId) order.push('disconnect') }
+    // The broker handles the DISCONNECT after the client has sent it, so wait for it rather than assume it.
+    let disconnected!: () => void
+    const gone = new Promise<void>((resolve) => { disconnected = resolve })
+    const onDisconnect = (c: Client): void => { if (c.id === clientId) { order.push('disconnect'); disconnected() } }
     hub.broker.aedes.on('clientDisconnect', onDisconnect)
     const o = await observer(mqttUrl(hub), `spBv1.0/STATE/${host.hostId}`)
     await o.next(isState(true))
     const before = Date.now()
     await host.stop()
     const death = await o.next(isState(false))
+    await gone
     hub.broker.aedes.off('clientDisconnect', onDisconnect)
     aedes.authorizePublish = authorize
     trace.stop()
