@@ -193,7 +193,8 @@ export class SparkplugUnsBridge {
     if (u.historical) return // history is delivered, never the current value
 
     const entry = this.opts.namespace.get(topic)
-    if (entry) {
+    // An entry of an earlier birth (or marked STALE at a restart) with another datatype or unit is replaced whole.
+    if (entry !== undefined && entry.datatype === datatype && entry.unit === unit && entry.source === owner.id) {
       entry.value = value
       entry.timestamp = u.timestamp
       entry.quality = u.quality

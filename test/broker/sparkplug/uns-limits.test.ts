@@ -2,11 +2,14 @@
 // a UNS message, and topic names MQTT can carry. Each refusal is reported on $hub/errors (and logged) naming the node
 // and the limit, and nothing of the refused part reaches the namespace.
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../../hub/hub'
 import { Namespace } from '../../../broker/namespace'
 import { startSparkplug, DEFAULT_SPARKPLUG, type RunningSparkplug, type SparkplugSettings } from '../../../broker/sparkplug/sparkplug-runtime'
-import { connect, inbox, mqttUrl, sleep, startTestHub } from '../../support/hub-fixture'
+import { connect, inbox, mqttUrl, sleep, startTestHub, tempDir } from '../../support/hub-fixture'
+import { loadConfig } from '../../../hub/config'
 import { DT, TestEdgeNode, uniqueId } from './host/edge-node'
 
 const BOOLEAN_ARRAY = 32
@@ -159,5 +162,18 @@ describe('Sparkplug limit on the size of the namespace (sparkplug.maxTopics)', f
       await sp.stop()
       await hub.stop()
     }
+  })
+})
+
+describe('Sparkplug limit settings', function () {
+  it('have defaults, come from the environment, and refuse 0 in a config file', function () {
+    const cwd = tempDir('sp-limits-config-')
+    const d = loadConfig({ cwd, env: {} }).sparkplug
+    assert.deepEqual([d.maxMetricsPerNode, d.maxTopics, d.maxArrayLength], [5000, 100000, 65536])
+    const e = loadConfig({ cwd, env: { HUB_SPARKPLUG_MAX_METRICS_PER_NODE: '10', HUB_SPARKPLUG_MAX_TOPICS: '20', HUB_SPARKPLUG_MAX_ARRAY_LENGTH: '30' } }).sparkplug
+    assert.deepEqual([e.maxMetricsPerNode, e.maxTopics, e.maxArrayLength], [10, 20, 30])
+    const file = path.join(cwd, 'isa95-hub.yaml')
+    fs.writeFileSync(file, 'sparkplug:\n  maxArrayLength: 0\n')
+    assert.throws(() => loadConfig({ cwd, env: {} }), /sparkplug\/maxArrayLength/)
   })
 })
