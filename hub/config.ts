@@ -122,6 +122,9 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'HUB_EDITOR_PORT', key: 'editor.port', kind: 'int', help: 'Node-RED editor port' },
   { env: 'HUB_SPARKPLUG_ENABLED', key: 'sparkplug.enabled', kind: 'bool', help: 'Sparkplug B host application on/off' },
   { env: 'HUB_SPARKPLUG_HOST_ID', key: 'sparkplug.hostId', kind: 'string', help: 'Sparkplug host id (STATE on spBv1.0/STATE/<id>)' },
+  { env: 'HUB_SPARKPLUG_MAX_METRICS_PER_NODE', key: 'sparkplug.maxMetricsPerNode', kind: 'int', help: 'metrics one edge node may declare (NBIRTH + DBIRTHs); a birth over it is refused' },
+  { env: 'HUB_SPARKPLUG_MAX_TOPICS', key: 'sparkplug.maxTopics', kind: 'int', help: 'UNS topics the Sparkplug bridge may create in all' },
+  { env: 'HUB_SPARKPLUG_MAX_ARRAY_LENGTH', key: 'sparkplug.maxArrayLength', kind: 'int', help: 'elements a Sparkplug array metric may have; a message with a longer one is refused' },
   { env: 'HUB_MES_STORE', key: 'mes.store', kind: 'string', help: 'sqlite | postgres: where work orders, jobs and the audit trail are kept' },
   { env: 'HUB_MES_POSTGRES_URL', key: 'mes.postgresUrl', kind: 'string', help: 'PostgreSQL URL for mes.store postgres (postgres://user:pass@host:5432/db)' }
 ]

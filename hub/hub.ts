@@ -37,7 +37,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   let sparkplug: RunningSparkplug | undefined
   let mes: MesRuntime
   try {
-    if (config.sparkplug.enabled) sparkplug = await startSparkplug({ settings: config.sparkplug, model, broker, namespace, log })
+    if (config.sparkplug.enabled) sparkplug = await startSparkplug({ settings: config.sparkplug, model, broker, namespace, log, maxMessageBytes: config.mqtt.maxPayloadBytes })
     mes = await startMesRuntime({ config, model, broker, uns, log: log.child('mes'), sparkplug: sparkplug?.host })
   } catch (err) {
     await sparkplug?.stop()

@@ -12,7 +12,7 @@
 // element instead of 8. The tests pin the normative layouts, including the correct bytes for those examples.
 
 import { DataType, dataTypeName, integerRange } from './datatypes'
-import { SparkplugDecodeError, SparkplugValueError } from './errors'
+import { SparkplugDecodeError, SparkplugLimitError, SparkplugValueError } from './errors'
 import type { ArrayValue } from './types'
 
 const WIDTH: Partial<Record<DataType, number>> = {
@@ -33,9 +33,33 @@ const U64_MAX = (1n << 64n) - 1n
 const I64_MIN = -(1n << 63n)
 const I64_MAX = (1n << 63n) - 1n
 
-/** Unpacks bytes_value of an array datatype. Throws SparkplugDecodeError (with `path`) on a malformed length. */
-export function unpackArray (type: DataType, bytes: Buffer, path?: string): ArrayValue {
+/**
+ * The number of elements bytes_value holds, without unpacking it (so that a limit is checked before the array is
+ * built): BooleanArray's count header, StringArray's terminators, else bytes / element width.
+ */
+export function arrayLength (type: DataType, bytes: Buffer): number {
+  if (type === DataType.BooleanArray) return bytes.length < 4 ? 0 : bytes.readUInt32LE(0)
+  if (type === DataType.StringArray) {
+    let n = 0
+    for (let i = bytes.indexOf(0); i !== -1; i = bytes.indexOf(0, i + 1)) n++
+    return n
+  }
+  const width = WIDTH[type]
+  return width === undefined ? 0 : Math.floor(bytes.length / width)
+}
+
+/**
+ * Unpacks bytes_value of an array datatype. Throws SparkplugDecodeError (with `path`) on a malformed length, and
+ * SparkplugLimitError when it holds more than `maxLength` elements.
+ */
+export function unpackArray (type: DataType, bytes: Buffer, path?: string, maxLength = Infinity): ArrayValue {
   const name = dataTypeName(type)
+  if (maxLength !== Infinity) {
+    const n = arrayLength(type, bytes)
+    if (n > maxLength) {
+      throw new SparkplugLimitError(`${name} of ${n} elements is over the limit of ${maxLength} (sparkplug.maxArrayLength)`, path)
+    }
+  }
   if (type === DataType.BooleanArray) {
     if (bytes.length < 4) throw new SparkplugDecodeError(`${name}: bytes_value has ${bytes.length} bytes, needs a 4-byte count`, path)
     const count = bytes.readUInt32LE(0)

@@ -46,6 +46,8 @@ export interface DecodeOptions {
    * the alias/name table of the edge node's birth certificate. Returning undefined leaves the raw protobuf value.
    */
   datatypeOf?: (metric: { readonly name?: string, readonly alias?: U64 }, index: number) => DataType | undefined
+  /** Array metrics (top level or in templates) with more elements are refused with SparkplugLimitError. */
+  maxArrayLength?: number
 }
 
 export interface EncodeOptions {
@@ -201,7 +203,8 @@ function convertPayload (raw: Raw, options: DecodeOptions | undefined): Sparkplu
   const n = rawMetrics.length
   const metrics = new Array<SparkplugMetric>(n)
   const resolve = options?.datatypeOf
-  for (let i = 0; i < n; i++) metrics[i] = convertMetric(rawMetrics[i]!, i, undefined, resolve, false)
+  const maxArray = options?.maxArrayLength ?? Infinity
+  for (let i = 0; i < n; i++) metrics[i] = convertMetric(rawMetrics[i]!, i, undefined, resolve, false, maxArray)
   out.metrics = metrics
   if (raw.seq !== undefined) out.seq = raw.seq
   if (raw.uuid !== undefined) out.uuid = raw.uuid
@@ -215,7 +218,7 @@ function metricPath (parent: string | undefined, kind: string, i: number, m: { n
 }
 
 function convertMetric (m: Raw, i: number, parent: string | undefined,
-  resolve: DecodeOptions['datatypeOf'], inDefinition: boolean): SparkplugMetric {
+  resolve: DecodeOptions['datatypeOf'], inDefinition: boolean, maxArray: number): SparkplugMetric {
   if (m.$unknowns !== undefined) checkUnknowns(m, 'Payload.Metric', metricPath(parent, parent === undefined ? 'metric' : 'template metric', i, m))
   const out = {} as SparkplugMetric
   if (m.name !== undefined) out.name = m.name
@@ -235,9 +238,9 @@ function convertMetric (m: Raw, i: number, parent: string | undefined,
   if (isNull === true) {
     out.value = null
   } else if (type === undefined || type === DataType.Unknown) {
-    out.value = rawMetricValue(m, parent, i)
+    out.value = rawMetricValue(m, parent, i, maxArray)
   } else {
-    out.value = metricValue(m, type, parent, i, inDefinition)
+    out.value = metricValue(m, type, parent, i, inDefinition, maxArray)
   }
   return out
 }
@@ -246,7 +249,7 @@ function kindOf (parent: string | undefined): string {
   return parent === undefined ? 'metric' : 'template metric'
 }
 
-function metricValue (m: Raw, type: number, parent: string | undefined, i: number, inDefinition: boolean): MetricValue {
+function metricValue (m: Raw, type: number, parent: string | undefined, i: number, inDefinition: boolean, maxArray: number): MetricValue {
   switch (type) {
     case DataType.Int8: case DataType.Int16: case DataType.Int32: case DataType.UInt8: case DataType.UInt16:
     case DataType.UInt32: case DataType.Int64: case DataType.UInt64: case DataType.DateTime:
@@ -266,11 +269,11 @@ function metricValue (m: Raw, type: number, parent: string | undefined, i: numbe
       if (m.datasetValue !== undefined) return convertDataSet(m.datasetValue, metricPath(parent, kindOf(parent), i, m) + ' > dataset')
       break
     case DataType.Template:
-      if (m.templateValue !== undefined) return convertTemplate(m.templateValue, metricPath(parent, kindOf(parent), i, m))
+      if (m.templateValue !== undefined) return convertTemplate(m.templateValue, metricPath(parent, kindOf(parent), i, m), maxArray)
       break
     default:
       if (isArrayType(type)) {
-        if (m.bytesValue !== undefined) return unpackArray(type, m.bytesValue as Buffer, metricPath(parent, kindOf(parent), i, m))
+        if (m.bytesValue !== undefined) return unpackArray(type, m.bytesValue as Buffer, metricPath(parent, kindOf(parent), i, m), maxArray)
         break
       }
       throw new SparkplugDecodeError(isDataType(type)
@@ -282,7 +285,7 @@ function metricValue (m: Raw, type: number, parent: string | undefined, i: numbe
     'set is_null for a null value')
 }
 
-function rawMetricValue (m: Raw, parent: string | undefined, i: number): MetricValue {
+function rawMetricValue (m: Raw, parent: string | undefined, i: number, maxArray: number): MetricValue {
   if (m.intValue !== undefined) return m.intValue as number
   if (m.longValue !== undefined) return toBig(m.longValue as U64)
   if (m.floatValue !== undefined) return m.floatValue as number
@@ -291,7 +294,7 @@ function rawMetricValue (m: Raw, parent: string | undefined, i: number): MetricV
   if (m.stringValue !== undefined) return m.stringValue as string
   if (m.bytesValue !== undefined) return Buffer.from(m.bytesValue as Uint8Array)
   if (m.datasetValue !== undefined) return convertDataSet(m.datasetValue, metricPath(parent, kindOf(parent), i, m) + ' > dataset')
-  if (m.templateValue !== undefined) return convertTemplate(m.templateValue, metricPath(parent, kindOf(parent), i, m))
+  if (m.templateValue !== undefined) return convertTemplate(m.templateValue, metricPath(parent, kindOf(parent), i, m), maxArray)
   const where = metricPath(parent, kindOf(parent), i, m)
   if (m.extensionValue !== undefined) throw new SparkplugDecodeError('extension_value is not supported', where)
   if (parent !== undefined) return null // a template member without a value (definitions)
@@ -476,14 +479,14 @@ function convertDataSet (ds: Raw, where: string): DataSet {
   return { columns, types, rows }
 }
 
-function convertTemplate (t: Raw, where: string): Template {
+function convertTemplate (t: Raw, where: string, maxArray: number): Template {
   if (t.$unknowns !== undefined) checkUnknowns(t, 'Payload.Template', where + ' > template')
   const out = {} as Template
   if (t.version !== undefined) out.version = t.version
   if (t.templateRef !== undefined) out.templateRef = t.templateRef
   if (t.isDefinition !== undefined) out.isDefinition = t.isDefinition
   const isDefinition = out.isDefinition === true
-  out.metrics = (t.metrics as Raw[] | undefined ?? EMPTY).map((m, i) => convertMetric(m, i, where, undefined, isDefinition))
+  out.metrics = (t.metrics as Raw[] | undefined ?? EMPTY).map((m, i) => convertMetric(m, i, where, undefined, isDefinition, maxArray))
   out.parameters = (t.parameters as Raw[] | undefined ?? EMPTY).map((p, i) => convertParameter(p, `${where} > template parameter ${i}`))
   return out
 }

@@ -17,3 +17,13 @@ export class SparkplugValueError extends HubError {
     super('SPARKPLUG_VALUE_INVALID', message, path === undefined ? {} : { path }, hint)
   }
 }
+
+/**
+ * A payload that is valid Sparkplug B but larger than the hub accepts (an array over `sparkplug.maxArrayLength`):
+ * refused like a malformed one, and reported as a limit so that people look at the setting, not the edge node's codec.
+ */
+export class SparkplugLimitError extends SparkplugDecodeError {
+  constructor (message: string, path?: string, hint?: string) {
+    super(message, path, hint)
+  }
+}

@@ -5,8 +5,8 @@ import type { PlantModel } from '../../plant/plant-model'
 import type { Logger } from '../../hub/logger'
 import type { RunningBroker } from '../broker'
 import type { Namespace } from '../namespace'
-import { SparkplugHostApplication } from './host/host-application'
-import { SparkplugUnsBridge } from './uns-bridge'
+import { DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_METRICS_PER_NODE, SparkplugHostApplication } from './host/host-application'
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_TOPICS, SparkplugUnsBridge } from './uns-bridge'
 
 export interface SparkplugSettings {
   enabled: boolean
@@ -14,6 +14,12 @@ export interface SparkplugSettings {
   reorderTimeoutMs: number
   rebirthMinIntervalMs: number
   snapshotIntervalMs: number
+  /** Metrics one edge node may declare in its NBIRTH and DBIRTHs together; a birth over it is refused. */
+  maxMetricsPerNode: number
+  /** UNS topics the bridge may create in all; metrics past it are refused. */
+  maxTopics: number
+  /** Elements an array metric may have; a message with a longer one is refused. */
+  maxArrayLength: number
 }
 
 export const DEFAULT_SPARKPLUG: SparkplugSettings = {
@@ -21,7 +27,10 @@ export const DEFAULT_SPARKPLUG: SparkplugSettings = {
   hostId: 'isa95-hub',
   reorderTimeoutMs: 2000,
   rebirthMinIntervalMs: 5000,
-  snapshotIntervalMs: 250
+  snapshotIntervalMs: 250,
+  maxMetricsPerNode: DEFAULT_MAX_METRICS_PER_NODE,
+  maxTopics: DEFAULT_MAX_TOPICS,
+  maxArrayLength: DEFAULT_MAX_ARRAY_LENGTH
 }
 
 export interface RunningSparkplug {
@@ -31,7 +40,7 @@ export interface RunningSparkplug {
 }
 
 export async function startSparkplug (opts: { settings: SparkplugSettings, model: PlantModel, broker: RunningBroker,
-  namespace: Namespace, log: Logger }): Promise<RunningSparkplug> {
+  namespace: Namespace, log: Logger, /** mqtt.maxPayloadBytes: the largest UNS message the bridge builds. */ maxMessageBytes?: number }): Promise<RunningSparkplug> {
   const { settings, broker, log } = opts
   const clientId = `sparkplug-host-${settings.hostId}`
   const host = new SparkplugHostApplication({
@@ -40,10 +49,15 @@ export async function startSparkplug (opts: { settings: SparkplugSettings, model
     broker: { connect: () => broker.connectInternal() },
     reorderTimeoutMs: settings.reorderTimeoutMs,
     rebirthMinIntervalMs: settings.rebirthMinIntervalMs,
+    maxMetricsPerNode: settings.maxMetricsPerNode,
+    maxArrayLength: settings.maxArrayLength,
     log: log.child('sparkplug-host')
   })
-  const bridge = new SparkplugUnsBridge({ host, model: opts.model, broker, namespace: opts.namespace, log: log.child('sparkplug-uns'), snapshotIntervalMs: settings.snapshotIntervalMs })
-  bridge.start()
+  const bridge = new SparkplugUnsBridge({
+    host, model: opts.model, broker, namespace: opts.namespace, log: log.child('sparkplug-uns'), snapshotIntervalMs: settings.snapshotIntervalMs,
+    maxTopics: settings.maxTopics, maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+  })
+  await bridge.start()
   await host.start()
   log.info(`Sparkplug host '${settings.hostId}' online (spBv1.0/STATE/${settings.hostId})`)
   return {

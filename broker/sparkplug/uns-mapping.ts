@@ -13,6 +13,23 @@ export interface MetricPlace {
   readonly tag: string
   /** True when the plant model binds this node or device; false for the default rule. */
   readonly bound: boolean
+  /** Why `topic` cannot be published (too long for MQTT, too many levels), or undefined when it can. */
+  readonly invalid?: string
+}
+
+/** MQTT 3.1.1 §1.5.3: a topic is a length-prefixed UTF-8 string, at most 65,535 bytes. */
+export const MQTT_MAX_TOPIC_BYTES = 65535
+/** Levels a UNS topic built by the hub may have (equipment path, kind, tag): subscribers' tries and ACLs walk them. */
+export const MAX_UNS_TOPIC_LEVELS = 64
+
+/** Why a topic the hub built cannot be published, or undefined when it can. */
+export function topicProblem (topic: string): string | undefined {
+  const bytes = Buffer.byteLength(topic, 'utf8')
+  if (bytes > MQTT_MAX_TOPIC_BYTES) return `its UNS topic of ${bytes} bytes would be over MQTT's limit of ${MQTT_MAX_TOPIC_BYTES} bytes`
+  let levels = 1
+  for (let i = topic.indexOf('/'); i !== -1; i = topic.indexOf('/', i + 1)) levels++
+  if (levels > MAX_UNS_TOPIC_LEVELS) return `its UNS topic would have ${levels} levels, over the hub's limit of ${MAX_UNS_TOPIC_LEVELS} levels`
+  return undefined
 }
 
 /** A metric name as topic levels: 'Motor 1/Speed RPM' -> 'motor-1/speed-rpm'; MQTT wildcards are dropped. */
@@ -76,6 +93,7 @@ export class SparkplugUnsMapping {
     const { equipment, prefix, bound } = this.owner(groupId, edgeNodeId, deviceId)
     const kind = kindOf(name)
     const tag = [...prefix.map(tagOf), tagOf(name) || 'unnamed'].join('/')
-    return { topic: `${equipment.topic}/${kind}/${tag}`, equipment, kind, tag, bound }
+    const topic = `${equipment.topic}/${kind}/${tag}`
+    return { topic, equipment, kind, tag, bound, invalid: topicProblem(topic) }
   }
 }

@@ -28,9 +28,11 @@ import net from 'node:net'
 import { MqttClient, type IClientOptions } from 'mqtt'
 import type { Aedes } from 'aedes'
 import { decodePayload, encodePayload } from '../codec'
-import { DataType } from '../datatypes'
+import { DataType, dataTypeName } from '../datatypes'
 import { fromJsonValue, type JsonValue } from '../json'
 import type { PropertySet, SparkplugMetric, SparkplugPayload, U64 } from '../types'
+import { SparkplugLimitError } from '../errors'
+import { REBIRTH_METRIC, checkBirthMetrics, engUnitOf, metricLimitExceeded } from './birth-check'
 import type { Logger } from '../../../hub/logger'
 import { silentLogger } from '../../../hub/logger'
 import { inProcessPair } from '../../in-process-connection'
@@ -46,7 +48,13 @@ import {
 } from './errors'
 
 export const DEFAULT_HOST_ID = 'isa95-hub'
-export const REBIRTH_METRIC = 'Node Control/Rebirth'
+export { REBIRTH_METRIC }
+/** Default of sparkplug.maxMetricsPerNode: one NBIRTH once declared 27,000 metrics, each a retained UNS topic. */
+export const DEFAULT_MAX_METRICS_PER_NODE = 5000
+/** Default of sparkplug.maxArrayLength: a 1 MiB BooleanArray is 8.4 million elements, a 50 MB UNS message. */
+export const DEFAULT_MAX_ARRAY_LENGTH = 65536
+/** The host answers a change of its own STATE topic at most this often (two hosts with one id must not ping-pong). */
+const STATE_RESTORE_MIN_INTERVAL_MS = 1000
 
 export interface HostApplicationOptions {
   /** sparkplug_host_id: one topic level, unique in the infrastructure. Default 'isa95-hub'. */
@@ -64,6 +72,10 @@ export interface HostApplicationOptions {
   reorderTimeoutMs?: number
   /** At most one rebirth request per edge node in this many ms. Default 5000. */
   rebirthMinIntervalMs?: number
+  /** NBIRTH + DBIRTH metrics an edge node may declare in all (sparkplug.maxMetricsPerNode). Default 5000. */
+  maxMetricsPerNode?: number
+  /** Elements an array metric may have (sparkplug.maxArrayLength). Default 65536. */
+  maxArrayLength?: number
   /** Send rebirth requests at all (spec: SHOULD be configurable). Default true; when false they are only recorded. */
   sendRebirths?: boolean
   /** Pause between reconnection attempts, ms. Default 1000. */
@@ -107,6 +119,20 @@ export interface HostEvents {
   status: [change: HostStateChange]
   /** The reorder buffer: a message held (out of order), the gap filled in time, or the Reorder Timeout elapsed. */
   sequence: [event: SequenceEvent]
+  /** A message refused as a whole or in part (what was refused is not delivered; a rebirth may have been asked for). */
+  refused: [event: RefusedMessage]
+}
+
+export interface RefusedMessage {
+  /** The Sparkplug topic of the refused message. */
+  readonly topic: string
+  readonly groupId: string
+  readonly edgeNodeId: string
+  readonly deviceId?: string
+  /** LIMIT: over a sparkplug.* limit; MALFORMED: not what Sparkplug B requires; DATATYPE_MISMATCH: a DATA metric's
+   *  datatype differs from its birth's; INGEST_ERROR: an unexpected exception while handling it. */
+  readonly code: 'LIMIT' | 'MALFORMED' | 'DATATYPE_MISMATCH' | 'INGEST_ERROR'
+  readonly reason: string
 }
 
 export interface SequenceEvent {
@@ -132,7 +158,7 @@ const IN_PROCESS_PEER = '::1'
 
 export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   readonly hostId: string
-  private readonly opts: Required<Pick<HostApplicationOptions, 'reorderTimeoutMs' | 'rebirthMinIntervalMs' | 'sendRebirths' | 'reconnectPeriodMs' | 'keepaliveSeconds'>>
+  private readonly opts: Required<Pick<HostApplicationOptions, 'reorderTimeoutMs' | 'rebirthMinIntervalMs' | 'sendRebirths' | 'reconnectPeriodMs' | 'keepaliveSeconds' | 'maxMetricsPerNode' | 'maxArrayLength'>>
   private readonly log: Logger
   private readonly brokerTarget: HostApplicationOptions['broker']
   private readonly clientOptions: IClientOptions
@@ -142,6 +168,12 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   private connectTimestamp: number | undefined
   private readonly groups = new Map<string, Map<string, NodeSession>>()
   private stopping: Promise<void> | undefined
+  /** Messages whose handling threw (each logged with its topic); the host carried on. */
+  private ingestErrorCount = 0
+  /** The topic of the message being handled, for refusals (one message at a time: the client delivers in order). */
+  private currentTopic = ''
+  private lastStateRestoreAt = -Infinity
+  private stateRestoreTimer: NodeJS.Timeout | undefined
 
   constructor (options: HostApplicationOptions) {
     super()
@@ -160,7 +192,9 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
       rebirthMinIntervalMs: num(options.rebirthMinIntervalMs, 5000, 'rebirthMinIntervalMs'),
       sendRebirths: options.sendRebirths ?? true,
       reconnectPeriodMs: num(options.reconnectPeriodMs, 1000, 'reconnectPeriodMs'),
-      keepaliveSeconds: num(options.keepaliveSeconds, 30, 'keepaliveSeconds')
+      keepaliveSeconds: num(options.keepaliveSeconds, 30, 'keepaliveSeconds'),
+      maxMetricsPerNode: num(options.maxMetricsPerNode, DEFAULT_MAX_METRICS_PER_NODE, 'maxMetricsPerNode'),
+      maxArrayLength: num(options.maxArrayLength, DEFAULT_MAX_ARRAY_LENGTH, 'maxArrayLength')
     }
     this.log = options.log ?? silentLogger
     this.brokerTarget = options.broker
@@ -185,6 +219,11 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
 
   get status (): HostStatus {
     return this.statusValue
+  }
+
+  /** Messages whose handling threw an unexpected exception (logged, refused, and the host carried on). */
+  get ingestErrors (): number {
+    return this.ingestErrorCount
   }
 
   /** The timestamp of the current session's STATE Will and birth (undefined before the first CONNECT). */
@@ -240,6 +279,8 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
         await client.endAsync(!client.connected)
       }
       this.takeAllOffline('HOST_STOPPED')
+      clearTimeout(this.stateRestoreTimer)
+      for (const group of this.groups.values()) for (const node of group.values()) node.clearRebirthTimer()
       if (this.statusValue === 'STOPPING') this.transition('CLOSED')
     })()
     return this.stopping
@@ -311,26 +352,77 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     }
   }
 
+  /**
+   * The host's own STATE topic belongs to it: an offline STATE for our id after our birth (another client's, or our
+   * own Will of an earlier session; tck-id-message-flow-hid-sparkplug-state-message-delivered), a deletion, or any
+   * other value than this session's birth is answered with the birth again, so that edge nodes waiting for their
+   * primary host see it online. At most once per STATE_RESTORE_MIN_INTERVAL_MS; a change within that is answered
+   * when it has passed.
+   */
   private onOwnState (payload: Buffer): void {
-    // tck-id-message-flow-hid-sparkplug-state-message-delivered: an offline STATE for our id after our birth
-    // (another client's, or our own Will of an earlier session) is answered with our birth again.
     if (this.statusValue !== 'ONLINE') return
-    let online: unknown
+    let state: { online?: unknown, timestamp?: unknown } | undefined
     try {
-      online = (JSON.parse(payload.toString('utf8')) as { online?: unknown }).online
+      state = JSON.parse(payload.toString('utf8')) as { online?: unknown, timestamp?: unknown }
     } catch {
+      state = undefined
+    }
+    if (state?.online === true && state.timestamp === this.connectTimestamp) return // our own birth
+    const what = payload.length === 0 ? 'deleted' : state?.online === false ? 'offline' : state?.online === true ? `a birth of another session (timestamp ${String(state.timestamp)})` : 'not a STATE payload'
+    this.log.warn(`Sparkplug host '${this.hostId}': its STATE ${stateTopic(this.hostId)} is ${what}; publishing the birth again`)
+    this.restoreBirth()
+  }
+
+  private restoreBirth (): void {
+    if (this.stateRestoreTimer !== undefined) return
+    const wait = this.lastStateRestoreAt + STATE_RESTORE_MIN_INTERVAL_MS - Date.now()
+    if (wait > 0) {
+      this.stateRestoreTimer = setTimeout(() => {
+        this.stateRestoreTimer = undefined
+        this.restoreBirth()
+      }, wait)
+      this.stateRestoreTimer.unref()
       return
     }
-    if (online === false) {
-      this.log.info(`Sparkplug host '${this.hostId}': offline STATE delivered for this host id; republishing the birth`)
-      this.publishBirth()
-    }
+    if (this.statusValue !== 'ONLINE') return
+    this.lastStateRestoreAt = Date.now()
+    this.publishBirth()
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Ingest
 
+  /**
+   * No exception on the ingest path may end the process (it would take the broker with it): one that escapes the
+   * handling of a message is logged with the topic, counted, and the message refused; the host carries on.
+   */
   private onMessage (topic: string, payload: Buffer): void {
+    this.currentTopic = topic
+    try {
+      this.handle(topic, payload)
+    } catch (err) {
+      this.ingestErrorCount++
+      const reason = `unexpected error while handling it: ${(err as Error)?.stack ?? String(err)}`
+      this.log.error(`Sparkplug host '${this.hostId}': ${topic} (${payload.length} bytes) refused: ${reason}`)
+      const t = parseTopic(topic)
+      if (t.ok && t.kind !== 'state') {
+        const node = this.groups.get(t.groupId)?.get(t.edgeNodeId)
+        if (node !== undefined) node.refusedMessages++
+        this.refuse(t.groupId, t.edgeNodeId, t.deviceId, 'INGEST_ERROR', `unexpected error while handling it: ${(err as Error)?.message ?? String(err)}`)
+      }
+    }
+  }
+
+  /** Emits 'refused' for the message being handled; a listener that throws does not undo the refusal. */
+  private refuse (groupId: string, edgeNodeId: string, deviceId: string | undefined, code: RefusedMessage['code'], reason: string): void {
+    try {
+      this.emit('refused', { topic: this.currentTopic, groupId, edgeNodeId, deviceId, code, reason })
+    } catch (err) {
+      this.log.error(`Sparkplug host '${this.hostId}': a 'refused' listener failed: ${(err as Error)?.message ?? String(err)}`)
+    }
+  }
+
+  private handle (topic: string, payload: Buffer): void {
     const t = parseTopic(topic)
     if (!t.ok) {
       this.log.debug(`Sparkplug host '${this.hostId}': ignored: ${t.reason}`)
@@ -360,7 +452,7 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     }
     let node = group.get(edgeNodeId)
     if (node === undefined) {
-      node = new NodeSession(groupId, edgeNodeId, Date.now())
+      node = new NodeSession(groupId, edgeNodeId, Date.now(), this.opts.maxArrayLength)
       group.set(edgeNodeId, node)
     }
     return node
@@ -370,9 +462,15 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     node.decodeDevice = device
     node.resolved.length = 0
     try {
-      return resolve ? decodePayload(payload, node.decodeOptions) : decodePayload(payload)
+      return resolve ? decodePayload(payload, node.decodeOptions) : decodePayload(payload, { maxArrayLength: this.opts.maxArrayLength })
     } catch (err) {
-      node.malformedPayloads++
+      if (err instanceof SparkplugLimitError) {
+        node.refusedMessages++
+        this.refuse(node.groupId, node.edgeNodeId, device?.deviceId, 'LIMIT', `${what} of ${describeNode(node, device)}: ${err.message}`)
+      } else {
+        node.malformedPayloads++
+        this.refuse(node.groupId, node.edgeNodeId, device?.deviceId, 'MALFORMED', `${what}: ${(err as Error).message}`)
+      }
       this.rebirth(node, 'MALFORMED_PAYLOAD', `${what}: ${(err as Error).message}`)
       return undefined
     }
@@ -388,6 +486,15 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     const tr = nodeTransition(node.state, 'NBIRTH')
     if (!('to' in tr)) return
     const now = Date.now()
+    const over = metricLimitExceeded('NBIRTH', `${node.groupId}/${node.edgeNodeId}`, p.metrics.length, this.opts.maxMetricsPerNode)
+    if (over !== undefined) {
+      // Asking for a rebirth would bring the same birth: refused, and what the node said before is STALE.
+      node.refusedMessages++
+      this.log.warn(`Sparkplug host '${this.hostId}': ${this.currentTopic} refused: ${over}`)
+      if (node.state === 'ONLINE') this.nodeOffline(node, 'BIRTH_REFUSED', now, 'BIRTH_REFUSED')
+      return this.refuse(node.groupId, node.edgeNodeId, undefined, 'LIMIT', over)
+    }
+    node.clearRebirthTimer() // the birth answers any request still held back
     if (node.state === 'ONLINE') {
       // A new birth sequence: devices must be born again; until then their values are STALE.
       for (const d of node.devices.values()) this.deviceOffline(node, d, 'NODE_REBIRTH', now, 'NODE_REBIRTH')
@@ -419,6 +526,7 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
         alias,
         datatype: m.datatype!,
         deviceId,
+        engUnit: engUnitOf(m.properties),
         current: undefined as unknown as MetricUpdate
       }
       e.current = this.update(node, e, m, payloadTs)
@@ -441,7 +549,8 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
       timestamp: m.timestamp === undefined ? payloadTs : typeof m.timestamp === 'number' ? m.timestamp : Number(m.timestamp),
       quality: qualityOf(m.properties),
       properties: m.properties,
-      historical: m.isHistorical === true
+      historical: m.isHistorical === true,
+      unit: engUnitOf(m.properties) ?? e.engUnit
     }
   }
 
@@ -504,7 +613,17 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   }
 
   private startReorderTimer (node: NodeSession): void {
-    node.reorderTimer = setTimeout(() => this.onReorderTimeout(node), this.opts.reorderTimeoutMs)
+    node.reorderTimer = setTimeout(() => {
+      // Outside onMessage's guard: the same rule, no exception ends the process.
+      try {
+        this.onReorderTimeout(node)
+      } catch (err) {
+        this.ingestErrorCount++
+        node.refusedMessages++
+        this.log.error(`Sparkplug host '${this.hostId}': held messages of ${node.groupId}/${node.edgeNodeId} refused: ` +
+          `unexpected error while applying them: ${(err as Error)?.stack ?? String(err)}`)
+      }
+    }, this.opts.reorderTimeoutMs)
     node.reorderTimer.unref()
   }
 
@@ -540,6 +659,7 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   }
 
   private applyHeld (node: NodeSession, m: PendingMessage): void {
+    this.currentTopic = edgeTopic(node.groupId, m.type, node.edgeNodeId, m.deviceId)
     const device = m.deviceId === undefined ? undefined : node.devices.get(m.deviceId)
     const p = this.decode(node, m.payload, m.type, m.type !== 'DBIRTH', device)
     if (p === undefined) {
@@ -571,6 +691,14 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     const bad = checkBirthMetrics(p.metrics, node.aliases, device.deviceId)
     if (bad !== undefined) return this.malformed(node, `DBIRTH of device '${device.deviceId}': ${bad}`)
     const now = Date.now()
+    const over = metricLimitExceeded(`DBIRTH of device '${device.deviceId}'`, `${node.groupId}/${node.edgeNodeId}`,
+      node.metricCount(device.deviceId) + p.metrics.length, this.opts.maxMetricsPerNode)
+    if (over !== undefined) {
+      node.refusedMessages++
+      this.log.warn(`Sparkplug host '${this.hostId}': ${this.currentTopic} refused: ${over}`)
+      this.deviceOffline(node, device, 'BIRTH_REFUSED', now, 'DDEATH')
+      return this.refuse(node.groupId, node.edgeNodeId, device.deviceId, 'LIMIT', over)
+    }
     for (const e of device.metrics.values()) {
       if (e.alias !== undefined && node.aliases.get(e.alias) === e) node.aliases.delete(e.alias)
     }
@@ -592,6 +720,7 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     const payloadTs = p.timestamp === undefined ? Date.now() : toNumber(p.timestamp)
     let unknownAlias: string | undefined
     let unknownName: string | undefined
+    let mismatch: string | undefined
     node.decodeDevice = device
     for (let i = 0; i < n; i++) {
       const m = metrics[i]!
@@ -602,11 +731,22 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
         else unknownName ??= m.name ?? '(no name, no alias)'
         continue
       }
+      if (m.datatype !== e.datatype) {
+        // The value was decoded by the payload's datatype; delivered under the birth's, it would be read as another
+        // type (issue #8: a DataSet birth, then Int32 data). Refused; the rebirth states the datatype anew.
+        mismatch ??= `metric '${e.name}' is ${dataTypeName(m.datatype ?? DataType.Unknown)} in this ${deviceId === undefined ? 'NDATA' : 'DDATA'}, ` +
+          `but ${dataTypeName(e.datatype)} in its birth`
+        continue
+      }
       const u = this.update(node, e, m, payloadTs)
       if (!u.historical) e.current = u // is_historical never overwrites the live value
       this.emit('metric', u)
     }
-    if (unknownAlias !== undefined) {
+    if (mismatch !== undefined) {
+      node.refusedMessages++
+      this.refuse(node.groupId, node.edgeNodeId, deviceId, 'DATATYPE_MISMATCH', mismatch)
+      this.rebirth(node, 'DATATYPE_MISMATCH', mismatch)
+    } else if (unknownAlias !== undefined) {
       this.rebirth(node, 'UNKNOWN_ALIAS', `${deviceId === undefined ? 'NDATA' : `DDATA of device '${deviceId}'`}: alias ${unknownAlias} is not in the births`)
     } else if (unknownName !== undefined) {
       this.rebirth(node, 'UNKNOWN_METRIC', `${deviceId === undefined ? 'NDATA' : `DDATA of device '${deviceId}'`}: metric '${unknownName}' is not in the births`)
@@ -615,6 +755,7 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
 
   private malformed (node: NodeSession, detail: string): void {
     node.malformedPayloads++
+    this.refuse(node.groupId, node.edgeNodeId, undefined, 'MALFORMED', detail)
     this.rebirth(node, 'MALFORMED_PAYLOAD', detail)
   }
 
@@ -663,11 +804,20 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
 
   private rebirth (node: NodeSession, reason: RebirthReason, detail: string): void {
     const now = Date.now()
-    const sent = this.opts.sendRebirths && this.statusValue === 'ONLINE' && now - node.lastRebirthSentAt >= this.opts.rebirthMinIntervalMs
+    const wait = node.lastRebirthSentAt + this.opts.rebirthMinIntervalMs - now
+    const sent = this.opts.sendRebirths && this.statusValue === 'ONLINE' && wait <= 0
     const record: RebirthRecord = { at: now, reason, detail, sent }
     node.recordRebirth(record)
     this.log[sent ? 'info' : 'debug'](`Sparkplug host '${this.hostId}': rebirth of ${node.groupId}/${node.edgeNodeId} ` +
-      `${sent ? 'requested' : 'not sent (rate limit or offline)'}: ${reason}: ${detail}`)
+      `${sent ? 'requested' : wait > 0 ? `held back by the rate limit for ${wait} ms` : 'not sent (offline)'}: ${reason}: ${detail}`)
+    if (!sent && wait > 0 && this.opts.sendRebirths && node.rebirthTimer === undefined) {
+      // Held back, not dropped: sent when the limit allows, unless an NBIRTH (which clears the timer) comes first.
+      node.rebirthTimer = setTimeout(() => {
+        node.rebirthTimer = undefined
+        if (this.statusValue === 'ONLINE') this.rebirth(node, reason, detail)
+      }, wait)
+      node.rebirthTimer.unref()
+    }
     if (sent) {
       // tck-id-operational-behavior-data-commands-ncmd-rebirth-verb/-name/-value; the metric goes by name (the
       // NBIRTH must not alias it) with its datatype, as the specification's example; payload timestamp, no seq.
@@ -791,26 +941,8 @@ function qualityOf (props: PropertySet | undefined): Quality {
   return q.value === 0 ? 'BAD' : q.value === 500 ? 'STALE' : 'GOOD'
 }
 
-/** What a birth must carry per metric (tck-id-topics-nbirth-metrics, tck-id-payloads-alias-uniqueness). */
-function checkBirthMetrics (metrics: readonly SparkplugMetric[], nodeAliases: Map<number, MetricEntry> | undefined, deviceId?: string): string | undefined {
-  const seen = new Set<number>()
-  const names = new Set<string>()
-  for (let i = 0; i < metrics.length; i++) {
-    const m = metrics[i]!
-    if (m.name === undefined || m.name === '') return `metric ${i} has no name`
-    if (m.datatype === undefined) return `metric ${i} '${m.name}' has no datatype`
-    if (names.has(m.name)) return `metric '${m.name}' appears twice`
-    names.add(m.name)
-    if (m.alias !== undefined) {
-      const a = toNumber(m.alias)
-      const other = nodeAliases?.get(a)
-      if (seen.has(a) || (other !== undefined && other.deviceId !== deviceId)) {
-        return `alias ${a} of '${m.name}' is not unique across the edge node`
-      }
-      seen.add(a)
-    }
-  }
-  return undefined
+function describeNode (node: NodeSession, device: DeviceSession | undefined): string {
+  return `${node.groupId}/${node.edgeNodeId}${device === undefined ? '' : '/' + device.deviceId}`
 }
 
 function describeState (s: string | undefined): string {

@@ -3,7 +3,7 @@
 export {
   SparkplugHostApplication, statePayload, DEFAULT_HOST_ID, REBIRTH_METRIC, HOST_TRANSITIONS,
   type HostApplicationOptions, type HostEvents, type HostStatus, type HostStateChange, type MetricPath, type RebirthEvent,
-  type SequenceEvent
+  type SequenceEvent, type RefusedMessage, DEFAULT_MAX_METRICS_PER_NODE, DEFAULT_MAX_ARRAY_LENGTH
 } from './host-application'
 export {
   NODE_TRANSITIONS, DEVICE_TRANSITIONS, nodeTransition, deviceTransition,

@@ -31,6 +31,8 @@ export interface MetricUpdate {
   readonly properties?: PropertySet
   /** is_historical values: delivered with this flag, never stored as the current value. */
   readonly historical: boolean
+  /** The engineering unit: the metric's own engUnit property, else the one its birth declared. */
+  readonly unit?: string
 }
 
 export type NodeState = 'UNBORN' | 'ONLINE' | 'OFFLINE'
@@ -44,6 +46,7 @@ export type RebirthReason =
   | 'DBIRTH_BEFORE_NBIRTH' // DBIRTH from a node without a current NBIRTH
   | 'DEVICE_DATA_BEFORE_DBIRTH' // DDATA from a device without a current DBIRTH
   | 'MALFORMED_PAYLOAD' // not a Sparkplug B payload, or a birth missing what it must carry
+  | 'DATATYPE_MISMATCH' // a DATA metric with a datatype other than its birth's
   | 'REQUESTED' // requestRebirth() from the API
 
 export interface RebirthRecord {
@@ -54,7 +57,7 @@ export interface RebirthRecord {
   readonly sent: boolean
 }
 
-export type StaleReason = 'NDEATH' | 'DDEATH' | 'NODE_REBIRTH' | 'HOST_CONNECTION_LOST' | 'HOST_STOPPED'
+export type StaleReason = 'NDEATH' | 'DDEATH' | 'NODE_REBIRTH' | 'HOST_CONNECTION_LOST' | 'HOST_STOPPED' | 'BIRTH_REFUSED'
 
 export interface StaleRecord {
   readonly reason: StaleReason
@@ -96,6 +99,8 @@ export interface NodeHealth {
   readonly lastBirthAt: number | undefined
   readonly stale: StaleRecord | undefined
   readonly malformedPayloads: number
+  /** Messages refused as a whole or in part: over a limit, a datatype other than the birth's, an error handling them. */
+  readonly refusedMessages: number
   /** NDEATHs whose bdSeq did not match the current NBIRTH (deaths of an earlier session). */
   readonly ignoredDeaths: number
   readonly devices: readonly DeviceHealth[]
@@ -206,6 +211,8 @@ export interface MetricEntry {
   readonly alias: number | undefined
   readonly datatype: DataType
   readonly deviceId: string | undefined
+  /** The engUnit property of the birth, kept for the DATA messages that do not repeat it. */
+  readonly engUnit: string | undefined
   current: MetricUpdate
 }
 
@@ -261,9 +268,12 @@ export class NodeSession {
   rebirthsRequested = 0
   rebirths: RebirthRecord[] = []
   lastRebirthSentAt = -Infinity
+  /** A rebirth request held back by the rate limit, sent when the limit allows (unless a birth comes first). */
+  rebirthTimer: NodeJS.Timeout | undefined
   lastBirthAt: number | undefined
   stale: StaleRecord | undefined
   malformedPayloads = 0
+  refusedMessages = 0
   ignoredDeaths = 0
   /** Aliases of the node and all its devices (an alias is unique across the edge node, tck-id-payloads-alias-uniqueness). */
   aliases = new Map<number, MetricEntry>()
@@ -277,9 +287,10 @@ export class NodeSession {
   readonly resolved: Array<MetricEntry | undefined> = []
   readonly decodeOptions: DecodeOptions
 
-  constructor (readonly groupId: string, readonly edgeNodeId: string, now: number) {
+  constructor (readonly groupId: string, readonly edgeNodeId: string, now: number, maxArrayLength = Infinity) {
     this.since = now
     this.decodeOptions = {
+      maxArrayLength,
       datatypeOf: (m: { readonly name?: string, readonly alias?: U64 }, i: number): DataType | undefined => {
         const e = this.lookup(m.name, m.alias)
         this.resolved[i] = e
@@ -353,6 +364,21 @@ export class NodeSession {
     }
   }
 
+  /**
+   * The metrics of the current birth sequence: the node's and its online devices' (except `exceptDevice`, whose birth
+   * is being replaced).
+   */
+  metricCount (exceptDevice?: string): number {
+    let n = this.metrics.size
+    for (const d of this.devices.values()) if (d.state === 'ONLINE' && d.deviceId !== exceptDevice) n += d.metrics.size
+    return n
+  }
+
+  clearRebirthTimer (): void {
+    if (this.rebirthTimer !== undefined) clearTimeout(this.rebirthTimer)
+    this.rebirthTimer = undefined
+  }
+
   recordRebirth (r: RebirthRecord): void {
     this.rebirthsRequested++
     this.rebirths.push(r)
@@ -379,6 +405,7 @@ export class NodeSession {
       lastBirthAt: this.lastBirthAt,
       stale: this.stale,
       malformedPayloads: this.malformedPayloads,
+      refusedMessages: this.refusedMessages,
       ignoredDeaths: this.ignoredDeaths,
       devices: [...this.devices.values()].map((d) => d.health())
     }

@@ -65,6 +65,16 @@ describe('Sparkplug metrics in the Unified Namespace', function () {
     await edge.close()
   })
 
+  it('keeps the unit declared in the birth (engUnit) on the UNS messages of later DATA', async function () {
+    const edge = await pressLine()
+    while (body(await box.next(`${PRESS_1}/measurements/die-temperature`)).value !== 180.5) { /* earlier tests' values */ }
+    await edge.send('DDATA', 'press-1', [{ alias: 10, datatype: DT.Double, doubleValue: 182 }])
+    const m = body(await box.next(`${PRESS_1}/measurements/die-temperature`))
+    assert.equal(m.value, 182)
+    assert.equal(m.unit, 'CEL')
+    await edge.close()
+  })
+
   it('gives a new subscriber the current value as retained once the snapshot is written', async function () {
     const edge = await pressLine()
     await edge.send('DDATA', 'press-1', [{ alias: 10, datatype: DT.Double, doubleValue: 175 }])

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict'
 import { mqttUrl, startTestHub } from '../../../support/hub-fixture'
 import type { RunningHub } from '../../../../hub/hub'
-import { SparkplugHostApplication, type HostApplicationOptions, type MetricUpdate, type RebirthEvent, type SequenceEvent, type SessionChange } from '../../../../broker/sparkplug/host'
-import { DT, TestEdgeNode, hasField, nextEvent, record, uniqueId, type ReceivedCommand } from './edge-node'
+import { SparkplugHostApplication, type HostApplicationOptions, type MetricUpdate, type RebirthEvent, type RefusedMessage, type SequenceEvent, type SessionChange } from '../../../../broker/sparkplug/host'
+import { DT, TestEdgeNode, hasField, nextEvent, record, specEncode, uniqueId, type ReceivedCommand } from './edge-node'
 
 const TS = 1700000000000
 
@@ -269,5 +269,89 @@ describe('Sparkplug host application: reordering and rebirth requests', function
     const health = h.getNodeHealth('plant', e.edgeNodeId)!
     assert.equal(health.lastSeq, 1)
     assert.equal(health.rebirthsRequested, 1)
+  })
+  it('a rebirth request held back by the rate limit is sent once the limit allows, not dropped', async () => {
+    const h = await startHost({ rebirthMinIntervalMs: 400 })
+    const e = await bornNode(h)
+    const rebirths = record<RebirthEvent>(h, 'rebirth')
+    await e.send('NDATA', undefined, [{ alias: 98, intValue: 1, timestamp: TS }])
+    assertRebirthRequest(await e.nextCommand(), e)
+    await e.send('NDATA', undefined, [{ alias: 99, intValue: 1, timestamp: TS }]) // within the 400 ms: held back
+    assertRebirthRequest(await e.nextCommand(), e)
+    rebirths.stop()
+    const mine = rebirths.events.filter((r) => r.edgeNodeId === e.edgeNodeId)
+    assert.deepEqual(mine.map((r) => [r.reason, r.sent]), [['UNKNOWN_ALIAS', true], ['UNKNOWN_ALIAS', false], ['UNKNOWN_ALIAS', true]])
+    assert.ok(mine[2]!.at - mine[0]!.at >= 400, 'the held-back request waited for the limit')
+    assert.match(mine[2]!.detail, /alias 99/)
+  })
+
+  it('a held-back rebirth request is not sent when the node births again before the limit allows', async () => {
+    const h = await startHost({ rebirthMinIntervalMs: 400 })
+    const e = await bornNode(h)
+    await e.send('NDATA', undefined, [{ alias: 98, intValue: 1, timestamp: TS }])
+    await e.nextCommand()
+    const held = nextEvent<RebirthEvent>(h, 'rebirth', (r) => r.edgeNodeId === e.edgeNodeId && !r.sent)
+    await e.send('NDATA', undefined, [{ alias: 99, intValue: 1, timestamp: TS }])
+    await held
+    const online = nextEvent<SessionChange>(h, 'session', (c) => c.edgeNodeId === e.edgeNodeId && c.state === 'ONLINE')
+    await e.nbirth([{ name: 'Level', alias: 1, datatype: DT.Int32, intValue: 0, timestamp: TS }])
+    await online
+    await assert.rejects(e.nextCommand(1500), /no NCMD/, 'the new birth answered the request')
+  })
+
+  it('tck-id-operational-behavior-data-commands-rebirth-name-aliases: an NBIRTH that puts an alias on Node Control/Rebirth is refused', async () => {
+    const h = await startHost()
+    const e = await edge()
+    const refused = nextEvent<RefusedMessage>(h, 'refused', (r) => r.edgeNodeId === e.edgeNodeId)
+    await e.publish('NBIRTH', undefined, specEncode({
+      timestamp: TS,
+      seq: 0,
+      metrics: [
+        { name: 'bdSeq', datatype: DT.Int64, longValue: 0 },
+        { name: 'Node Control/Rebirth', alias: 7, datatype: DT.Boolean, booleanValue: false }
+      ]
+    }))
+    const r = await refused
+    assert.equal(r.topic, `spBv1.0/plant/NBIRTH/${e.edgeNodeId}`)
+    assert.match(r.reason, /'Node Control\/Rebirth' must not have an alias/)
+    assertRebirthRequest(await e.nextCommand(), e)
+    assert.equal(h.getNodeHealth('plant', e.edgeNodeId)!.state, 'UNBORN')
+  })
+
+  it('a DATA metric whose datatype differs from its birth is refused with a rebirth request (issue #8: DataSet birth, Int32 data)', async () => {
+    const h = await startHost()
+    const e = await edge()
+    const online = nextEvent<SessionChange>(h, 'session', (c) => c.edgeNodeId === e.edgeNodeId && c.state === 'ONLINE')
+    await e.publish('NBIRTH', undefined, Buffer.from('180012070a015220103801', 'hex')) // 'R': DataSet, is_null
+    await online
+    const updates = record<MetricUpdate>(h, 'metric')
+    const refused = nextEvent<RefusedMessage>(h, 'refused', (x) => x.edgeNodeId === e.edgeNodeId)
+    await e.publish('NDATA', undefined, Buffer.from('180112070a015220035005', 'hex')) // 'R' as Int32 5
+    const r = await refused
+    assert.equal(r.code, 'DATATYPE_MISMATCH')
+    assert.match(r.reason, /'R' is Int32 in this NDATA, but DataSet in its birth/)
+    assertRebirthRequest(await e.nextCommand(), e)
+    updates.stop()
+    assert.deepEqual(updates.events.filter((u) => u.edgeNodeId === e.edgeNodeId), [], 'the value was not delivered')
+    assert.equal(h.getNodeHealth('plant', e.edgeNodeId)!.rebirths[0]!.reason, 'DATATYPE_MISMATCH')
+  })
+
+  it('an exception while handling one message is logged with the topic, counted, and the host carries on', async () => {
+    const lines: string[] = []
+    const log = { error: (l: string) => lines.push(l), warn () {}, info () {}, debug () {}, child: () => log }
+    const h = await startHost({ log })
+    const e = await bornNode(h)
+    const boom = (u: MetricUpdate): void => { if (u.edgeNodeId === e.edgeNodeId && u.value === 1) throw new TypeError('listener failed') }
+    h.on('metric', boom)
+    const refused = nextEvent<RefusedMessage>(h, 'refused', (x) => x.edgeNodeId === e.edgeNodeId)
+    await e.send('NDATA', undefined, [{ alias: 1, intValue: 1, timestamp: TS }])
+    const r = await refused
+    h.off('metric', boom)
+    assert.equal(r.code, 'INGEST_ERROR')
+    assert.match(lines.join('\n'), new RegExp(`spBv1.0/plant/NDATA/${e.edgeNodeId}.*listener failed`))
+    assert.equal(h.ingestErrors, 1)
+    const next = nextEvent<MetricUpdate>(h, 'metric', (u) => u.edgeNodeId === e.edgeNodeId && u.value === 2)
+    await e.send('NDATA', undefined, [{ alias: 1, intValue: 2, timestamp: TS }])
+    await next
   })
 })

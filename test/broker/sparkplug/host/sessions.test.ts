@@ -73,7 +73,7 @@ describe('Sparkplug host application: edge node and device sessions', function (
     const t = host.getMetric({ groupId: 'plant', edgeNodeId: e.edgeNodeId, name: 'Temperature' })
     assert.deepEqual(t, {
       groupId: 'plant', edgeNodeId: e.edgeNodeId, deviceId: undefined, name: 'Temperature', alias: 1, datatype: DataType.Double,
-      value: 20.5, timestamp: TS_A, quality: 'GOOD', properties: undefined, historical: false
+      value: 20.5, timestamp: TS_A, quality: 'GOOD', properties: undefined, historical: false, unit: undefined
     })
     assert.equal(host.getMetric({ groupId: 'plant', edgeNodeId: e.edgeNodeId, name: 'Count' })?.value, 9007199254740993n, 'Int64 without rounding')
     assert.equal(host.getMetric({ groupId: 'plant', edgeNodeId: e.edgeNodeId, name: 'Node Control/Rebirth' })?.value, false)
