@@ -3,7 +3,6 @@
 import type { AnonymousRole, MqttAccount, Role } from '../hub/config'
 import { SPARKPLUG_NAMESPACE } from './sparkplug/host/topic'
 import { verifyPassword } from '../hub/passwords'
-import { clientText } from './client-text'
 import type { LoginThrottle } from './login-throttle'
 import { CheckerBusyError } from './password-checker'
 import { VerifiedLogins } from './verified-logins'
@@ -90,7 +89,7 @@ export class AccessControl {
       if (matches && account !== undefined) this.verified.remember(username, account.passwordHash, pw)
     }
     if (!account || !matches) {
-      const reason = `wrong username or password for '${clientText(username)}'`
+      const reason = `wrong username or password for '${username}'`
       if (throttle === undefined) return { ok: false, code: 'BAD_USERNAME_OR_PASSWORD', reason }
       throttle.failed(address, username, reason)
       return { ok: false, code: 'BAD_USERNAME_OR_PASSWORD', reason, logged: true }

@@ -48,6 +48,11 @@ export interface RunningBroker {
 
 const RETURN_CODES = { SERVER_UNAVAILABLE: 3, BAD_USERNAME_OR_PASSWORD: 4, NOT_AUTHORIZED: 5 } as const
 
+/** A refused CONNECT: logged where it is refused (once per burst of its address), so not again as a client error. */
+class LoginRefused extends Error {
+  constructor (reason: string, readonly returnCode: number) { super(reason) }
+}
+
 function remoteAddressOf (client: Client): string | undefined {
   const conn = client.conn as { remoteAddress?: string }
   return conn.remoteAddress ?? client.req?.socket?.remoteAddress
@@ -102,8 +107,8 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       const facts = connects.get(client)
       const refusal = facts ? connectRefusal(facts, config.mqtt.maxClientIdLength) : null
       if (refusal) {
-        throttle.refused(address, username, `client '${clientText(facts!.clientId)}': ${refusal.reason}`)
-        return done(Object.assign(new Error(refusal.reason), { returnCode: refusal.returnCode }), false)
+        throttle.refused(address, username, `client '${facts!.clientId}': ${refusal.reason}`)
+        return done(new LoginRefused(refusal.reason, refusal.returnCode), false)
       }
       access.authenticate(username, password, address).then((r) => {
         if (r.ok) {
@@ -111,9 +116,9 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
           log.debug(`client '${clientText(client.id)}' connected as ${clientText(r.principal.username ?? 'anonymous')} (${r.principal.role})`)
           return done(null, true)
         }
-        // Every refusal is logged once per burst of its address (wrong passwords by access.authenticate).
-        if (r.logged !== true) throttle.refused(address, username, `client '${clientText(client.id)}': ${r.reason}`)
-        done(Object.assign(new Error(r.reason), { returnCode: RETURN_CODES[r.code] }), false)
+        // Every refusal is logged (escaped) once per burst of its address; wrong passwords by access.authenticate.
+        if (r.logged !== true) throttle.refused(address, username, `client '${client.id}': ${r.reason}`)
+        done(new LoginRefused(r.reason, RETURN_CODES[r.code]), false)
       }, (err: Error) => {
         log.error(`cannot check the login of client '${clientText(client.id)}' from ${clientText(address)}: ${err.message}`)
         done(Object.assign(err, { returnCode: RETURN_CODES.SERVER_UNAVAILABLE }), false)
@@ -143,8 +148,12 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
     }
   })
 
-  aedes.on('clientError', (client: Client, err: Error) => log.debug(`client '${clientText(client.id)}': ${clientText(err.message, 400)}`))
-  aedes.on('connectionError', (client: Client, err: Error) => log.debug(`connection from '${clientText(client.id ?? '?')}' failed: ${clientText(err.message, 400)}`))
+  aedes.on('clientError', (client: Client, err: Error) => {
+    if (!(err instanceof LoginRefused)) log.debug(`client '${clientText(client.id)}': ${clientText(err.message, 400)}`)
+  })
+  aedes.on('connectionError', (client: Client, err: Error) => {
+    if (!(err instanceof LoginRefused)) log.debug(`connection from '${clientText(client.id ?? '?')}' failed: ${clientText(err.message, 400)}`)
+  })
 
   // Before any client connects: a topic of over 100 levels reported, not a dropped connection (aedes' handler),
   reportDeepTopics(aedes)

@@ -66,7 +66,8 @@ export class LoginThrottle {
     this.note(address, username, reason, true)
   }
 
-  /** Any other refused login (anonymous not allowed, bad client id): logged once per burst, takes no token. */
+  /** Any other refused login (anonymous not allowed, bad client id): logged once per burst, takes no token.
+   * Reasons may quote client text: they are escaped here. */
   refused (address: string, username: string | undefined, reason: string): void {
     this.note(address, username, reason, false)
   }

@@ -5,6 +5,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet'
 
 export interface RawClient {
   send (packet: Packet, replace?: { placeholder: string, bytes: Buffer }): void
+  sendBytes (bytes: Buffer): void
   next (cmd: string, timeoutMs?: number): Promise<Packet>
   /** Resolves when the server has closed the connection. */
   closed: Promise<void>
@@ -38,6 +39,7 @@ export async function rawClient (port: number, localAddress = '127.0.0.1'): Prom
   const closed = new Promise<void>((resolve) => socket.once('close', () => { isClosed = true; resolve() }))
   return {
     send: (packet, replace) => { socket.write(encode(packet, replace)) },
+    sendBytes: (bytes) => { socket.write(bytes) },
     next (cmd, timeoutMs = 3000) {
       const i = seen.findIndex((p) => p.cmd === cmd)
       if (i >= 0) return Promise.resolve(seen.splice(i, 1)[0]!)
@@ -56,11 +58,23 @@ export function connectPacket (fields: { clientId: string, clean?: boolean, user
   return { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: fields.clean ?? true, keepalive: 30, ...fields } as Packet
 }
 
+/**
+ * A CONNECT with an empty client id and clean session 0, which mqtt-packet refuses to encode: encoded with clean
+ * session 1, then the flag cleared (connect flags: byte 9 of an MQTT 3.1.1 CONNECT this short).
+ */
+export function persistentConnectWithoutId (): Buffer {
+  const buf = mqttPacket.generate(connectPacket({ clientId: '', clean: true }))
+  buf[9] = buf[9]! & ~0x02
+  return buf
+}
+
 /** A CONNECT's CONNACK return code. */
-export async function connackCode (port: number, packet: Packet, replace?: { placeholder: string, bytes: Buffer }): Promise<number> {
-  const c = await rawClient(port)
+export async function connackCode (port: number, packet: Packet | Buffer, replace?: { placeholder: string, bytes: Buffer },
+  localAddress?: string): Promise<number> {
+  const c = await rawClient(port, localAddress)
   try {
-    c.send(packet, replace)
+    if (Buffer.isBuffer(packet)) c.sendBytes(packet)
+    else c.send(packet, replace)
     const ack = await c.next('connack') as { returnCode?: number }
     return ack.returnCode ?? -1
   } finally {
