@@ -3,6 +3,9 @@
 import type { AnonymousRole, MqttAccount, Role } from '../hub/config'
 import { SPARKPLUG_NAMESPACE } from './sparkplug/host/topic'
 import { verifyPassword } from '../hub/passwords'
+import type { LoginThrottle } from './login-throttle'
+import { CheckerBusyError } from './password-checker'
+import { VerifiedLogins } from './verified-logins'
 
 export interface Principal {
   readonly username: string | undefined
@@ -11,18 +14,33 @@ export interface Principal {
   readonly ownedPrefixes: readonly string[]
   /** Sparkplug [group, edgeNode] pairs this principal may publish as. */
   readonly sparkplugNodes: ReadonlyArray<readonly [string, string]>
+  /** The hub's own in-process connections (Sparkplug host): may publish what only the hub writes. */
+  readonly internal?: true
 }
 
 export type AuthResult =
   | { ok: true, principal: Principal }
-  | { ok: false, code: 'BAD_USERNAME_OR_PASSWORD' | 'NOT_AUTHORIZED', reason: string }
+  | {
+    ok: false
+    code: 'BAD_USERNAME_OR_PASSWORD' | 'NOT_AUTHORIZED' | 'SERVER_UNAVAILABLE'
+    reason: string
+    /** Already logged by the login throttle (once per burst of the address). */
+    logged?: true
+  }
 
 export interface AccessControlOptions {
   accounts: readonly MqttAccount[]
   anonymous: { local: AnonymousRole, remote: AnonymousRole }
+  /** Checks a password against a bcrypt hash; default: bcryptjs on the event loop (the broker passes a thread pool). */
+  checkPassword?: (password: Buffer, hash: string) => Promise<boolean>
+  /** Failed logins per source address; default: none (every login is checked). */
+  throttle?: LoginThrottle
 }
 
 const EDGE_MESSAGE_TYPES = new Set(['NBIRTH', 'NDEATH', 'NDATA', 'DBIRTH', 'DDEATH', 'DDATA'])
+
+// Compared against for unknown users, so that response time does not reveal which accounts exist.
+const NO_ACCOUNT_HASH = '$2b$10$DeOVUjfVumJiMHiN/l1AR.GtCJY190V2ksJQJY.l85f2oNFCCGdHu'
 
 export function isLoopback (address: string | undefined): boolean {
   if (!address) return false
@@ -31,9 +49,12 @@ export function isLoopback (address: string | undefined): boolean {
 
 export class AccessControl {
   private readonly accounts: Map<string, MqttAccount>
+  private readonly verified = new VerifiedLogins()
+  private readonly checkPassword: (password: Buffer, hash: string) => Promise<boolean>
 
   constructor (private readonly opts: AccessControlOptions) {
     this.accounts = new Map(opts.accounts.map((a) => [a.username, a]))
+    this.checkPassword = opts.checkPassword ?? ((pw, hash) => verifyPassword(pw.toString('utf8'), hash))
   }
 
   async authenticate (username: string | undefined, password: Buffer | undefined,
@@ -46,12 +67,32 @@ export class AccessControl {
       }
       return { ok: true, principal: { username: undefined, role, ownedPrefixes: [], sparkplugNodes: [] } }
     }
+    const address = remoteAddress ?? 'unknown address'
+    const throttle = this.opts.throttle
+    const wait = throttle?.retryAfterSeconds(address) ?? 0
+    if (wait > 0) {
+      // Refused unchecked, even a right password: a cached check is fast and would let guesses through.
+      const reason = `too many failed logins from ${address}; try again in ${wait} s`
+      throttle!.throttled(address, username, reason)
+      return { ok: false, code: 'NOT_AUTHORIZED', reason, logged: true }
+    }
     const account = this.accounts.get(username)
-    // Compare against a hash even for unknown users so that response time does not reveal which accounts exist.
-    const hash = account?.passwordHash ?? '$2b$10$DeOVUjfVumJiMHiN/l1AR.GtCJY190V2ksJQJY.l85f2oNFCCGdHu'
-    const matches = await verifyPassword(password?.toString('utf8') ?? '', hash)
+    const pw = password ?? Buffer.alloc(0)
+    let matches = account !== undefined && this.verified.has(username, account.passwordHash, pw)
+    if (!matches) {
+      try {
+        matches = await this.checkPassword(pw, account?.passwordHash ?? NO_ACCOUNT_HASH)
+      } catch (err) {
+        if (err instanceof CheckerBusyError) return { ok: false, code: 'SERVER_UNAVAILABLE', reason: `server busy: ${err.message}` }
+        throw err
+      }
+      if (matches && account !== undefined) this.verified.remember(username, account.passwordHash, pw)
+    }
     if (!account || !matches) {
-      return { ok: false, code: 'BAD_USERNAME_OR_PASSWORD', reason: `wrong username or password for '${username}'` }
+      const reason = `wrong username or password for '${username}'`
+      if (throttle === undefined) return { ok: false, code: 'BAD_USERNAME_OR_PASSWORD', reason }
+      throttle.failed(address, username, reason)
+      return { ok: false, code: 'BAD_USERNAME_OR_PASSWORD', reason, logged: true }
     }
     return {
       ok: true,

@@ -1,7 +1,7 @@
 // The Unified Namespace broker: aedes with durable persistence, the hub's accounts and ACLs, the UNS publish
 // guard, and its listeners. Everything it depends on is passed in, so tests start it on free ports.
 import { Aedes } from 'aedes'
-import type { Client, PublishPacket, Subscription } from 'aedes'
+import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes'
 import type { HubConfig } from '../hub/config'
 import type { Logger } from '../hub/logger'
 import { AccessControl, isLoopback, type Principal } from './access-control'
@@ -17,6 +17,12 @@ import type { Duplex } from 'node:stream'
 import { inProcessPair } from './in-process-connection'
 import { attachSparkplugAwareness } from './sparkplug/aware-broker'
 import { guardHostState } from './sparkplug/host-state-guard'
+import { clientText } from './client-text'
+import { connectRefusal, type ConnectFacts } from './connect-checks'
+import { LoginThrottle } from './login-throttle'
+import { PasswordChecker } from './password-checker'
+import { reportDeepTopics } from './deep-topics'
+import { exceedsMqttStringLimit, forbiddenCharacter } from './mqtt-text'
 
 export interface BrokerOptions {
   config: HubConfig
@@ -43,8 +49,12 @@ export interface RunningBroker {
   close (): Promise<void>
 }
 
-const NOT_AUTHORIZED = 5
-const BAD_USERNAME_OR_PASSWORD = 4
+const RETURN_CODES = { SERVER_UNAVAILABLE: 3, BAD_USERNAME_OR_PASSWORD: 4, NOT_AUTHORIZED: 5 } as const
+
+/** A refused CONNECT: logged where it is refused (once per burst of its address), so not again as a client error. */
+class LoginRefused extends Error {
+  constructor (reason: string, readonly returnCode: number) { super(reason) }
+}
 
 function remoteAddressOf (client: Client): string | undefined {
   const conn = client.conn as { remoteAddress?: string }
@@ -52,11 +62,15 @@ function remoteAddressOf (client: Client): string | undefined {
 }
 
 export async function startBroker ({ config, uns, log }: BrokerOptions): Promise<RunningBroker> {
-  const access = new AccessControl(config.mqtt)
+  const checker = new PasswordChecker()
+  const throttle = new LoginThrottle(config.mqtt.loginThrottle, log.child('login'))
+  const access = new AccessControl({ ...config.mqtt, checkPassword: (pw, hash) => checker.check(pw, hash), throttle })
   const principals = new WeakMap<Client, Principal>()
+  // What each CONNECT said, from preConnect (aedes replaces an empty client id before authenticate is asked).
+  const connects = new WeakMap<Client, ConnectFacts>()
   // Server ends of the hub's own in-process connections: trusted, never exposed to the network.
   const internalStreams = new WeakSet<object>()
-  const INTERNAL: Principal = { username: '(hub)', role: 'admin', ownedPrefixes: [], sparkplugNodes: [] }
+  const INTERNAL: Principal = { username: '(hub)', role: 'admin', ownedPrefixes: [], sparkplugNodes: [], internal: true }
   const persistence: BrokerPersistence = await openPersistence(config.dataDir, { sync: config.mqtt.persistence.sync })
 
   let aedes: Aedes | undefined
@@ -89,42 +103,74 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   aedes = await Aedes.createBroker({
     id: 'isa95-hub',
     persistence,
-    // Sparkplug edge nodes and PLC gateways often use long client ids.
-    maxClientsIdLength: 256,
+    // For MQTT 3.1 (aedes checks 3.1 only; connectRefusal checks every version).
+    maxClientsIdLength: config.mqtt.maxClientIdLength,
     drainTimeout: 30000,
+    preConnect (client, packet, done) {
+      connects.set(client, { clientId: packet.clientId ?? '', clean: packet.clean !== false, username: packet.username })
+      done(null, true)
+    },
     authenticate (client, username, password, done) {
       if (internalStreams.has(client.conn)) {
         principals.set(client, INTERNAL)
         return done(null, true)
       }
-      access.authenticate(username, password, remoteAddressOf(client)).then((r) => {
+      const address = remoteAddressOf(client) ?? 'unknown address'
+      const facts = connects.get(client)
+      const refusal = facts ? connectRefusal(facts, config.mqtt.maxClientIdLength) : null
+      if (refusal) {
+        throttle.refused(address, username, `client '${facts!.clientId}': ${refusal.reason}`)
+        return done(new LoginRefused(refusal.reason, refusal.returnCode), false)
+      }
+      access.authenticate(username, password, address).then((r) => {
         if (r.ok) {
           principals.set(client, r.principal)
-          log.debug(`client '${client.id}' connected as ${r.principal.username ?? 'anonymous'} (${r.principal.role})`)
+          log.debug(`client '${clientText(client.id)}' connected as ${clientText(r.principal.username ?? 'anonymous')} (${r.principal.role})`)
           return done(null, true)
         }
-        log.warn(`refused client '${client.id}' from ${remoteAddressOf(client) ?? 'unknown address'}: ${r.reason}`)
-        const err = Object.assign(new Error(r.reason), { returnCode: r.code === 'NOT_AUTHORIZED' ? NOT_AUTHORIZED : BAD_USERNAME_OR_PASSWORD })
-        done(err, false)
-      }, (err: Error) => done(Object.assign(err, { returnCode: 3 }), false))
+        // Every refusal is logged (escaped) once per burst of its address; wrong passwords by access.authenticate.
+        if (r.logged !== true) throttle.refused(address, username, `client '${client.id}': ${r.reason}`)
+        done(new LoginRefused(r.reason, RETURN_CODES[r.code]), false)
+      }, (err: Error) => {
+        log.error(`cannot check the login of client '${clientText(client.id)}' from ${clientText(address)}: ${err.message}`)
+        done(Object.assign(err, { returnCode: RETURN_CODES.SERVER_UNAVAILABLE }), false)
+      })
     },
     authorizePublish: ackAfterStore.authorizePublish,
     authorizeSubscribe (client: Client, sub: Subscription, done) {
       const principal = principals.get(client)
-      const denied = principal ? access.subscribeDenied(principal, sub.topic) : 'client is not authenticated'
+      const bad = forbiddenCharacter(sub.topic)
+      const denied = bad !== null
+        ? `filter contains ${bad} (MQTT-1.5.3)`
+        : principal ? access.subscribeDenied(principal, sub.topic) : 'client is not authenticated'
       if (denied) {
-        log.warn(`refused subscription of '${client.id}' to '${sub.topic}': ${denied}`)
+        log.warn(`refused subscription of '${clientText(client.id)}' to '${clientText(sub.topic)}': ${clientText(denied, 400)}`)
         return done(null, null) // SUBACK 0x80 for this filter; the client stays connected
       }
       done(null, sub)
+    },
+    // Last line of defence: a message whose topic no MQTT packet can carry would cost each subscriber its
+    // connection, and a persistent one would get it again on every reconnect. Such a message is never sent (and
+    // leaves the session's queue).
+    authorizeForward (client: Client, packet: AedesPublishPacket) {
+      if (!exceedsMqttStringLimit(packet.topic)) return packet
+      log.warn(`not delivering a message to '${clientText(client.id)}': its topic of ${Buffer.byteLength(packet.topic)} bytes ` +
+        `exceeds MQTT's 65,535 ('${clientText(packet.topic, 80)}')`)
+      return null
     }
   })
 
-  aedes.on('clientError', (client: Client, err: Error) => log.debug(`client '${client.id}': ${err.message}`))
-  aedes.on('connectionError', (client: Client, err: Error) => log.debug(`connection from '${client.id ?? '?'}' failed: ${err.message}`))
+  aedes.on('clientError', (client: Client, err: Error) => {
+    if (!(err instanceof LoginRefused)) log.debug(`client '${clientText(client.id)}': ${clientText(err.message, 400)}`)
+  })
+  aedes.on('connectionError', (client: Client, err: Error) => {
+    if (!(err instanceof LoginRefused)) log.debug(`connection from '${clientText(client.id ?? '?')}' failed: ${clientText(err.message, 400)}`)
+  })
 
   // Before any client connects: no QoS 1 PUBACK before the message is stored,
   ackAfterStore.attach(aedes)
+  // a topic of over 100 levels reported, not a dropped connection (aedes' handler),
+  reportDeepTopics(aedes)
   // no retained/QoS 1 message dropped for arriving after a later QoS 0 one (aedes dedupe),
   numberPacketsInEmitOrder(aedes)
   // DUP set on messages sent again to a returning persistent session,
@@ -176,6 +222,8 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       await new Promise<void>((resolve) => broker.close(() => resolve()))
       await Promise.all(listeners.map((l) => l.close()))
       await persistence.destroy()
+      throttle.close()
+      await checker.close()
     }
   }
   // Sparkplug-aware: births kept as retained certificates, NDEATH Wills stamped with the time they are sent.

@@ -10,12 +10,17 @@ import type { Aedes } from 'aedes'
 
 export interface Listener {
   readonly name: string
+  /** Where a client on this machine connects (a wildcard address shown as 127.0.0.1). */
   readonly url: string
+  /** The address and port the socket is bound to, e.g. `0.0.0.0:1883`: who can reach it. */
+  readonly bound: string
   readonly port: number
   close (): Promise<void>
 }
 
-function listen (server: net.Server, port: number, host: string): Promise<number> {
+interface Bound { port: number, bound: string }
+
+function listen (server: net.Server, port: number, host: string): Promise<Bound> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       reject(err.code === 'EADDRINUSE'
@@ -25,7 +30,8 @@ function listen (server: net.Server, port: number, host: string): Promise<number
     server.once('error', onError)
     server.listen(port, host, () => {
       server.off('error', onError)
-      resolve((server.address() as AddressInfo).port)
+      const a = server.address() as AddressInfo
+      resolve({ port: a.port, bound: a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}` })
     })
   })
 }
@@ -81,8 +87,8 @@ export async function listenTcp (broker: Aedes, host: string, port: number): Pro
     broker.handle(socket)
   })
   const sockets = track(server)
-  const actual = await listen(server, port, host)
-  return { name: 'mqtt', url: `mqtt://${displayHost(host)}:${actual}`, port: actual, close: () => closeServer(server, sockets) }
+  const { port: actual, bound } = await listen(server, port, host)
+  return { name: 'mqtt', url: `mqtt://${displayHost(host)}:${actual}`, bound, port: actual, close: () => closeServer(server, sockets) }
 }
 
 export async function listenTls (broker: Aedes, opts: { host: string, port: number, cert: string, key: string, ca?: string }): Promise<Listener> {
@@ -96,8 +102,8 @@ export async function listenTls (broker: Aedes, opts: { host: string, port: numb
     broker.handle(socket)
   })
   const sockets = track(server)
-  const actual = await listen(server, opts.port, opts.host)
-  return { name: 'mqtts', url: `mqtts://${displayHost(opts.host)}:${actual}`, port: actual, close: () => closeServer(server, sockets) }
+  const { port: actual, bound } = await listen(server, opts.port, opts.host)
+  return { name: 'mqtts', url: `mqtts://${displayHost(opts.host)}:${actual}`, bound, port: actual, close: () => closeServer(server, sockets) }
 }
 
 export async function listenWebSocket (broker: Aedes, host: string, port: number, path: string): Promise<Listener> {
@@ -115,10 +121,11 @@ export async function listenWebSocket (broker: Aedes, host: string, port: number
     req.socket.setNoDelay(true)
     broker.handle(createWebSocketStream(ws), req)
   })
-  const actual = await listen(server, port, host)
+  const { port: actual, bound } = await listen(server, port, host)
   return {
     name: 'ws',
     url: `ws://${displayHost(host)}:${actual}${path}`,
+    bound,
     port: actual,
     close: async () => {
       for (const c of wss.clients) c.terminate()

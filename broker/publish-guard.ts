@@ -1,14 +1,20 @@
 // The broker's inbound publish pipeline, one small step after another (the shape of aedes' own handlers):
-//   reserved topic -> payload size -> account ACL -> UNS topic -> UNS payload
+//   valid MQTT topic -> reserved topic -> payload size -> account ACL -> MES-written topic -> UNS topic -> UNS payload
 // A refused message is not dropped silently and does not cost the client its connection (an error in aedes'
 // authorizePublish would disconnect it, and MQTT 3.1.1 has no reason code to send): it is diverted to
 // `$hub/errors/<original topic>` with a JSON report naming the reason. '#' subscribers never see '$' topics.
+// The access steps apply whatever `uns.enforcement` says; the UNS steps follow it.
 import type { Client, PublishPacket } from 'aedes'
 import type { Principal } from './access-control'
 import type { AccessControl } from './access-control'
 import type { Logger } from '../hub/logger'
+import { clientText } from './client-text'
+import { deepTopicOf } from './deep-topics'
+import { ERROR_TOPIC_ROOT, reportedReason, reportedTopic, reportTopicFor } from './error-report'
+import { forbiddenCharacter, MAX_TOPIC_LEVELS, topicLevelCount } from './mqtt-text'
+import { isMesWritten } from '../plant/mes-topics'
 
-export const ERROR_TOPIC_ROOT = '$hub/errors'
+export { ERROR_TOPIC_ROOT }
 
 export type Enforcement = 'reject' | 'flag' | 'off'
 
@@ -20,9 +26,12 @@ export interface UnsRules {
 }
 
 export interface RejectionReport {
-  error: 'RESERVED_TOPIC' | 'PAYLOAD_TOO_LARGE' | 'NOT_AUTHORIZED' | 'UNS_TOPIC' | 'UNS_PAYLOAD'
+  error: 'INVALID_TOPIC' | 'RESERVED_TOPIC' | 'PAYLOAD_TOO_LARGE' | 'NOT_AUTHORIZED' | 'UNS_TOPIC' | 'UNS_PAYLOAD'
   reason: string
+  /** The refused topic, cut after MAX_REPORTED_TOPIC_BYTES bytes. */
   topic: string
+  /** Only when `topic` was cut: the size of the whole topic in bytes. */
+  topicBytes?: number
   clientId: string | null
   username: string | null
   payloadBytes: number
@@ -43,6 +52,9 @@ export interface PublishGuardOptions {
 
 type Verdict = { error: RejectionReport['error'], reason: string } | null
 
+/** One step of the access checks: null to pass the message on, or why it is refused. */
+type AccessStep = (client: Client | null, topic: string, packet: PublishPacket) => Verdict
+
 export function createPublishGuard (opts: PublishGuardOptions) {
   const lastWarned = new Map<string, number>()
 
@@ -53,19 +65,38 @@ export function createPublishGuard (opts: PublishGuardOptions) {
     opts.log.warn(line)
   }
 
-  function accessVerdict (client: Client | null, packet: PublishPacket): Verdict {
-    const topic = packet.topic
-    if (topic.startsWith('$')) {
-      return { error: 'RESERVED_TOPIC', reason: `topics starting with '$' are reserved for the hub ('${topic}')` }
-    }
-    const size = packet.payload.length
-    if (size > opts.maxPayloadBytes) {
-      return { error: 'PAYLOAD_TOO_LARGE', reason: `payload of ${size} bytes exceeds the limit of ${opts.maxPayloadBytes} bytes (mqtt.maxPayloadBytes)` }
-    }
-    if (client) {
-      const principal = opts.principalOf(client)
-      const denied = principal ? opts.access.publishDenied(principal, topic) : 'client is not authenticated'
-      if (denied) return { error: 'NOT_AUTHORIZED', reason: denied }
+  const principalVerdict = (client: Client | null, check: (p: Principal) => string | null): Verdict => {
+    if (!client) return null // Wills of obsolete sessions: authorized when their client connected
+    const principal = opts.principalOf(client)
+    const denied = principal ? check(principal) : 'client is not authenticated'
+    return denied ? { error: 'NOT_AUTHORIZED', reason: denied } : null
+  }
+
+  const validTopic: AccessStep = (_client, topic) => {
+    const bad = forbiddenCharacter(topic)
+    return bad ? { error: 'INVALID_TOPIC', reason: `topic contains ${bad}; MQTT topics are UTF-8 text without control characters (MQTT-1.5.3)` } : null
+  }
+  const deepTopic: AccessStep = (_client, topic, packet) => deepTopicOf(packet) === undefined
+    ? null
+    : { error: 'INVALID_TOPIC', reason: `topic has ${topicLevelCount(topic)} levels; the broker takes at most ${MAX_TOPIC_LEVELS}` }
+  const reservedTopic: AccessStep = (_client, topic) => topic.startsWith('$')
+    ? { error: 'RESERVED_TOPIC', reason: `topics starting with '$' are reserved for the hub ('${topic}')` }
+    : null
+  const payloadSize: AccessStep = (_client, _topic, packet) => packet.payload.length > opts.maxPayloadBytes
+    ? { error: 'PAYLOAD_TOO_LARGE', reason: `payload of ${packet.payload.length} bytes exceeds the limit of ${opts.maxPayloadBytes} bytes (mqtt.maxPayloadBytes)` }
+    : null
+  const accountAcl: AccessStep = (client, topic) => principalVerdict(client, (p) => opts.access.publishDenied(p, topic))
+  const mesWritten: AccessStep = (client, topic) => isMesWritten(topic)
+    ? principalVerdict(client, (p) => p.internal === true ? null
+      : `'${topic}' is MES state: only the hub's MES publishes it (clients may subscribe to it)`)
+    : null
+
+  const ACCESS_STEPS: readonly AccessStep[] = [deepTopic, validTopic, reservedTopic, payloadSize, accountAcl, mesWritten]
+
+  function accessVerdict (client: Client | null, topic: string, packet: PublishPacket): Verdict {
+    for (const step of ACCESS_STEPS) {
+      const v = step(client, topic, packet)
+      if (v !== null) return v
     }
     return null
   }
@@ -80,13 +111,13 @@ export function createPublishGuard (opts: PublishGuardOptions) {
     return p.ok ? null : { error: 'UNS_PAYLOAD', reason: p.reason }
   }
 
-  function reportOf (client: Client | null, packet: PublishPacket, v: NonNullable<Verdict>,
+  function reportOf (client: Client | null, topic: string, packet: PublishPacket, v: NonNullable<Verdict>,
     action: RejectionReport['action']): RejectionReport {
     const principal = client ? opts.principalOf(client) : undefined
     return {
       error: v.error,
-      reason: v.reason,
-      topic: packet.topic,
+      reason: reportedReason(v.reason),
+      ...reportedTopic(topic),
       clientId: client?.id ?? null,
       username: principal?.username ?? null,
       payloadBytes: packet.payload.length,
@@ -95,30 +126,34 @@ export function createPublishGuard (opts: PublishGuardOptions) {
     }
   }
 
-  function divert (client: Client | null, packet: PublishPacket, v: NonNullable<Verdict>): void {
-    const report = reportOf(client, packet, v, 'rejected')
-    warnThrottled(`${client?.id}:${v.error}`, `rejected publish from '${client?.id ?? 'broker'}' to '${packet.topic}': ${v.reason}`)
+  function logLine (what: string, client: Client | null, topic: string, v: NonNullable<Verdict>): string {
+    return `${what} publish from '${clientText(client?.id ?? 'broker')}' to '${clientText(topic)}': ${clientText(v.reason, 400)}`
+  }
+
+  function divert (client: Client | null, topic: string, packet: PublishPacket, v: NonNullable<Verdict>): void {
+    const report = reportOf(client, topic, packet, v, 'rejected')
+    warnThrottled(`${client?.id}:${v.error}`, logLine('rejected', client, topic, v))
     // The packet itself becomes the report, so QoS handshakes complete and nothing reaches the original topic.
-    packet.topic = `${ERROR_TOPIC_ROOT}/${packet.topic}`
+    packet.topic = reportTopicFor(topic).topic
     packet.payload = Buffer.from(JSON.stringify(report))
     packet.retain = false
   }
 
   /** aedes' authorizePublish handler. Never passes an error: that would disconnect the client. */
   return function authorizePublish (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
-    // Will messages of obsolete sessions arrive with client === null: already authorized when the client connected.
-    const access = accessVerdict(client, packet)
+    const topic = deepTopicOf(packet) ?? packet.topic
+    const access = accessVerdict(client, topic, packet)
     if (access) {
-      divert(client, packet, access)
+      divert(client, topic, packet, access)
       return callback(null)
     }
     const uns = unsVerdict(packet)
     if (uns) {
       if (opts.enforcement === 'reject') {
-        divert(client, packet, uns)
+        divert(client, topic, packet, uns)
       } else {
-        warnThrottled(`${client?.id}:${uns.error}`, `flagged publish from '${client?.id ?? 'broker'}' to '${packet.topic}': ${uns.reason}`)
-        opts.report(`${ERROR_TOPIC_ROOT}/${packet.topic}`, reportOf(client, packet, uns, 'flagged'))
+        warnThrottled(`${client?.id}:${uns.error}`, logLine('flagged', client, topic, uns))
+        opts.report(reportTopicFor(topic).topic, reportOf(client, topic, packet, uns, 'flagged'))
       }
     }
     callback(null)

@@ -7,6 +7,7 @@ import YAML from 'yaml'
 import configSchema from '../schemas/hub-config.schema.json'
 import { HubError, ValidationError, type Problem } from './errors'
 import { DEFAULT_SPARKPLUG, type SparkplugSettings } from '../broker/sparkplug/sparkplug-runtime'
+import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../broker/login-throttle'
 
 export type Role = 'admin' | 'machine' | 'viewer'
 export type AnonymousRole = Role | 'none'
@@ -37,6 +38,10 @@ export interface HubConfig {
     tls?: { host?: string, port?: number, cert: string, key: string, ca?: string }
     anonymous: { local: AnonymousRole, remote: AnonymousRole }
     maxPayloadBytes: number
+    /** Longest client id accepted; longer ones get CONNACK 2. */
+    maxClientIdLength: number
+    /** Failed logins per source address before its logins are refused unchecked. */
+    loginThrottle: LoginThrottleSettings
     accounts: MqttAccount[]
     /** sync: fsync the broker store before a QoS 1 PUBACK or a retained store completes (survives power loss). */
     persistence: { sync: boolean }
@@ -75,6 +80,9 @@ export function defaultConfig (cwd = process.cwd()): HubConfig {
       ws: { enabled: true, host: '0.0.0.0', port: 9001, path: '/mqtt' },
       anonymous: { local: 'admin', remote: 'none' },
       maxPayloadBytes: 1024 * 1024,
+      // Sparkplug edge nodes and PLC gateways often use long client ids.
+      maxClientIdLength: 256,
+      loginThrottle: { ...DEFAULT_LOGIN_THROTTLE },
       accounts: [],
       persistence: { sync: false }
     },
@@ -116,6 +124,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'HUB_MQTT_ANONYMOUS_REMOTE', key: 'mqtt.anonymous.remote', kind: 'string', help: 'role of anonymous clients from elsewhere: admin | viewer | none' },
   { env: 'HUB_MQTT_MAX_PAYLOAD', key: 'mqtt.maxPayloadBytes', kind: 'int', help: 'largest PUBLISH payload in bytes' },
   { env: 'HUB_MQTT_PERSISTENCE_SYNC', key: 'mqtt.persistence.sync', kind: 'bool', help: 'fsync the broker store before acknowledging QoS 1/2 and retained messages (power-loss safe, slower)' },
+  { env: 'HUB_MQTT_MAX_CLIENT_ID_LENGTH', key: 'mqtt.maxClientIdLength', kind: 'int', help: 'longest client id accepted (default 256); longer ones get CONNACK 2' },
   { env: 'HUB_UNS_ENFORCEMENT', key: 'uns.enforcement', kind: 'string', help: 'reject | flag | off: what happens to a publish outside the plant model' },
   { env: 'HUB_EDITOR_ENABLED', key: 'editor.enabled', kind: 'bool', help: 'Node-RED runtime and editor on/off' },
   { env: 'HUB_EDITOR_HOST', key: 'editor.host', kind: 'string', help: 'Node-RED editor interface' },

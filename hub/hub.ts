@@ -31,7 +31,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
 
   const uns = unsRulesFor(model)
   const broker = await startBroker({ config, uns, log: log.child('broker') })
-  for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url}`)
+  for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url} (bound to ${l.bound})`)
 
   const namespace = new Namespace()
   let sparkplug: RunningSparkplug | undefined

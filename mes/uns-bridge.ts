@@ -1,4 +1,5 @@
-// Publishes what the MES commits into the Unified Namespace, under the equipment it happened on.
+// Publishes what the MES commits into the Unified Namespace, under the equipment it happened on. Its tags are
+// plant/mes-topics.ts MES_TAGS, which clients may not publish.
 // MES work centers and work units are SAP codes (ARBPL); the plant model binds equipment to them
 // (`sap: { workCenter: PRESS01 }`), so each code is looked up once with model.bySapWorkCenter. A code the model
 // does not know is logged once and its data goes under the site instead (`<site>/orders/work-centers/<code>/...`).
@@ -20,6 +21,7 @@ import type { MesEvent } from './events'
 import type { JobOrder, WorkOrder } from './model/types'
 import { ACTIVE_STATES, TERMINAL_STATES } from './job-state-machine'
 import type { OrderWipSummary, WipSummary } from './wip'
+import { MES_TAGS } from '../plant/mes-topics'
 
 export interface UnsMessage {
   value: unknown
@@ -96,7 +98,7 @@ export class MesTopics {
   workCenter (code: string): Place {
     const e = this.equipmentOf(code)
     if (e !== undefined) return { equipment: e, prefix: '' }
-    const prefix = `work-centers/${topicLevel(code)}/`
+    const prefix = MES_TAGS.unknownWorkCenter(topicLevel(code))
     this.unknown('work center', code, `${this.defaultSite.topic}/orders/${prefix}`)
     return { equipment: this.defaultSite, prefix }
   }
@@ -105,7 +107,7 @@ export class MesTopics {
     const e = this.equipmentOf(code)
     if (e !== undefined) return { equipment: e, prefix: '' }
     const wc = this.equipmentOf(workCenter) ?? this.defaultSite
-    const prefix = `work-units/${topicLevel(code)}/`
+    const prefix = MES_TAGS.unknownWorkUnit(topicLevel(code))
     this.unknown('work unit', code, `${wc.topic}/orders/${prefix}`)
     return { equipment: wc, prefix }
   }
@@ -127,30 +129,30 @@ export class MesTopics {
 
   jobEvent (job: Pick<JobOrder, 'workUnit' | 'workCenter' | 'jobId'>): string {
     const p = this.workUnit(job.workUnit, job.workCenter)
-    return `${p.equipment.topic}/events/${p.prefix}job/${topicLevel(job.jobId)}`
+    return `${p.equipment.topic}/events/${p.prefix}${MES_TAGS.jobEvent(topicLevel(job.jobId))}`
   }
 
   dispatched (job: Pick<JobOrder, 'workUnit' | 'workCenter' | 'jobId'>): string {
     const p = this.workUnit(job.workUnit, job.workCenter)
-    return `${p.equipment.topic}/orders/${p.prefix}dispatched/${topicLevel(job.jobId)}`
+    return `${p.equipment.topic}/orders/${p.prefix}${MES_TAGS.dispatched(topicLevel(job.jobId))}`
   }
 
   workUnitWip (workUnit: string, workCenter: string): string {
     const p = this.workUnit(workUnit, workCenter)
-    return `${p.equipment.topic}/orders/${p.prefix}wip`
+    return `${p.equipment.topic}/orders/${p.prefix}${MES_TAGS.wip}`
   }
 
   workCenterWip (workCenter: string): string {
     const p = this.workCenter(workCenter)
-    return `${p.equipment.topic}/orders/${p.prefix}wip`
+    return `${p.equipment.topic}/orders/${p.prefix}${MES_TAGS.wip}`
   }
 
   orderWip (orderNumber: string, site: Equipment): string {
-    return `${site.topic}/orders/${topicLevel(orderNumber)}/wip`
+    return `${site.topic}/orders/${MES_TAGS.orderWip(topicLevel(orderNumber))}`
   }
 
   orderEvent (orderNumber: string, site: Equipment): string {
-    return `${site.topic}/events/order/${topicLevel(orderNumber)}`
+    return `${site.topic}/events/${MES_TAGS.orderEvent(topicLevel(orderNumber))}`
   }
 }
 

@@ -1,0 +1,47 @@
+// The part of the UNS topic grammar that belongs to the MES: the tags under `events` and `orders` it publishes
+// (mes/uns-bridge.ts builds its topics from the builders here) and which nothing else may publish (the broker's
+// publish guard refuses them to every client, so a machine cannot forge a dispatch or a WIP count).
+//
+//   <unit>/events/job/<jobId>                 <site>/events/order/<orderNumber>
+//   <unit>/orders/dispatched/<jobId>          <unit>/orders/wip, <work center>/orders/wip
+//   <site>/orders/<orderNumber>/wip
+//   .../work-centers/<code>/..., .../work-units/<code>/...   (codes the plant model does not know)
+// Other tags under `events` and `orders` stay open to machines (`orders/current`, `events/andon`).
+import { DATA_KIND_NAMES } from './uns-topic'
+
+const UNKNOWN_CODE_PREFIXES = ['work-centers/', 'work-units/'] as const
+
+/** The tags (after `<equipment>/<kind>/`) the MES writes; `unknown*` are prefixes for codes outside the model. */
+export const MES_TAGS = {
+  jobEvent: (jobLevel: string) => `job/${jobLevel}`,
+  orderEvent: (orderLevel: string) => `order/${orderLevel}`,
+  dispatched: (jobLevel: string) => `dispatched/${jobLevel}`,
+  wip: 'wip',
+  orderWip: (orderLevel: string) => `${orderLevel}/wip`,
+  unknownWorkCenter: (codeLevel: string) => `${UNKNOWN_CODE_PREFIXES[0]}${codeLevel}/`,
+  unknownWorkUnit: (codeLevel: string) => `${UNKNOWN_CODE_PREFIXES[1]}${codeLevel}/`
+} as const
+
+// The builders with an empty argument are the prefixes: 'job/', 'dispatched/', ...
+const EVENT_PREFIXES = [MES_TAGS.jobEvent(''), MES_TAGS.orderEvent('')]
+const DISPATCHED_PREFIX = MES_TAGS.dispatched('')
+
+/** Whether a tag under `events` or `orders` is one the MES writes. */
+function isMesTag (kind: 'events' | 'orders', tag: string): boolean {
+  if (UNKNOWN_CODE_PREFIXES.some((p) => tag.startsWith(p))) return true
+  if (kind === 'events') return EVENT_PREFIXES.some((p) => tag.startsWith(p))
+  if (tag === MES_TAGS.wip || tag.startsWith(DISPATCHED_PREFIX)) return true
+  const slash = tag.indexOf('/')
+  return slash > 0 && tag.slice(slash + 1) === MES_TAGS.wip // <orderNumber>/wip
+}
+
+// The first level that is a data kind is the kind: equipment ids may not be data kinds (plant-model schema).
+const KIND_LEVEL = new RegExp(`(?:^|/)(${DATA_KIND_NAMES.join('|')})/`)
+
+/** Whether a topic is one the MES writes; the grammar alone decides, so no plant model is needed. */
+export function isMesWritten (topic: string): boolean {
+  if (topic.startsWith('spBv1.0/') || topic.startsWith('$')) return false
+  const m = KIND_LEVEL.exec(topic)
+  if (m === null || (m[1] !== 'events' && m[1] !== 'orders')) return false
+  return isMesTag(m[1], topic.slice(m.index + m[0].length))
+}
