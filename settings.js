@@ -22,6 +22,11 @@ module.exports = {
     default: { module: 'memory' }
   },
 
+  // Cross-origin requests (a web page of another origin calling this port) get no CORS headers unless set here; the
+  // hub applies these itself, in front of Node-RED, preflights included (hub/admin-cors.ts). Options of `cors`.
+  // httpAdminCors: { origin: 'https://mes.example.com' },
+  // httpNodeCors: { origin: 'https://mes.example.com' },
+
   // Larger than Node-RED's default: IDocs and B2MML documents arrive through HTTP-in nodes.
   apiMaxLength: '10mb',
 

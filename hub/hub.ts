@@ -1,5 +1,4 @@
 // One process, one hub: the plant model (validated before anything listens), the UNS broker, and Node-RED.
-import fs from 'node:fs'
 import type { HubConfig } from './config'
 import { createLogger, type Logger } from './logger'
 import { loadPlantModel } from '../plant/load-plant-model'
@@ -8,6 +7,7 @@ import { startBroker, type RunningBroker } from '../broker/broker'
 import { unsRulesFor } from '../broker/uns-rules'
 import { startEditor, type RunningEditor } from './node-red'
 import { registerHubServices } from './services'
+import { prepareDataDir } from './data-dir'
 import { startMesRuntime, type MesRuntime } from './mes-runtime'
 import { Namespace } from '../broker/namespace'
 import { startSparkplug, type RunningSparkplug } from '../broker/sparkplug/sparkplug-runtime'
@@ -27,7 +27,7 @@ export interface RunningHub {
 export async function startHub (config: HubConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningHub> {
   const model = loadPlantModel(config.plantModel)
   log.info(`plant model ${config.plantModel}: ${describeModel(model)}`)
-  fs.mkdirSync(config.dataDir, { recursive: true })
+  prepareDataDir(config.dataDir)
 
   const uns = unsRulesFor(model)
   const broker = await startBroker({ config, uns, log: log.child('broker') })

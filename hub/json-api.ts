@@ -42,9 +42,14 @@ export function errorBody (err: HubError): ErrorBody {
   return body
 }
 
-/** body-parser's own failures (size, syntax, charset) as ApiErrors; undefined for anything else. */
-function bodyParserError (err: unknown): ApiError | undefined {
+/** express's and body-parser's own failures (path encoding, size, syntax, charset) as ApiErrors; undefined for anything else. */
+function httpLayerError (err: unknown): ApiError | undefined {
   if (typeof err !== 'object' || err === null) return undefined
+  // express's router could not decode a path parameter (a malformed %-escape such as %E0%A4%A).
+  if (err instanceof URIError) {
+    return new ApiError(400, 'HTTP_BAD_PATH', `${err.message}: a path segment is not valid percent-encoding`,
+      'percent-encode path segments as UTF-8 (encodeURIComponent), e.g. an order number A/1 as A%2F1')
+  }
   const e = err as { type?: unknown, status?: unknown, message?: unknown }
   if (typeof e.type !== 'string' || typeof e.status !== 'number') return undefined
   if (e.type === 'entity.too.large') {
@@ -64,7 +69,7 @@ function bodyParserError (err: unknown): ApiError | undefined {
 export function errorHandler (log: Logger, describe: DescribeError = () => null): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err)
-    const e = bodyParserError(err) ?? err
+    const e = httpLayerError(err) ?? err
     const known = e instanceof ApiError ? { status: e.status, body: errorBody(e) }
       : e instanceof ValidationError ? { status: 400, body: errorBody(e) }
         : describe(e)

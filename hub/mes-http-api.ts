@@ -3,15 +3,12 @@
 // the permission it needs and what it calls. Who did it is always the authenticated user: a body cannot name
 // someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
 import express, { type Request, type RequestHandler, type Router } from 'express'
-import Ajv, { type ValidateFunction } from 'ajv'
-import addFormats from 'ajv-formats'
-import apiSchema from '../schemas/mes/api-requests.schema.json'
-import workOrderSchema from '../schemas/mes/work-order.schema.json'
 import type { Mes } from '../mes/index'
 import type { Actor } from '../mes/work-orders'
 import type { DispatchRule, JobState, WorkOrderStatus } from '../mes/model/types'
 import { DISPATCH_RULES } from '../mes/dispatch'
 import { JOB_STATES } from '../mes/job-state-machine'
+import { requestCheck } from '../mes/validation'
 import { ValidationError } from './errors'
 import type { Logger } from './logger'
 import { ApiError, QueryReader, checkBody, errorHandler, jsonBody, methodNotAllowed, notFound } from './json-api'
@@ -36,21 +33,12 @@ export interface MesHttpApiOptions {
 
 const WORK_ORDER_STATUSES: readonly WorkOrderStatus[] = ['created', 'released', 'held', 'in-progress', 'completed', 'cancelled']
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false })
-addFormats(ajv)
-ajv.addSchema(workOrderSchema)
-ajv.addSchema(apiSchema)
-function requestSchema (name: keyof typeof apiSchema.definitions): ValidateFunction {
-  const v = ajv.getSchema(`${apiSchema.$id}#/definitions/${name}`)
-  if (v === undefined) throw new Error(`schema ${name} not registered`)
-  return v
-}
 const BODIES = {
-  orderCommand: requestSchema('orderCommand'),
-  dispatchNext: requestSchema('dispatchNext'),
-  dispatchOperation: requestSchema('dispatchOperation'),
-  acknowledge: requestSchema('acknowledge'),
-  failure: requestSchema('failure')
+  orderCommand: requestCheck('orderCommand'),
+  dispatchNext: requestCheck('dispatchNext'),
+  dispatchOperation: requestCheck('dispatchOperation'),
+  acknowledge: requestCheck('acknowledge'),
+  failure: requestCheck('failure')
 }
 
 /** One request as a handler sees it: the caller, the path parameters, the query and the (JSON) body. */

@@ -9,6 +9,7 @@ import type { PlantModel } from '../plant/plant-model'
 import type { UnsRules } from '../broker/publish-guard'
 import type { RunningBroker } from '../broker/broker'
 import { verifyPassword } from './passwords'
+import { scopeAllows } from './node-red-permissions'
 import { createMes, type Mes } from '../mes/index'
 import type { MesStore } from '../mes/store/store'
 import { SqliteStore } from '../mes/store/sqlite-store'
@@ -54,12 +55,14 @@ function editorUsers (config: HubConfig): EditorUser[] {
 
 /**
  * Electronic signatures are checked against the editor users' bcrypt hashes: the people who may change flows
- * are the people who may sign. Read on every check, so a changed password counts at once.
+ * are the people who may sign, and only those with write rights (a `permissions: read` user signs nothing). Read
+ * on every check, so a changed password counts at once.
  */
 export function editorCredentialCheck (config: HubConfig): CredentialCheck {
   return async (user, password) => {
     const u = editorUsers(config).find((x) => x.username === user)
-    return u !== undefined && await verifyPassword(password, u.passwordHash)
+    if (u === undefined || !scopeAllows(u.permissions ?? '*', 'mes.write')) return false
+    return await verifyPassword(password, u.passwordHash)
   }
 }
 

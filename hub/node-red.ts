@@ -12,6 +12,10 @@ import { ensureCredentialSecret, ensureEditorCredentials, type EditorCredentials
 import { NODES_DIR, SETTINGS_FILE, SHIPPED_FLOWS_DIR } from './paths'
 import type { Mes } from '../mes/index'
 import { MES_API_PATH, mesHttpApi, type ApiAuth } from './mes-http-api'
+import { scopeAllows } from './node-red-permissions'
+import { loginGuard } from './editor-login-guard'
+import { adminCors, type CorsSettings } from './admin-cors'
+export { scopeAllows }
 
 interface NodeRedAuth {
   /** Express middleware: a valid editor token (or session) with `permission` in its scope, else 401. */
@@ -50,19 +54,8 @@ function seedFlows (userDir: string, log: Logger): void {
   const shipped = path.join(SHIPPED_FLOWS_DIR, 'hub-flows.json')
   if (!fs.existsSync(shipped)) return
   fs.copyFileSync(shipped, target)
+  fs.chmodSync(target, 0o600) // copyFileSync keeps the package file's mode (0644); the flows are the user's own
   log.info(`seeded ${target} from the shipped flows (${shipped})`)
-}
-
-/**
- * Node-RED's permission rule (permissions.js in @node-red/editor-api, not exported): a scope of '*', the permission
- * itself, 'read' for any '….read' and 'write' for any '….write'; a list of scopes holds what any of them holds.
- */
-export function scopeAllows (scope: unknown, permission: string): boolean {
-  if (Array.isArray(scope)) return scope.some((s) => scopeAllows(s, permission))
-  if (scope === '*' || scope === permission) return true
-  if (scope === 'read' || scope === '*.read') return /^(.+\.)?read$/.test(permission)
-  if (scope === 'write' || scope === '*.write') return /^(.+\.)?write$/.test(permission)
-  return false
 }
 
 /**
@@ -115,6 +108,11 @@ export async function startEditor (config: HubConfig, log: Logger, opts: EditorO
   const server = http.createServer(app)
   server.on('connection', (s) => s.setNoDelay(true))
   RED.init(server, settings)
+  // In front of Node-RED: CORS only as settings.js configures it, and the login checked and throttled by source.
+  app.use(adminCors(settings as CorsSettings))
+  if (settings.httpAdminRoot !== false) {
+    app.post(path.posix.join(String(settings.httpAdminRoot ?? '/'), 'auth/token'), ...loginGuard(credentials.users))
+  }
   app.use(String(settings.httpAdminRoot ?? '/'), RED.httpAdmin)
   app.use(String(settings.httpNodeRoot ?? '/api'), RED.httpNode)
 

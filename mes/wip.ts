@@ -8,6 +8,7 @@ import type {
 } from './model/types'
 import { validateWipEvent } from './validation'
 import { IllegalTransitionError, NotFoundError, SignatureError, WipRuleError } from './errors'
+import { Signatures, type CredentialCheck } from './signatures'
 import { transition, TERMINAL_STATES } from './job-state-machine'
 import { appendAudit } from './audit-trail'
 import { confirmationKey as confirmationKeyOf, enqueueConfirmation } from './confirmations'
@@ -19,9 +20,6 @@ import { MesEvents, type MesListener, type WipEvent } from './events'
 
 const RUNNING_OR_INTERRUPTED: readonly JobState[] = ['Running', 'Interrupted.Paused', 'Interrupted.Held']
 
-/** Checks a user's credentials for an electronic signature (e.g. against the hub's password hashes or LDAP). */
-export type CredentialCheck = (user: string, password: string) => boolean | Promise<boolean>
-
 export interface WipOptions {
   now?: () => Date
   events?: MesEvents
@@ -31,12 +29,7 @@ export interface WipOptions {
   verifyCredentials?: CredentialCheck
 }
 
-/**
- * Failed signatures per signer before that signer is locked out, and for how long. A signature is a password check,
- * reachable by anyone who may post job events (HTTP API, flows): without a limit it is a way to guess passwords.
- */
-export const SIGNATURE_MAX_FAILURES = 5
-export const SIGNATURE_LOCKOUT_MS = 15 * 60_000
+export { SIGNATURE_LOCKOUT_MS, SIGNATURE_MAX_FAILURES, type CredentialCheck } from './signatures'
 
 export interface WipResult {
   job: JobOrder
@@ -79,8 +72,7 @@ function isUniqueRunningViolation (err: unknown): boolean {
 
 export class WipService {
   private readonly now: () => Date
-  /** Failed signature attempts per signer: how many in a row, and when the last one was. */
-  private readonly failedSignatures = new Map<string, { count: number, last: number }>()
+  private readonly signatures: Signatures
   readonly events: MesEvents
   private readonly tolerance: number
 
@@ -88,6 +80,7 @@ export class WipService {
     this.now = opts.now ?? (() => new Date())
     this.events = opts.events ?? new MesEvents()
     this.tolerance = opts.overReportTolerancePct ?? 0
+    this.signatures = new Signatures(store, opts.verifyCredentials, this.now)
   }
 
   /** Subscribes to committed WIP events; returns the unsubscribe function. */
@@ -103,7 +96,7 @@ export class WipService {
     // hub recorded it, which a caller cannot set (21 CFR Part 11: computer-generated time stamps).
     const recordedAt = this.now().toISOString()
     const at = e.at ?? recordedAt
-    const signature = await this.checkSignature(e, recordedAt)
+    const signature = await this.signatures.verify(e, recordedAt)
     let emitted: WipEvent | null = null
     let result: WipResult
     try {
@@ -122,28 +115,6 @@ export class WipService {
     }
     if (emitted !== null) this.events.emit(emitted)
     return result
-  }
-
-  private async checkSignature (e: WipEventInput, at: string): Promise<SignatureRecord | null> {
-    if (e.signature === undefined) return null
-    const check = this.opts.verifyCredentials
-    if (check === undefined) throw new SignatureError(e.jobId, 'no credential check is configured, so signatures cannot be verified')
-    const user = e.signature.user
-    const now = this.now().getTime()
-    const failed = this.failedSignatures.get(user)
-    if (failed !== undefined && failed.count >= SIGNATURE_MAX_FAILURES && now - failed.last < SIGNATURE_LOCKOUT_MS) {
-      throw new SignatureError(e.jobId, `signatures of ${user} are locked after ${failed.count} failed attempts; ` +
-        `try again after ${new Date(failed.last + SIGNATURE_LOCKOUT_MS).toISOString()}`)
-    }
-    let ok = false
-    try { ok = await check(user, e.signature.password) } catch { ok = false }
-    if (!ok) {
-      const count = failed !== undefined && now - failed.last < SIGNATURE_LOCKOUT_MS ? failed.count + 1 : 1
-      this.failedSignatures.set(user, { count, last: now })
-      throw new SignatureError(e.jobId, `signature of ${user} could not be verified`)
-    }
-    this.failedSignatures.delete(user)
-    return { user, meaning: e.signature.meaning, at }
   }
 
   private async applyInTx (tx: Tx, e: WipEventInput, at: string, recordedAt: string, signature: SignatureRecord | null):

@@ -8,6 +8,7 @@
 // waiting when the connection comes free run together between one BEGIN IMMEDIATE and one COMMIT, each inside its
 // own SAVEPOINT (a failing one rolls back alone). Each caller's promise settles only after that COMMIT, so nothing
 // is acknowledged before it is on disk. One caller alone still gets a plain transaction.
+import fs from 'node:fs'
 import Database from 'better-sqlite3'
 import type { AppliedMigration, MesStore, RunResult, SqlValue, Tx } from './store'
 import { listMigrations, migrate } from './migrate'
@@ -49,6 +50,8 @@ export class SqliteStore implements MesStore {
     this.cacheSize = opts.statementCache ?? 200
     this.maxGroup = Math.max(1, opts.maxGroup ?? 64)
     try {
+      // Production data, readable by the hub's user only: SQLite gives its -wal and -shm files the mode of this one.
+      if (file !== ':memory:') fs.closeSync(fs.openSync(file, 'a', 0o600))
       this.db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 })
       this.db.pragma('journal_mode = WAL')
       this.db.pragma('synchronous = FULL')

@@ -7,78 +7,17 @@ import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import express, { type Request } from 'express'
+import express from 'express'
 import YAML from 'yaml'
 import { forEachStore, sampleOrder } from '../mes/stores'
 import { demoOrder } from '../mes/hub-stores'
-import { MES_API_PATH, mesHttpApi, type ApiAuth } from '../../hub/mes-http-api'
+import { MES_API_PATH } from '../../hub/mes-http-api'
 import { errorHandler } from '../../hub/json-api'
-import { scopeAllows } from '../../hub/node-red'
 import { createLogger } from '../../hub/logger'
 import { hashPassword } from '../../hub/passwords'
-import type { Mes } from '../../mes/index'
 import { tempDir } from '../support/hub-fixture'
+import { client, serve, type Answer, type Served } from '../support/mes-api'
 import { freePort, spawnHub, PROJECT_ROOT, type ChildHub } from '../support/child-hub'
-
-interface Answer {
-  status: number
-  headers: Headers
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any
-  text: string
-}
-
-/** A JSON client of one API root; `as` picks the credentials (headers) sent with every request. */
-function client (root: string, credentials: Record<string, string>) {
-  const call = async (method: string, url: string, body?: unknown, opts: { raw?: string, headers?: Record<string, string> } = {}): Promise<Answer> => {
-    const headers: Record<string, string> = { ...credentials, ...opts.headers }
-    let payload: string | undefined = opts.raw
-    if (body !== undefined) payload = JSON.stringify(body)
-    if (payload !== undefined) headers['content-type'] ??= 'application/json'
-    const res = await fetch(root + url, { method, headers, body: payload })
-    const text = await res.text()
-    let parsed: unknown = null
-    if (res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text)
-    return { status: res.status, headers: res.headers, body: parsed, text }
-  }
-  return {
-    get: (url: string) => call('GET', url),
-    post: (url: string, body?: unknown) => call('POST', url, body),
-    patch: (url: string, body?: unknown) => call('PATCH', url, body),
-    call
-  }
-}
-
-/**
- * Stand-in login for the router-level suites: the user and the token scope come from x-test-user / x-test-scope,
- * and the permission rule is Node-RED's (the one the hub uses).
- */
-const testAuth: ApiAuth = {
-  authenticate: (req, _res, next) => {
-    const user = req.header('x-test-user')
-    if (user !== undefined) Object.assign(req, { user: { username: user }, authInfo: { scope: req.header('x-test-scope') ?? '*' } })
-    next()
-  },
-  allows: (req: Request, permission) => scopeAllows((req as Request & { authInfo?: { scope?: unknown } }).authInfo?.scope, permission)
-}
-
-interface Served { root: string, logged: string[], close: () => Promise<void> }
-
-async function serve (mes: Mes): Promise<Served> {
-  const logged: string[] = []
-  const app = express()
-  app.use(MES_API_PATH, mesHttpApi(mes, { auth: testAuth, log: createLogger('debug', 'mes-api', (l) => logged.push(l)) }))
-  const server = http.createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    root: `http://127.0.0.1:${(server.address() as AddressInfo).port}${MES_API_PATH}`,
-    logged,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    }
-  }
-}
 
 const credentials = (user: string, password: string): boolean => user === 'qa.quinn' && password === 'correct horse'
 
@@ -521,6 +460,35 @@ describe('MES HTTP API in the running hub', function () {
     // A planner can ask for a read-only token too; it reads and does not write.
     const readOnlyPlanner = client(root, await bearer('planner', 'read'))
     assert.equal((await readOnlyPlanner.post('/work-orders/8001/hold')).status, 403)
+  })
+
+  it('takes an electronic signature only from a user with write rights, and records a refused one in the audit trail', async function () {
+    const planner = client(root, await bearer('planner', '*'))
+    const order = demoOrder('8101', { operations: [{ sequence: 10, workCenter: 'PRESSL1', critical: true }] })
+    assert.equal((await planner.post('/work-orders', order)).status, 201)
+    await planner.post('/work-orders/8101/release')
+    const job = await planner.post('/work-orders/8101/operations/10/dispatch', { workUnit: 'PRESS02' })
+    assert.equal(job.status, 201, job.text)
+    const events = `/jobs/${job.body.jobId as string}/events`
+    assert.equal((await planner.post(events, { event: 'start' })).status, 200)
+    const complete = async (user: keyof typeof users): Promise<Answer> =>
+      await planner.post(events, { event: 'complete', good: 50, signature: { user, password: users[user], meaning: 'approved' } })
+
+    const byViewer = await complete('viewer')
+    assert.equal(byViewer.status, 403, byViewer.text)
+    assert.equal(byViewer.body.error.code, 'MES_SIGNATURE_REQUIRED')
+    assert.match(byViewer.body.error.message, /signature of viewer could not be verified/)
+    assert.equal((await planner.get(`/jobs/${job.body.jobId as string}`)).body.state, 'Running', 'a read-only user cannot complete it')
+    const byPlanner = await complete('planner')
+    assert.equal(byPlanner.status, 200, byPlanner.text)
+    assert.equal(byPlanner.body.job.state, 'Ended')
+
+    const audit = await planner.get(`/audit?entity=JobOrder&entityId=${job.body.jobId as string}`)
+    assert.deepEqual(audit.body.map((a: { action: string, who: string }) => `${a.action} by ${a.who}`),
+      ['dispatch by planner', 'start by planner', 'signature-refused by planner', 'complete by planner'])
+    const refused = audit.body.find((a: { action: string }) => a.action === 'signature-refused')
+    assert.deepEqual(JSON.parse(refused.newValue), { event: 'complete', signer: 'viewer', meaning: 'approved', reason: 'not verified', failures: 1 })
+    assert.ok(!JSON.stringify(audit.body).includes(users.viewer), 'no password in the audit trail')
   })
 
   it('stops cleanly, with no error logged along the way', async function () {

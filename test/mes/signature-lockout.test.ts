@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { forEachStore, sampleOrder, ERP, SUPERVISOR } from './stores'
 import { SignatureError } from '../../mes/errors'
 import { SIGNATURE_LOCKOUT_MS, SIGNATURE_MAX_FAILURES } from '../../mes/wip'
+import { createMes } from '../../mes/index'
 
 let checks = 0
 const credentials = (user: string, password: string): boolean => {
@@ -34,6 +35,33 @@ forEachStore('electronic signature lockout', (ctx) => {
     clock.advance(SIGNATURE_LOCKOUT_MS / 60000)
     const r = await complete('correct horse') as { job: { state: string } }
     assert.equal(r.job.state, 'Ended')
+  })
+
+  it('keeps a lockout over a restart (it is in the store), with every refused signature in the audit trail', async () => {
+    const c = ctx()
+    await c.mes.workOrders.create(sampleOrder('79', { operations: [{ sequence: 10, workCenter: 'WC-WELD', critical: true }], materials: [] }), ERP)
+    await c.mes.workOrders.release('79', SUPERVISOR)
+    const job = (await c.mes.dispatch.dispatchNext('WC-WELD', 'ROBOT-1', SUPERVISOR))!
+    await c.mes.wip.apply({ jobId: job.jobId, event: 'start', who: 'op' })
+    const complete = async (password: string): Promise<unknown> => await c.mes.wip.apply({ jobId: job.jobId, event: 'complete', who: 'op', good: 100,
+      signature: { user: 'qa.quinn', password, meaning: 'approved' } })
+    for (let i = 0; i < SIGNATURE_MAX_FAILURES; i++) await assert.rejects(complete(`guess-${i}`), SignatureError)
+
+    // The hub restarts: a new store connection, a new Mes core.
+    await c.store.close()
+    c.store = await c.kind.reopen()
+    c.mes = createMes(c.store, { now: c.clock.now, verifyCredentials: credentials })
+    checks = 0
+    await assert.rejects(complete('correct horse'), (err: unknown) => err instanceof SignatureError && /locked after 5 failed attempts/.test(err.message))
+    assert.equal(checks, 0)
+
+    const refused = (await c.mes.audit.forEntity('JobOrder', job.jobId)).filter((a) => a.action === 'signature-refused')
+    assert.deepEqual(refused.map((a) => { const v = JSON.parse(a.newValue!) as Record<string, unknown>; return `${a.who}: ${v.signer as string} ${v.reason as string} ${v.failures as number}${v.lockedUntil ? ` until ${v.lockedUntil as string}` : ''}` }), [
+      'op: qa.quinn not verified 1', 'op: qa.quinn not verified 2', 'op: qa.quinn not verified 3', 'op: qa.quinn not verified 4',
+      'op: qa.quinn not verified 5 until 2025-03-03T06:15:00.000Z', 'op: qa.quinn locked out 5 until 2025-03-03T06:15:00.000Z'
+    ])
+    assert.ok(!JSON.stringify(refused).includes('guess-'), 'no password in the audit trail')
+    assert.deepEqual(await c.mes.audit.verify().then((v) => v.ok), true)
   })
 
   it('starts counting again after a signature that succeeds', async () => {

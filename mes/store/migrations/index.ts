@@ -7,6 +7,7 @@
 import type { Dialect } from '../store'
 import { migration001 } from './001-initial'
 import { migration002 } from './002-wip-write-path'
+import { migration003 } from './003-signature-failures'
 
 export interface Migration {
   version: number
@@ -14,7 +15,7 @@ export interface Migration {
   statements: readonly string[] | Readonly<Record<Dialect, readonly string[]>>
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003]
 
 /** The statements of a migration for one dialect, tokens not yet replaced. */
 export function statementsFor (m: Migration, dialect: Dialect): readonly string[] {
