@@ -76,22 +76,22 @@ describe('fuzz: plant model loader', function () {
       [`version: ${'['.repeat(20000)}${']'.repeat(20000)}\n`],
       [`${'- '.repeat(5000)}x\n`]
     ]
-    fuzz(TARGET, 'any text as YAML', 300, [fc.oneof(nastyString(400), fc.string({ maxLength: 400 }))],
+    fuzz(TARGET, 'any text as YAML', 100, [fc.oneof(nastyString(400), fc.string({ maxLength: 400 }))],
       (text) => load(text, 'plant.yaml'), aliasSeeds)
   })
 
   it('any text as JSON: a model or a typed error', () => {
-    fuzz(TARGET, 'any text as JSON', 300, [fc.oneof(nastyString(400), fc.json(), fc.string({ maxLength: 200 }).map((s) => `{"version": 1, "enterprise": ${s}}`))],
+    fuzz(TARGET, 'any text as JSON', 100, [fc.oneof(nastyString(400), fc.json(), fc.string({ maxLength: 200 }).map((s) => `{"version": 1, "enterprise": ${s}}`))],
       (text) => load(text, 'plant.json'), [[`{"version": ${'['.repeat(20000)}${']'.repeat(20000)}}`], ['{"version": 1, "x": "\\ud800"}']])
   })
 
   it('the demo plant with random edits: a model or a typed error', () => {
-    fuzz(TARGET, 'edited demo plant', 300, [fc.array(edit, { minLength: 1, maxLength: 6 })],
+    fuzz(TARGET, 'edited demo plant', 100, [fc.array(edit, { minLength: 1, maxLength: 6 })],
       (edits) => load(applyEdits(DEMO, edits), 'plant.yaml'))
   })
 
   it('random documents of the model\'s shape, as YAML (with anchors) and JSON: a model or a typed error', () => {
-    fuzz(TARGET, 'documents of the model\'s shape', 200, [plantDocument, fc.boolean()], (doc, asJson) => {
+    fuzz(TARGET, 'documents of the model\'s shape', 100, [plantDocument, fc.boolean()], (doc, asJson) => {
       if (asJson) {
         load(JSON.stringify(doc), 'plant.json')
       } else {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { DataType, decodePayload, encodePayload, fromJsonMetric, fromJsonValue, toJsonMetric, type SparkplugPayload } from '../../broker/sparkplug'
 import { fuzz, isTypedError, suiteTimeout, valueOrTypedError } from './support/fuzz'
-import { SEED_DATASET_AS_INT32, SEED_DATASET_BIRTH, SEED_REBIRTH_ALIAS, birthThenInt32, booleanArrayBirth, longNameBirth, manyMetricsBirth, payloadBytes } from './sparkplug/payloads'
+import { SEED_DATASET_AS_INT32, SEED_DATASET_BIRTH, SEED_REBIRTH_ALIAS, birthThenInt32, longNameBirth, payloadBytes } from './sparkplug/payloads'
 
 const TARGET = 'sparkplug-codec'
 
@@ -19,7 +19,9 @@ export const MAX_JSON_GROWTH = 64
 const decodeSeeds: Array<[Buffer]> = [
   [SEED_DATASET_BIRTH], [SEED_DATASET_AS_INT32], [SEED_REBIRTH_ALIAS],
   ...[DataType.Template, DataType.PropertySetList, DataType.DateTimeArray, DataType.DataSet].flatMap((t) => birthThenInt32(t).map((b) => [b] as [Buffer])),
-  [booleanArrayBirth(1024 * 1024 - 64)], [manyMetricsBirth(27000)], [longNameBirth(65500)]
+  // The 1 MiB BooleanArray and the 27,000-metric birth are the bridge's findings (the size of one UNS message, the
+  // time of one birth): seeds of sparkplug-host. Here they would only time the JSON conversion of 8 million booleans.
+  [longNameBirth(65500)]
 ]
 
 describe('fuzz: Sparkplug B codec', function () {

@@ -11,7 +11,7 @@ import type { RunningHub } from '../../hub/hub'
 import { validateUnsPayload } from '../../plant/uns-payload'
 import { connect, inbox, mqttUrl, startTestHub, testConfig } from '../support/hub-fixture'
 import { specEncode } from '../broker/sparkplug/host/edge-node'
-import { UncaughtWatch, fuzzAsync, suiteTimeout } from './support/fuzz'
+import { UncaughtWatch, fuzzAsync, seed, suiteTimeout } from './support/fuzz'
 import { SEED_DATASET_AS_INT32, SEED_DATASET_BIRTH, SEED_REBIRTH_ALIAS, birthThenInt32, booleanArrayBirth, longNameBirth, manyMetricsBirth, payloadBytes } from './sparkplug/payloads'
 
 const TARGET = 'sparkplug-host'
@@ -115,10 +115,10 @@ describe('fuzz: Sparkplug host application and UNS bridge', function () {
   ]
 
   for (const [finding, steps] of seeds) {
-    it(`seed of issue #8: ${finding}`, async () => { await drive(steps) })
+    it(`seed of issue #8: ${finding}`, async () => { await seed(TARGET, finding, () => drive(steps), { maxMs: 10000 }) })
   }
 
   it('any sequence of Sparkplug messages: the host stays up and in order, the bridge publishes valid UNS messages within limits', async () => {
-    await fuzzAsync<[Step[]]>(TARGET, 'message sequences', 40, [fc.array(step, { minLength: 1, maxLength: 6 })], drive, seeds.map(([, steps]) => [steps]), { maxMs: 10000 })
+    await fuzzAsync<[Step[]]>(TARGET, 'message sequences', 25, [fc.array(step, { minLength: 1, maxLength: 6 })], drive, seeds.map(([, steps]) => [steps]), { maxMs: 10000 })
   })
 })

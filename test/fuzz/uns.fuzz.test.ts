@@ -13,7 +13,7 @@ import { parseUnsTopic } from '../../plant/uns-topic'
 import { validateUnsPayload } from '../../plant/uns-payload'
 import { DEMO_PLANT_MODEL } from '../../hub/config'
 import { connect, inbox, mqttUrl, startTestHub, unsValue } from '../support/hub-fixture'
-import { UncaughtWatch, fuzz, fuzzAsync, nastyString, suiteTimeout } from './support/fuzz'
+import { UncaughtWatch, fuzz, fuzzAsync, nastyString, seed, suiteTimeout } from './support/fuzz'
 
 const TARGET = 'uns'
 const MAX_MQTT_TOPIC_BYTES = 65535
@@ -140,7 +140,7 @@ describe('fuzz: UNS topic and payload rules', function () {
     }
 
     for (const [finding, topic] of SEED_TOPICS) {
-      it(`seed of issue #8: ${finding}`, async () => { await publishThenProbe(topic, unsValue(1)) })
+      it(`seed of issue #8: ${finding}`, async () => { await seed(TARGET, finding, () => publishThenProbe(topic, unsValue(1)), { maxMs: 6000 }) })
     }
 
     it('any topic bytes and payload in a PUBLISH: the broker stays up, reports are valid MQTT topics', async () => {

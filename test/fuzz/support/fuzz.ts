@@ -10,6 +10,7 @@
 //   FUZZ_PROGRESS=1  a progress line on stderr every 10% of a property
 //   FUZZ_REPORT      a file to append one JSON line per property to (the runner's summary)
 //   FUZZ_MAX_MS      the time one input may take before it counts as a hang (default 2000 ms)
+//   FUZZ_NO_EXAMPLES=1  leave the seeds out of the properties (to look past known findings)
 import fs from 'node:fs'
 import fc from 'fast-check'
 import { HubError } from '../../../hub/errors'
@@ -81,7 +82,7 @@ export interface FuzzOptions {
 function parameters<Ts> (runs: number, examples: Ts[]): fc.Parameters<Ts> {
   return {
     numRuns: runs,
-    examples,
+    examples: process.env.FUZZ_NO_EXAMPLES === '1' ? [] : examples,
     seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined,
     endOnFailure: process.env.FUZZ_SHRINK !== '1'
   }
@@ -143,6 +144,23 @@ export async function fuzzAsync<Ts extends [unknown, ...unknown[]]> (target: str
   }
 }
 
+/**
+ * One seed of a finding, run once whatever FUZZ_RUNS says, with the same oracle and time bound (its own mocha test,
+ * so that every seed that fails is listed by name, not only the first of a property's examples).
+ */
+export async function seed (target: string, finding: string, predicate: () => void | Promise<void>, options: FuzzOptions = {}): Promise<void> {
+  const bound = options.maxMs ?? MAX_MS_PER_INPUT
+  const start = performance.now()
+  try {
+    await withTimeout(Promise.resolve().then(predicate), `seed: ${finding}`, bound)
+    timeBound(start, `seed: ${finding}`, bound)
+    report({ target, property: `seed: ${finding}`, runs: 1, ms: Math.round(performance.now() - start), ok: true })
+  } catch (err) {
+    report({ target, property: `seed: ${finding}`, runs: 1, ms: Math.round(performance.now() - start), ok: false, error: firstLines(err) })
+    throw err
+  }
+}
+
 async function withTimeout<T> (p: Promise<T>, what: string, bound: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const hang = new Promise<never>((_resolve, reject) => {
@@ -199,7 +217,7 @@ function firstLines (err: unknown): string {
 
 /** The mocha timeout of a fuzz test: generous for the small count, none for a long run. */
 export function suiteTimeout (): number {
-  return process.env.FUZZ_RUNS ? 0 : 60000
+  return process.env.FUZZ_RUNS ? 0 : 120000
 }
 
 /** Text that stresses parsers: any unicode, control characters, lone surrogates, and long runs of one character. */
