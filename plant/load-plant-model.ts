@@ -11,6 +11,7 @@ import { HubError, ValidationError, type Problem } from '../hub/errors'
 import { PlantModel, WORK_UNIT_KINDS_OF, sapKey, sparkplugKey, type PlantModelDocument, type WorkCenterKind } from './plant-model'
 import { schemaProblems } from './schema-problems'
 import { isDataKind } from './uns-topic'
+import { MAX_YAML_ALIASES, aliasExpansionProblem, aliasProblems, nestingProblem } from './yaml-limits'
 
 const ajv = new Ajv({ allErrors: true, strict: true, verbose: true })
 const validateShape = ajv.compile(plantModelSchema)
@@ -39,6 +40,10 @@ export function loadPlantModel (file: string): PlantModel {
 export function parsePlantModel (text: string, source: string): PlantModel {
   text = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text // a BOM from Windows editors
   const isJson = path.extname(source).toLowerCase() === '.json'
+  // Before any recursive parse (JSON is read again as YAML below, for lines): a deep enough nesting overflows the
+  // stack of the yaml library, and one in a deep recursion has aborted the process (a V8 regexp compile at the limit).
+  const deep = nestingProblem(text)
+  if (deep !== undefined) throw new ValidationError(source, [deep], HINT)
   const value = isJson ? parseJson(text, source) : parseYaml(text, source)
 
   if (value === null || value === undefined) {
@@ -55,7 +60,8 @@ export function parsePlantModel (text: string, source: string): PlantModel {
 // ---- Text ---------------------------------------------------------------------------------------------------------
 
 function parseYaml (text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true })
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { prettyErrors: true, lineCounter: lines })
   if (doc.errors.length > 0) {
     throw new ValidationError(source, doc.errors.map((e) => ({
       path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
@@ -63,8 +69,18 @@ function parseYaml (text: string, source: string): unknown {
       message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
     })), 'this is a YAML syntax error; check indentation and quoting around that line')
   }
-  return doc.toJS()
+  const aliases = aliasProblems(doc, lines)
+  if (aliases.length > 0) throw new ValidationError(source, aliases, ALIAS_HINT)
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
+  } catch (err) {
+    // The only one aliasProblems leaves: an alias of a list of aliases of lists... (the "billion laughs").
+    if (!(err instanceof ReferenceError)) throw err
+    throw new ValidationError(source, [aliasExpansionProblem(doc, lines)], ALIAS_HINT)
+  }
 }
+
+const ALIAS_HINT = "an alias '*name' repeats the node marked '&name' earlier in the file"
 
 function parseJson (text: string, source: string): unknown {
   try {
