@@ -30,11 +30,15 @@ const topicText = fc.oneof(
 )
 const payloadText = fc.oneof(fc.json(), fc.jsonValue().map((value) => JSON.stringify({ value, timestamp: Date.now() })), nastyString(200))
 
-/** Topic bytes a client can send: the UTF-8 of a string, or any bytes (invalid UTF-8 included). */
+/**
+ * Topic bytes a client can send: the UTF-8 of a string, or any bytes (invalid UTF-8 included). A PUBLISH carries at
+ * most 65,535 topic bytes (a 2-byte length): a longer one cannot be sent at all (mqtt-packet then writes only the
+ * fixed header, and the broker waits for the rest for ever), so such strings are cut to the limit.
+ */
 const topicBytes: fc.Arbitrary<Buffer> = fc.oneof(
   topicText.map((t) => Buffer.from(t)),
   fc.tuple(fc.constantFrom(`${PRESS_1}/measurements/`, 'acme/', ''), fc.uint8Array({ minLength: 1, maxLength: 20 })).map(([p, b]) => Buffer.concat([Buffer.from(p), b]))
-)
+).map((b) => b.subarray(0, MAX_MQTT_TOPIC_BYTES))
 
 const SEED_TOPICS: Array<[string, Buffer]> = [
   ['a refused topic of about 65 KB (its error report topic is over 65,535 bytes)', Buffer.from(`acme/dallas/nowhere/${'x'.repeat(65510)}`)],
@@ -219,7 +223,9 @@ class RawClient {
   async publish (topic: Buffer, payload: string): Promise<void> {
     const messageId = this.nextId++
     const ack = this.next()
-    this.socket.write(mqttPacket.generate({ cmd: 'publish', topic: topic as unknown as string, payload, qos: 1, messageId, retain: false, dup: false }))
+    const packet = mqttPacket.generate({ cmd: 'publish', topic: topic as unknown as string, payload, qos: 1, messageId, retain: false, dup: false })
+    if (packet.length < topic.length) throw new Error(`mqtt-packet could not encode a PUBLISH with a topic of ${topic.length} bytes`)
+    this.socket.write(packet)
     await ack
   }
 }
