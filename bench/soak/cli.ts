@@ -227,7 +227,7 @@ async function main (): Promise<number> {
   for (const r of results) log(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name}: ${r.detail}`)
   const pass = results.every((r) => r.pass)
   if (pass) hub.remove()
-  else log(`the hub's data dir and config are kept for a look: ${hub.dir}`)
+  else log(`the hub's data dir, config and log (hub.log) are kept for a look: ${hub.dir}`)
   return pass ? 0 : 1
 }
 

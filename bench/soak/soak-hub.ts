@@ -49,6 +49,8 @@ export class SoakHub {
   readonly httpBase: string
   readonly password: string
   private readonly configFile: string
+  /** Everything the hub printed, every life, for a look after a FAIL (kept with the data dir). */
+  readonly logFile: string
   private life: HubLife | undefined
   private output = ''
 
@@ -58,6 +60,7 @@ export class SoakHub {
     this.httpBase = `http://127.0.0.1:${editorPort}`
     this.password = password
     this.configFile = path.join(dir, 'isa95-hub.yaml')
+    this.logFile = path.join(dir, 'hub.log')
   }
 
   static async create (): Promise<SoakHub> {
@@ -91,6 +94,7 @@ export class SoakHub {
       const timer = setTimeout(() => reject(new Error(`the hub did not print 'hub ready' within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS)
       const onData = (d: Buffer): void => {
         const text = d.toString()
+        fs.appendFileSync(this.logFile, text)
         this.output = (this.output + text).slice(-4 * OUTPUT_TAIL_CHARS)
         if (seen.length < 1_000_000) seen += text
         if (/hub ready/.test(seen)) { clearTimeout(timer); resolve(Date.now()) }
