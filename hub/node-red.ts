@@ -108,6 +108,15 @@ export async function startEditor (config: HubConfig, log: Logger, opts: EditorO
   const server = http.createServer(app)
   server.on('connection', (s) => s.setNoDelay(true))
   RED.init(server, settings)
+  // The port listens before Node-RED has started (so a port in use is reported before flows load), but a request
+  // that reached Node-RED then (a client retrying with its token while the hub restarts) found its session store
+  // not yet set up, and the TypeError ended the process. Until RED.start() is done the answer is 503 with Retry-After.
+  let started = false
+  app.use((_req, res, next) => {
+    if (started) return next()
+    res.set('Retry-After', '1').status(503).type('application/json')
+      .send(JSON.stringify({ error: { code: 'HUB_STARTING', message: 'the hub is starting; try again in a second' } }))
+  })
   // In front of Node-RED: CORS only as settings.js configures it, and the login checked and throttled by source.
   app.use(adminCors(settings as CorsSettings))
   if (settings.httpAdminRoot !== false) {
@@ -123,6 +132,7 @@ export async function startEditor (config: HubConfig, log: Logger, opts: EditorO
     server.listen(config.editor.port, config.editor.host, () => resolve((server.address() as AddressInfo).port))
   })
   await RED.start()
+  started = true
   const host = config.editor.host === '0.0.0.0' ? '127.0.0.1' : config.editor.host
   const url = `http://${host}:${port}/`
   const adminRoot = settings.httpAdminRoot

@@ -107,6 +107,9 @@ describe('fuzz: MES HTTP API', function () {
     assert.notEqual(r.status, 500, `${c.method} ${c.path.slice(0, 100)} answered 500: ${r.text.slice(0, 300)}`)
     assert.ok(r.status < 500 || r.status === 503, `${c.method} ${c.path.slice(0, 100)} answered ${r.status}`)
     if (r.status === 204 || r.text === '') return
+    // A '..' segment takes the URL out of the API before it is sent (URLs are normalised): in the hub, Node-RED
+    // answers such a path, so only "never a 500" applies to it.
+    if (!new URL(root + c.path).pathname.startsWith(MES_API_PATH + '/')) return
     assert.match(r.type, /application\/json/, `${c.method} ${c.path.slice(0, 100)} answered ${r.status} with ${r.type}`)
     const parsed = JSON.parse(r.text) as { error?: { code?: unknown } }
     if (r.status >= 400) assert.equal(typeof parsed.error?.code, 'string', `a refusal has the error shape: ${r.text.slice(0, 200)}`)
