@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream'
 import { inProcessPair } from './in-process-connection'
 import { attachSparkplugAwareness } from './sparkplug/aware-broker'
 import { guardHostState } from './sparkplug/host-state-guard'
+import { hostClientId } from './sparkplug/host/host-application'
 import { clientText } from './client-text'
 import { connectRefusal, type ConnectFacts } from './connect-checks'
 import { LoginThrottle } from './login-throttle'
@@ -70,6 +71,8 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   const connects = new WeakMap<Client, ConnectFacts>()
   // Server ends of the hub's own in-process connections: trusted, never exposed to the network.
   const internalStreams = new WeakSet<object>()
+  // Client ids only the hub's in-process connections use (refused to network clients: broker/connect-checks.ts).
+  const hubClientIds = new Set(config.sparkplug.enabled ? [hostClientId(config.sparkplug.hostId)] : [])
   const INTERNAL: Principal = { username: '(hub)', role: 'admin', ownedPrefixes: [], sparkplugNodes: [], internal: true }
   const persistence: BrokerPersistence = await openPersistence(config.dataDir, { sync: config.mqtt.persistence.sync })
 
@@ -117,7 +120,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       }
       const address = remoteAddressOf(client) ?? 'unknown address'
       const facts = connects.get(client)
-      const refusal = facts ? connectRefusal(facts, config.mqtt.maxClientIdLength) : null
+      const refusal = facts ? connectRefusal(facts, config.mqtt.maxClientIdLength, hubClientIds) : null
       if (refusal) {
         throttle.refused(address, username, `client '${facts!.clientId}': ${refusal.reason}`)
         return done(new LoginRefused(refusal.reason, refusal.returnCode), false)
