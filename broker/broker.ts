@@ -198,7 +198,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       const p = owner?.kind === 'account' ? access.principalOfAccount(owner.username)
         : owner?.kind === 'anonymous' ? access.anonymousPrincipal(owner.local) : undefined
       if (p) principals.set(standIn, p)
-      else if (owner) log.warn(`the Will of '${clientId}' belongs to ${owner.kind === 'account' ? `account '${owner.username}', which no longer exists` : 'an anonymous client, and anonymous clients are no longer allowed'}: it goes to $hub/errors`)
+      else if (owner) log.warn(`the Will of '${clientText(clientId)}' belongs to ${owner.kind === 'account' ? `account '${clientText(owner.username)}', which no longer exists` : 'an anonymous client, and anonymous clients are no longer allowed'}: it goes to $hub/errors`)
       return standIn
     }
   }
