@@ -16,7 +16,7 @@ import { cacheTopicMatches } from './match-cache'
 import type { Duplex } from 'node:stream'
 import { inProcessPair } from './in-process-connection'
 import { attachSparkplugAwareness } from './sparkplug/aware-broker'
-import { guardHostState } from './sparkplug/host-state-guard'
+import { hostStateTopic } from './sparkplug/host-state-guard'
 import { hostClientId } from './sparkplug/host/host-application'
 import { clientText } from './client-text'
 import { connectRefusal, type ConnectFacts } from './connect-checks'
@@ -84,20 +84,15 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       aedes.publish(packet, (err) => err ? reject(err) : resolve())
     })
 
-  const unsGuard = createPublishGuard({
+  const guard = createPublishGuard({
     access,
     principalOf: (c) => principals.get(c),
     uns,
     enforcement: config.uns.enforcement,
     maxPayloadBytes: config.mqtt.maxPayloadBytes,
+    // Only the hub's own host writes spBv1.0/STATE/<hostId> (broker/sparkplug/host-state-guard.ts).
+    hostStateTopic: hostStateTopic(config.sparkplug.enabled ? config.sparkplug.hostId : undefined),
     report: (topic, report) => { publishInternal(topic, JSON.stringify(report)).catch(() => {}) },
-    log: log.child('uns')
-  })
-  // Only the hub's own host writes spBv1.0/STATE/<hostId> (broker/sparkplug/host-state-guard.ts).
-  const guard = guardHostState(unsGuard, {
-    hostId: config.sparkplug.enabled ? config.sparkplug.hostId : undefined,
-    isHub: (c) => principals.get(c) === INTERNAL,
-    usernameOf: (c) => principals.get(c)?.username ?? null,
     log: log.child('uns')
   })
   // QoS 1: PUBACK only once the message is stored (aedes acknowledges first).
