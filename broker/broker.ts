@@ -5,7 +5,7 @@ import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'ae
 import type { HubConfig } from '../hub/config'
 import type { Logger } from '../hub/logger'
 import { AccessControl, isLoopback, type Principal } from './access-control'
-import { openPersistence, type BrokerPersistence } from './persistence'
+import { catchRetainedStreamErrors, openPersistence, type BrokerPersistence } from './persistence'
 import { createPublishGuard, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
 import { installWillGuard, type WillAccounts } from './will-guard'
@@ -75,6 +75,12 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   const hubClientIds = new Set(config.sparkplug.enabled ? [hostClientId(config.sparkplug.hostId)] : [])
   const INTERNAL: Principal = { username: '(hub)', role: 'admin', ownedPrefixes: [], sparkplugNodes: [], internal: true }
   const persistence: BrokerPersistence = await openPersistence(config.dataDir, { sync: config.mqtt.persistence.sync })
+  let closing = false
+  catchRetainedStreamErrors(persistence, (err) => {
+    const line = `could not send retained messages to a subscriber: ${err.message}`
+    if (closing) log.debug(`${line} (the broker is closing)`)
+    else log.warn(line)
+  })
 
   let aedes: Aedes | undefined
   const publishInternal = (topic: string, payload: Buffer | string, opts: { qos?: 0 | 1, retain?: boolean } = {}): Promise<void> =>
@@ -216,6 +222,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       { cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false, brokerId: broker.id, brokerCounter: 0 }),
     retained: (filter) => (persistence.createRetainedStream as (f: string) => AsyncIterable<{ topic: string, payload: Buffer }>)(filter),
     async close () {
+      closing = true
       // Clients first (their sessions and queues are already in persistence), then the store.
       await new Promise<void>((resolve) => broker.close(() => resolve()))
       await Promise.all(listeners.map((l) => l.close()))
