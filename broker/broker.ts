@@ -5,7 +5,7 @@ import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'ae
 import type { HubConfig } from '../hub/config'
 import type { Logger } from '../hub/logger'
 import { AccessControl, isLoopback, type Principal } from './access-control'
-import { openPersistence, type BrokerPersistence } from './persistence'
+import { catchRetainedStreamErrors, openPersistence, type BrokerPersistence } from './persistence'
 import { createPublishGuard, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
 import { installWillGuard, type WillAccounts } from './will-guard'
@@ -16,7 +16,8 @@ import { cacheTopicMatches } from './match-cache'
 import type { Duplex } from 'node:stream'
 import { inProcessPair } from './in-process-connection'
 import { attachSparkplugAwareness } from './sparkplug/aware-broker'
-import { guardHostState } from './sparkplug/host-state-guard'
+import { hostStateTopic } from './sparkplug/host-state-guard'
+import { hostClientId } from './sparkplug/host/host-application'
 import { clientText } from './client-text'
 import { connectRefusal, type ConnectFacts } from './connect-checks'
 import { LoginThrottle } from './login-throttle'
@@ -70,8 +71,16 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   const connects = new WeakMap<Client, ConnectFacts>()
   // Server ends of the hub's own in-process connections: trusted, never exposed to the network.
   const internalStreams = new WeakSet<object>()
+  // Client ids only the hub's in-process connections use (refused to network clients: broker/connect-checks.ts).
+  const hubClientIds = new Set(config.sparkplug.enabled ? [hostClientId(config.sparkplug.hostId)] : [])
   const INTERNAL: Principal = { username: '(hub)', role: 'admin', ownedPrefixes: [], sparkplugNodes: [], internal: true }
   const persistence: BrokerPersistence = await openPersistence(config.dataDir, { sync: config.mqtt.persistence.sync })
+  let closing = false
+  catchRetainedStreamErrors(persistence, (err) => {
+    const line = `could not send retained messages to a subscriber: ${err.message}`
+    if (closing) log.debug(`${line} (the broker is closing)`)
+    else log.warn(line)
+  })
 
   let aedes: Aedes | undefined
   const publishInternal = (topic: string, payload: Buffer | string, opts: { qos?: 0 | 1, retain?: boolean } = {}): Promise<void> =>
@@ -81,20 +90,15 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       aedes.publish(packet, (err) => err ? reject(err) : resolve())
     })
 
-  const unsGuard = createPublishGuard({
+  const guard = createPublishGuard({
     access,
     principalOf: (c) => principals.get(c),
     uns,
     enforcement: config.uns.enforcement,
     maxPayloadBytes: config.mqtt.maxPayloadBytes,
+    // Only the hub's own host writes spBv1.0/STATE/<hostId> (broker/sparkplug/host-state-guard.ts).
+    hostStateTopic: hostStateTopic(config.sparkplug.enabled ? config.sparkplug.hostId : undefined),
     report: (topic, report) => { publishInternal(topic, JSON.stringify(report)).catch(() => {}) },
-    log: log.child('uns')
-  })
-  // Only the hub's own host writes spBv1.0/STATE/<hostId> (broker/sparkplug/host-state-guard.ts).
-  const guard = guardHostState(unsGuard, {
-    hostId: config.sparkplug.enabled ? config.sparkplug.hostId : undefined,
-    isHub: (c) => principals.get(c) === INTERNAL,
-    usernameOf: (c) => principals.get(c)?.username ?? null,
     log: log.child('uns')
   })
   // QoS 1: PUBACK only once the message is stored (aedes acknowledges first).
@@ -117,7 +121,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       }
       const address = remoteAddressOf(client) ?? 'unknown address'
       const facts = connects.get(client)
-      const refusal = facts ? connectRefusal(facts, config.mqtt.maxClientIdLength) : null
+      const refusal = facts ? connectRefusal(facts, config.mqtt.maxClientIdLength, hubClientIds) : null
       if (refusal) {
         throttle.refused(address, username, `client '${facts!.clientId}': ${refusal.reason}`)
         return done(new LoginRefused(refusal.reason, refusal.returnCode), false)
@@ -195,7 +199,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       const p = owner?.kind === 'account' ? access.principalOfAccount(owner.username)
         : owner?.kind === 'anonymous' ? access.anonymousPrincipal(owner.local) : undefined
       if (p) principals.set(standIn, p)
-      else if (owner) log.warn(`the Will of '${clientId}' belongs to ${owner.kind === 'account' ? `account '${owner.username}', which no longer exists` : 'an anonymous client, and anonymous clients are no longer allowed'}: it goes to $hub/errors`)
+      else if (owner) log.warn(`the Will of '${clientText(clientId)}' belongs to ${owner.kind === 'account' ? `account '${clientText(owner.username)}', which no longer exists` : 'an anonymous client, and anonymous clients are no longer allowed'}: it goes to $hub/errors`)
       return standIn
     }
   }
@@ -218,6 +222,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       { cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false, brokerId: broker.id, brokerCounter: 0 }),
     retained: (filter) => (persistence.createRetainedStream as (f: string) => AsyncIterable<{ topic: string, payload: Buffer }>)(filter),
     async close () {
+      closing = true
       // Clients first (their sessions and queues are already in persistence), then the store.
       await new Promise<void>((resolve) => broker.close(() => resolve()))
       await Promise.all(listeners.map((l) => l.close()))

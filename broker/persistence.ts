@@ -54,6 +54,18 @@ export function levelAt (dir: string): ClassicLevel<string, Buffer> {
 type WriteOptions = Record<string, unknown> | undefined
 
 /**
+ * Broker fix: aedes 1.x (lib/handlers/subscribe.js) pipes a SUBSCRIBE's retained messages from
+ * createRetainedStreamCombi without an error handler. When the store closes while such a stream is still being read
+ * (a shutdown while a slow subscriber gets its retained messages), the read error was uncaught and ended the process
+ * (test/broker/shutdown-retained.test.ts). The error now ends that one stream and is passed to `onError`.
+ */
+export function catchRetainedStreamErrors (persistence: BrokerPersistence, onError: (err: Error) => void): void {
+  const p = persistence as unknown as { createRetainedStreamCombi (patterns: string[]): NodeJS.ReadableStream }
+  const create = p.createRetainedStreamCombi.bind(p)
+  p.createRetainedStreamCombi = (patterns) => create(patterns).on('error', onError)
+}
+
+/**
  * Makes every put, del and batch of this database wait for fsync (`sync: true`), whatever its caller passes:
  * aedes-persistence-level gives no way to ask for it. LevelDB groups concurrent synced writes into one fsync.
  */

@@ -1,5 +1,6 @@
 // The broker's inbound publish pipeline, one small step after another (the shape of aedes' own handlers):
-//   valid MQTT topic -> reserved topic -> payload size -> account ACL -> MES-written topic -> UNS topic -> UNS payload
+//   valid MQTT topic -> reserved topic -> payload size -> account ACL -> MES-written topic -> the hub's Sparkplug STATE
+//   -> UNS topic -> UNS payload
 // A refused message is not dropped silently and does not cost the client its connection (an error in aedes'
 // authorizePublish would disconnect it, and MQTT 3.1.1 has no reason code to send): it is diverted to
 // `$hub/errors/<original topic>` with a JSON report naming the reason. '#' subscribers never see '$' topics.
@@ -13,6 +14,7 @@ import { deepTopicOf } from './deep-topics'
 import { ERROR_TOPIC_ROOT, reportedReason, reportedTopic, reportTopicFor } from './error-report'
 import { forbiddenCharacter, MAX_TOPIC_LEVELS, topicLevelCount } from './mqtt-text'
 import { isMesWritten } from '../plant/mes-topics'
+import { hostStateRefusal } from './sparkplug/host-state-guard'
 
 export { ERROR_TOPIC_ROOT }
 
@@ -45,6 +47,8 @@ export interface PublishGuardOptions {
   uns: UnsRules
   enforcement: Enforcement
   maxPayloadBytes: number
+  /** The hub's own Sparkplug STATE topic (only its host may publish it); undefined when it runs no host. */
+  hostStateTopic?: string
   /** Publishes a report on the error topic (in-process, bypassing this guard). */
   report (topic: string, report: RejectionReport): void
   log: Logger
@@ -91,7 +95,11 @@ export function createPublishGuard (opts: PublishGuardOptions) {
       : `'${topic}' is MES state: only the hub's MES publishes it (clients may subscribe to it)`)
     : null
 
-  const ACCESS_STEPS: readonly AccessStep[] = [deepTopic, validTopic, reservedTopic, payloadSize, accountAcl, mesWritten]
+  const hostState: AccessStep = (client, topic) => topic === opts.hostStateTopic
+    ? principalVerdict(client, (p) => p.internal === true ? null : hostStateRefusal(topic))
+    : null
+
+  const ACCESS_STEPS: readonly AccessStep[] = [deepTopic, validTopic, reservedTopic, payloadSize, accountAcl, mesWritten, hostState]
 
   function accessVerdict (client: Client | null, topic: string, packet: PublishPacket): Verdict {
     for (const step of ACCESS_STEPS) {

@@ -24,6 +24,7 @@
 import type { Client, PublishPacket } from 'aedes'
 import type { Logger } from '../hub/logger'
 import type { RunningBroker } from './broker'
+import { clientText } from './client-text'
 
 /** The parts of aedes' runtime this guard uses (not in its public typings). */
 interface AedesRuntime {
@@ -94,7 +95,7 @@ export function installWillGuard (broker: Pick<RunningBroker, 'aedes'>, log: Log
     storedThisRun.add(client.id)
     const c = client as unknown as Client
     const denied = accounts.willDenied(c, packet)
-    if (denied) log.warn(`client '${client.id}' has a Will on '${packet.topic}' that it may not publish (${denied}); if its connection ends, the Will goes to $hub/errors`)
+    if (denied) log.warn(`client '${clientText(client.id)}' has a Will on '${clientText(packet.topic)}' that it may not publish (${clientText(denied, 400)}); if its connection ends, the Will goes to $hub/errors`)
     return putWill(client, { ...packet, owner: accounts.ownerOf(c) } as PublishPacket)
   }
 
@@ -102,7 +103,7 @@ export function installWillGuard (broker: Pick<RunningBroker, 'aedes'>, log: Log
     aedes.authorizePublish(client, will, (err) => {
       if (err) return resolve()
       aedes.publish(will, client, (e) => {
-        if (e) log.warn(`could not publish the Will of '${client?.id ?? will.topic}': ${e.message}`)
+        if (e) log.warn(`could not publish the Will of '${clientText(client?.id ?? will.topic)}': ${clientText(e.message, 400)}`)
         resolve()
       })
     })
@@ -137,8 +138,8 @@ export function installWillGuard (broker: Pick<RunningBroker, 'aedes'>, log: Log
         const packet = { cmd: 'publish', topic: will.topic, payload: Buffer.from(will.payload as Buffer), qos: will.qos, retain: will.retain, dup: false } as PublishPacket
         const owner = accounts.standIn(will.owner, will.clientId)
         if (owner) {
-          if (!will.owner) log.warn(`the Will of '${will.clientId}' was stored without its owner (by an earlier version of the hub): it goes to $hub/errors`)
-          else if (will.owner.kind === 'account') log.debug(`publishing the Will of '${will.clientId}' with the current rights of account '${will.owner.username}'`)
+          if (!will.owner) log.warn(`the Will of '${clientText(will.clientId)}' was stored without its owner (by an earlier version of the hub): it goes to $hub/errors`)
+          else if (will.owner.kind === 'account') log.debug(`publishing the Will of '${clientText(will.clientId)}' with the current rights of account '${clientText(will.owner.username)}'`)
           // Marks the packet as this client's Will, as aedes' own Will publish does (client.will === packet).
           ;(owner as unknown as WillClient).will = packet
         }

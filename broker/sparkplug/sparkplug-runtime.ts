@@ -5,7 +5,7 @@ import type { PlantModel } from '../../plant/plant-model'
 import type { Logger } from '../../hub/logger'
 import type { RunningBroker } from '../broker'
 import type { Namespace } from '../namespace'
-import { DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_METRICS_PER_NODE, SparkplugHostApplication } from './host/host-application'
+import { DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_METRICS_PER_NODE, hostClientId, SparkplugHostApplication } from './host/host-application'
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_TOPICS, SparkplugUnsBridge } from './uns-bridge'
 
 export interface SparkplugSettings {
@@ -42,7 +42,7 @@ export interface RunningSparkplug {
 export async function startSparkplug (opts: { settings: SparkplugSettings, model: PlantModel, broker: RunningBroker,
   namespace: Namespace, log: Logger, /** mqtt.maxPayloadBytes: the largest UNS message the bridge builds. */ maxMessageBytes?: number }): Promise<RunningSparkplug> {
   const { settings, broker, log } = opts
-  const clientId = `sparkplug-host-${settings.hostId}`
+  const clientId = hostClientId(settings.hostId)
   const host = new SparkplugHostApplication({
     hostId: settings.hostId,
     clientId,

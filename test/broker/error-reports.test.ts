@@ -25,10 +25,9 @@ describe('error reports are valid MQTT', function () {
   after(async function () { await hub.stop() })
 
   async function watcher (clientId: string): Promise<{ client: MqttClient, box: ReturnType<typeof inbox> }> {
-    // A persistent session; QoS 0, because persistent QoS 1 deliveries are broken on their own (see the report of
-    // issue #8: broker/emit-order.ts renumbers a packet after it was queued, and the queue no longer finds it).
+    // A persistent session at QoS 1: its reports are queued while it is away (test/broker/guard-seams.test.ts).
     const client = await connect(url, { clientId, clean: false })
-    await client.subscribeAsync('$hub/errors/#', { qos: 0 })
+    await client.subscribeAsync('$hub/errors/#', { qos: 1 })
     return { client, box: inbox(client) }
   }
 
@@ -68,6 +67,18 @@ describe('error reports are valid MQTT', function () {
     assert.ok(m.topic.split('/').length <= 100)
     assert.equal(JSON.parse(m.payload.toString()).topic, deep)
     assert.equal(publisher.connected, true)
+    await publisher.endAsync()
+    await w.client.endAsync()
+  })
+
+  it('a topic of 98 levels is reported as it is (100 levels under $hub/errors), one of 99 under a cut topic', async function () {
+    const w = await watcher('errors-watch-98')
+    const publisher = await connect(url)
+    const deep = 'acme/' + Array.from({ length: 97 }, (_, i) => `l${i}`).join('/')
+    await publisher.publishAsync(deep, unsValue(1), { qos: 1 })
+    assert.equal((await w.box.next('$hub/errors/acme/')).topic, `$hub/errors/${deep}`)
+    await publisher.publishAsync(`${deep}/l97`, unsValue(1), { qos: 1 })
+    assert.match((await w.box.next('$hub/errors/acme/')).topic, /\/\(cut\)$/)
     await publisher.endAsync()
     await w.client.endAsync()
   })

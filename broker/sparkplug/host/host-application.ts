@@ -53,6 +53,11 @@ export { REBIRTH_METRIC }
 export const DEFAULT_MAX_METRICS_PER_NODE = 5000
 /** Default of sparkplug.maxArrayLength: a 1 MiB BooleanArray is 8.4 million elements, a 50 MB UNS message. */
 export const DEFAULT_MAX_ARRAY_LENGTH = 65536
+/** The host's MQTT client id unless one is given; the broker refuses it to network clients (broker/connect-checks.ts). */
+export function hostClientId (hostId: string): string {
+  return `sparkplug-host-${hostId}`
+}
+
 /** The host answers a change of its own STATE topic at most this often (two hosts with one id must not ping-pong). */
 const STATE_RESTORE_MIN_INTERVAL_MS = 1000
 
@@ -199,7 +204,7 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     this.log = options.log ?? silentLogger
     this.brokerTarget = options.broker
     this.clientOptions = {
-      clientId: options.clientId ?? `sparkplug-host-${hostId}`,
+      clientId: options.clientId ?? hostClientId(hostId),
       protocolVersion: 4,
       // tck-id-message-flow-phid-sparkplug-clean-session-311
       clean: true,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../../hub/hub'
 import { connect, inbox, mqttUrl, startTestHub, testConfig } from '../../support/hub-fixture'
+import { startLoggedHub } from '../log-lines'
 
 const STATE = 'spBv1.0/STATE/isa95-hub'
 
@@ -61,5 +62,23 @@ describe('Sparkplug: the hub\'s STATE topic', function () {
     do m = JSON.parse((await box.next(STATE)).payload.toString()); while (m.timestamp !== birth.timestamp)
     assert.deepEqual(await retainedState(), birth)
     await watcher.endAsync()
+  })
+})
+
+describe('Sparkplug: refused STATE publishes in the log', function () {
+  it('are logged as a warning once per client and burst, like every refused publish (not once per message)', async function () {
+    const { hub, lines } = await startLoggedHub(testConfig(undefined, (c) => { c.sparkplug.enabled = true }))
+    try {
+      const admin = await connect(mqttUrl(hub), { clientId: 'state-flooder' })
+      const box = inbox(admin)
+      await admin.subscribeAsync('$hub/errors/#', { qos: 1 })
+      for (let i = 0; i < 30; i++) await admin.publishAsync(STATE, '{"online":false,"timestamp":1}', { qos: 1, retain: true })
+      for (let i = 0; i < 30; i++) await box.next(`$hub/errors/${STATE}`)
+      await admin.endAsync()
+      const warned = lines.filter((l) => / WARN /.test(l) && l.includes('state-flooder') && l.includes(STATE))
+      assert.equal(warned.length, 1, warned.join('\n'))
+    } finally {
+      await hub.stop()
+    }
   })
 })
