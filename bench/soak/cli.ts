@@ -199,7 +199,8 @@ async function main (): Promise<number> {
   }, hub.running ? FINAL_SETTLE_MAX_MS : 0, 250)
   const finalMes = hub.running ? await mes.check() : undefined
   const lastRss = lifeRss()
-  if (lastRss !== undefined) rssByLife.push(lastRss)
+  // A life that began at the last kill and ends with the run has no readings of its own (it printed 0 MB).
+  if (lastRss !== undefined && lastRss > 0 && lifeSamples.length > 0) rssByLife.push(lastRss)
   clearInterval(rssTimer)
   clearInterval(progressTimer)
   clearInterval(pingTimer)

@@ -4,10 +4,10 @@
 // the data dir are what the next life starts from.
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
+import { freePort } from '../../test/support/child-hub'
 import { hashPassword, generatePassword } from '../../hub/passwords'
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..')
@@ -16,17 +16,6 @@ export const READY_TIMEOUT_MS = 120_000
 /** Output kept for a report when the hub fails (the tail of its log). */
 const OUTPUT_TAIL_CHARS = 8000
 export const SOAK_USER = 'soak'
-
-export function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** `npm start`'s command line (package.json), with `node` as this Node.js. */
 function startCommand (): { command: string, args: string[] } {
