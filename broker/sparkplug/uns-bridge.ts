@@ -17,6 +17,7 @@ import { parseUnsTopic } from '../../plant/uns-topic'
 import type { Logger } from '../../hub/logger'
 import type { RunningBroker } from '../broker'
 import { ERROR_TOPIC_ROOT } from '../publish-guard'
+import { clientText } from '../client-text'
 import type { Namespace } from '../namespace'
 import { DataType, dataTypeName } from './datatypes'
 import { valueToJson } from './json'
@@ -103,7 +104,7 @@ export class SparkplugUnsBridge {
   }
   private readonly onCommand = (packet: AedesPublishPacket, cb: () => void): void => {
     cb()
-    this.command(packet.topic, packet.payload as Buffer).catch((err: Error) => this.opts.log.error(`command ${packet.topic}: ${err?.stack ?? String(err)}`))
+    this.command(packet.topic, packet.payload as Buffer).catch((err: Error) => this.opts.log.error(`command ${clientText(packet.topic)}: ${err?.stack ?? String(err)}`))
   }
 
   constructor (private readonly opts: SparkplugUnsBridgeOptions) {
