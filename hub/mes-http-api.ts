@@ -163,7 +163,12 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'get', path: '/jobs/:jobId/response', permission: 'mes.read',
-    handle: async (mes, { params, query }) => { query.done(); return { body: await mes.wip.jobResponse(params.jobId!) } }
+    handle: async (mes, { params, query }) => {
+      // Events in pages (a job of machine counts has tens of thousands): 1,000 by default, at most 10,000.
+      const page = { after: query.int('after', 0, Number.MAX_SAFE_INTEGER), limit: query.int('limit', 1, 10000) ?? 1000 }
+      query.done()
+      return { body: await mes.wip.jobResponse(params.jobId!, page) }
+    }
   },
   {
     // A job event (schemas/mes/wip-event.schema.json) without jobId and who: those are the path and the caller.

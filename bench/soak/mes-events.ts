@@ -9,6 +9,8 @@ const WORK_CENTER = 'PRESSL1'
 const WORK_UNIT = 'PRESS01'
 /** Every call is bounded: a hub that accepts a connection and never answers is an unanswered call. */
 const HTTP_TIMEOUT_MS = 10_000
+/** Events per page of the job response when checking (the most the hub answers at once). */
+const RESPONSE_PAGE = 10_000
 
 export interface MesCheck { answered: number, missing: number[], duplicates: number }
 
@@ -100,19 +102,26 @@ export class MesEvents {
   /** What the job response holds of the acknowledged events; undefined when the hub cannot be asked. */
   async check (): Promise<MesCheck | undefined> {
     const answered = [...this.answered]
-    let a: Answer
-    try {
-      a = await this.call('GET', `/jobs/${this.jobId}/response`)
-      if (a.status === 401) a = await this.call('GET', `/jobs/${this.jobId}/response`)
-    } catch {
-      return undefined
-    }
-    if (a.status !== 200) return undefined
     const times = new Map<number, number>()
-    for (const e of (a.body as { events: Array<{ event: string, why: string | null }> }).events) {
-      const m = e.event === 'report' && e.why ? /^soak-(\d+)$/.exec(e.why) : null
-      if (m) times.set(Number(m[1]), (times.get(Number(m[1])) ?? 0) + 1)
-    }
+    // Page by page (the hub answers at most 10,000 events at a time): a 20-minute run makes about 50,000.
+    let after: number | undefined
+    do {
+      const url = `/jobs/${this.jobId}/response?limit=${RESPONSE_PAGE}${after === undefined ? '' : `&after=${after}`}`
+      let a: Answer
+      try {
+        a = await this.call('GET', url)
+        if (a.status === 401) a = await this.call('GET', url)
+      } catch {
+        return undefined
+      }
+      if (a.status !== 200) return undefined
+      const page = a.body as { events: Array<{ event: string, why: string | null }>, nextAfter?: number }
+      for (const e of page.events) {
+        const m = e.event === 'report' && e.why ? /^soak-(\d+)$/.exec(e.why) : null
+        if (m) times.set(Number(m[1]), (times.get(Number(m[1])) ?? 0) + 1)
+      }
+      after = page.nextAfter
+    } while (after !== undefined)
     return {
       answered: answered.length,
       missing: answered.filter((n) => !times.has(n)),

@@ -214,6 +214,8 @@ export interface JobResponse {
   reworkQuantity: number
   reports: QuantityReport[]
   events: Array<{ seq: number, event: JobEventType, from: JobState, to: JobState, who: string, at: string, why: string | null }>
+  /** Present when the events were paged and more follow: ask again with `after` set to it. */
+  nextAfter?: number
 }
 
 export interface Confirmation {

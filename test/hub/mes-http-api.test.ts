@@ -103,6 +103,21 @@ forEachStore('MES HTTP API', (ctx) => {
     assert.deepEqual(response.body.events.map((e: { event: string, who: string }) => `${e.event} by ${e.who}`), [
       'start by op.oscar', 'report by op.oscar', 'pause by op.oscar', 'resume by op.oscar', 'hold by qa.quinn',
       'release by qa.quinn', 'resume by op.oscar', 'complete by op.oscar'])
+    // Events come in pages (after= the last seq seen); the totals are always the whole job's.
+    const pages: string[][] = []
+    let after: number | undefined
+    for (;;) {
+      const page = await sue.get(`/jobs/${jobId}/response?limit=3${after === undefined ? '' : `&after=${after}`}`)
+      assert.equal(page.status, 200)
+      assert.equal(page.body.goodQuantity, response.body.goodQuantity)
+      pages.push(page.body.events.map((e: { event: string }) => e.event))
+      if (page.body.nextAfter === undefined) break
+      assert.equal(page.body.nextAfter, page.body.events.at(-1).seq)
+      after = page.body.nextAfter
+    }
+    assert.deepEqual(pages, [['start', 'report', 'pause'], ['resume', 'hold', 'release'], ['resume', 'complete']])
+    assert.equal(response.body.nextAfter, undefined, 'a job of fewer events than the default page has no next page')
+    assert.equal((await sue.get(`/jobs/${jobId}/response?limit=0`)).status, 400)
 
     // ---- operation 20 is critical: completing it needs an electronic signature
     const j2 = (await sue.post('/work-centers/WC-WELD/dispatch', { workUnit: 'ROBOT-1', rule: 'fifo' })).body.jobId as string
