@@ -1,0 +1,48 @@
+// `npm ci && npm test` passes in a fresh clone with nothing beside it: no test of `npm test` reads a file outside the
+// repository (the shared reference material beside it is for the system tests only; what a test needs is copied
+// into test/fixtures with its provenance). Checked on the test sources, the way a reader would find such a path.
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { PROJECT_ROOT } from '../support/child-hub'
+
+const TEST_ROOT = path.join(PROJECT_ROOT, 'test')
+
+function sources (dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) return e.name === 'fixtures' ? [] : sources(p)
+    return e.name.endsWith('.ts') && !e.name.endsWith('.system.test.ts') ? [p] : []
+  })
+}
+
+/** Relative paths in a string literal that climb out of the repository from the file's compiled place in dist/. */
+function escapingPaths (file: string, text = fs.readFileSync(file, 'utf8')): string[] {
+  const compiledDir = path.join(PROJECT_ROOT, 'dist', path.relative(PROJECT_ROOT, path.dirname(file)))
+  const found: string[] = []
+  for (const m of text.matchAll(/['"`]((?:\.\.\/)+[^'"`]*)['"`]/g)) {
+    const target = path.resolve(compiledDir, m[1]!)
+    if (!target.startsWith(PROJECT_ROOT + path.sep)) found.push(m[1]!)
+  }
+  if (/\bshared\/(spec|samples)\//.test(text)) found.push('shared/spec or shared/samples')
+  return found
+}
+
+describe('the test suite in a fresh clone', function () {
+  it('reads no file outside the repository (fixtures are copied into test/fixtures with their provenance)', function () {
+    // This file's own examples of such paths are data, not reads.
+    const files = sources(TEST_ROOT).filter((f) => f !== path.join(TEST_ROOT, 'repository', 'self-contained.test.ts'))
+    assert.ok(files.length > 50, `found only ${files.length} test sources under ${TEST_ROOT}`)
+    const offenders = files.map((f) => [path.relative(PROJECT_ROOT, f), escapingPaths(f)] as const).filter(([, p]) => p.length > 0)
+    assert.deepEqual(offenders, [], 'these test files reach outside the repository')
+  })
+
+  it('the check finds a path that climbs out of the repository', function () {
+    // What test/broker/sparkplug/codec.test.ts had before the schema was copied into test/fixtures.
+    const before = "const SPEC_PROTO = path.resolve(__dirname, '../../../../../shared/spec/sparkplug-3.0/sparkplug_b.proto')\n"
+    assert.deepEqual(escapingPaths(path.join(TEST_ROOT, 'broker', 'sparkplug', 'codec.test.ts'), before),
+      ['../../../../../shared/spec/sparkplug-3.0/sparkplug_b.proto', 'shared/spec or shared/samples'])
+    const inside = "const SPEC_PROTO = path.resolve(__dirname, '../../../../test/fixtures/sparkplug-3.0/sparkplug_b.proto')\n"
+    assert.deepEqual(escapingPaths(path.join(TEST_ROOT, 'broker', 'sparkplug', 'codec.test.ts'), inside), [])
+  })
+})
