@@ -5,7 +5,7 @@ import type { RunningHub } from '../../hub/hub'
 import { hashPassword } from '../../hub/passwords'
 import { connect, mqttUrl, testConfig } from '../support/hub-fixture'
 import { startLoggedHub } from './log-lines'
-import { connackCode, connectPacket, persistentConnectWithoutId, rawClient } from './raw-mqtt'
+import { connackCode, connectPacket, persistentConnectWithoutId, rawClient } from '../support/raw-mqtt'
 
 describe('CONNECT checks', function () {
   let hub: RunningHub

@@ -6,7 +6,7 @@ import type { RunningHub } from '../../hub/hub'
 import { hashPassword } from '../../hub/passwords'
 import { connect, inbox, mqttUrl, sleep, testConfig, unsValue } from '../support/hub-fixture'
 import { startLoggedHub } from './log-lines'
-import { rawClient } from './raw-mqtt'
+import { rawClient } from '../support/raw-mqtt'
 import { MAX_REPORTED_TOPIC_BYTES } from '../../broker/error-report'
 
 const GOOD = 'acme/dallas/press-shop/line-1/press-1/measurements/die-temperature'

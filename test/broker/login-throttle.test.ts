@@ -5,7 +5,7 @@ import type { RunningHub } from '../../hub/hub'
 import { hashPassword } from '../../hub/passwords'
 import { testConfig } from '../support/hub-fixture'
 import { startLoggedHub } from './log-lines'
-import { connackCode, connectPacket } from './raw-mqtt'
+import { connackCode, connectPacket } from '../support/raw-mqtt'
 import { VerifiedLogins } from '../../broker/verified-logins'
 
 const ATTACKER = '127.0.0.5'

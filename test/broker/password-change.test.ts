@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { hashPassword } from '../../hub/passwords'
 import { startTestHub, tempDir, testConfig } from '../support/hub-fixture'
-import { connackCode, connectPacket } from './raw-mqtt'
+import { connackCode, connectPacket } from '../support/raw-mqtt'
 import type { MqttAccount } from '../../hub/config'
 
 const FROM = '127.0.0.7'

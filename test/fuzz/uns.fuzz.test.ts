@@ -3,7 +3,6 @@
 // PUBLISH (NUL, control characters, invalid UTF-8, 65 KB, hundreds of levels) and any payload, stays up, keeps its
 // other clients connected, and every report it makes is a topic MQTT can carry (at most 65,535 bytes).
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import fc from 'fast-check'
 import mqttPacket from 'mqtt-packet'
 import type { MqttClient } from 'mqtt'
@@ -13,6 +12,7 @@ import { parseUnsTopic } from '../../plant/uns-topic'
 import { validateUnsPayload } from '../../plant/uns-payload'
 import { DEMO_PLANT_MODEL } from '../../hub/config'
 import { connect, inbox, mqttUrl, startTestHub, unsValue } from '../support/hub-fixture'
+import { rawConnect, type RawClient } from '../support/raw-mqtt'
 import { UncaughtWatch, fuzz, fuzzAsync, nastyString, seed, suiteTimeout } from './support/fuzz'
 
 const TARGET = 'uns'
@@ -70,6 +70,7 @@ describe('fuzz: UNS topic and payload rules', function () {
     let watcher: MqttClient
     let box: ReturnType<typeof inbox>
     let raw: RawClient | undefined
+    let messageIds = 0
     let probes = 0
     const badReports: string[] = []
     const uncaught = new UncaughtWatch()
@@ -84,7 +85,7 @@ describe('fuzz: UNS topic and payload rules', function () {
       await watcher.subscribeAsync(['$hub/errors/#', 'acme/#'], { qos: 0 })
     }
     async function stopHub (): Promise<void> {
-      raw?.socket.destroy()
+      raw?.end()
       raw = undefined
       await watcher?.endAsync(true)
       await hub?.stop()
@@ -108,8 +109,10 @@ describe('fuzz: UNS topic and payload rules', function () {
     /** Publishes the topic bytes on a raw connection (reopened when the broker closed it), then a probe. */
     async function publishThenProbe (topic: Buffer, payload: string): Promise<void> {
       badReports.length = 0
-      if (raw === undefined || raw.closed) raw = await RawClient.connect(hub.broker.listeners.find((l) => l.name === 'mqtt')!.url)
-      await raw.publish(topic, payload)
+      if (raw === undefined || raw.isClosed()) {
+        raw = (await rawConnect(hub.broker.listeners.find((l) => l.name === 'mqtt')!.url, { clientId: `fuzz-raw-${Date.now()}`, clean: true })).client
+      }
+      await publishRaw(raw, topic, payload, (messageIds++ % 65535) + 1)
       const n = ++probes
       const probe = box.next(`${PRESS_1}/measurements/fuzz-probe`, 3000)
       const crashed = uncaught.next()
@@ -132,13 +135,13 @@ describe('fuzz: UNS topic and payload rules', function () {
       }
       // The README's promise: a refused publish leaves the client connected. MQTT makes the broker close the
       // connection on a malformed topic (MQTT-1.5.3-1, -1.5.3-2, -3.3.2-1, -3.3.2-2); nothing else is a reason.
-      if (raw.closed) {
+      if (raw.isClosed()) {
         const malformed = malformedTopic(topic)
         assert.ok(malformed !== undefined, `the broker closed the connection after a publish to '${text.slice(0, 80)}' (${topic.length} bytes, ${text.split('/').length} levels), which MQTT does not call malformed`)
       }
       // The README's promise: a publish the rules refuse, from a client that is still connected, is reported.
       const reports = seen.filter((r) => r.topic.startsWith('$hub/errors/'))
-      if (!raw.closed && refused(topic, payload)) {
+      if (!raw.isClosed() && refused(topic, payload)) {
         assert.ok(reports.length > 0, `a refused publish to '${text.slice(0, 80)}' (${topic.length} bytes) is reported on $hub/errors/...`)
       }
     }
@@ -188,44 +191,15 @@ function refused (topic: Buffer, payload: string): boolean {
   return !validateUnsPayload(payload).ok
 }
 
-/** An MQTT 3.1.1 client on a bare socket, so that a topic can be any bytes (mqtt.js writes strings only). */
-class RawClient {
-  closed = false
-  private readonly parser = mqttPacket.parser({ protocolVersion: 4 })
-  private waiting: ((p: mqttPacket.Packet | undefined) => void) | undefined
-  private nextId = 1
-
-  private constructor (readonly socket: net.Socket) {
-    socket.on('data', (d) => this.parser.parse(d))
-    this.parser.on('packet', (p) => { const w = this.waiting; this.waiting = undefined; w?.(p) })
-    const closed = (): void => { this.closed = true; const w = this.waiting; this.waiting = undefined; w?.(undefined) }
-    socket.on('close', closed)
-    socket.on('error', closed)
-  }
-
-  static async connect (url: string): Promise<RawClient> {
-    const u = new URL(url)
-    const socket = net.connect(Number(u.port), u.hostname)
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
-    const c = new RawClient(socket)
-    const ack = c.next()
-    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `fuzz-raw-${Date.now()}`, keepalive: 0 }))
-    const p = await ack
-    if (p?.cmd !== 'connack') throw new Error(`no CONNACK from the broker (got ${p?.cmd ?? 'a closed socket'})`)
-    return c
-  }
-
-  private next (): Promise<mqttPacket.Packet | undefined> {
-    return new Promise((resolve) => { this.waiting = resolve })
-  }
-
-  /** QoS 1: resolves on the PUBACK, or when the broker closes the connection (its answer to a malformed topic). */
-  async publish (topic: Buffer, payload: string): Promise<void> {
-    const messageId = this.nextId++
-    const ack = this.next()
-    const packet = mqttPacket.generate({ cmd: 'publish', topic: topic as unknown as string, payload, qos: 1, messageId, retain: false, dup: false })
-    if (packet.length < topic.length) throw new Error(`mqtt-packet could not encode a PUBLISH with a topic of ${topic.length} bytes`)
-    this.socket.write(packet)
-    await ack
-  }
+/**
+ * QoS 1 on a raw connection (mqtt.js writes topics as strings only, so a topic can be any bytes here): resolves on
+ * the PUBACK, or when the broker closes the connection (its answer to a malformed topic).
+ */
+async function publishRaw (raw: RawClient, topic: Buffer, payload: string, messageId: number): Promise<void> {
+  const packet = mqttPacket.generate({ cmd: 'publish', topic: topic as unknown as string, payload, qos: 1, messageId, retain: false, dup: false })
+  if (packet.length < topic.length) throw new Error(`mqtt-packet could not encode a PUBLISH with a topic of ${topic.length} bytes`)
+  raw.sendBytes(packet)
+  const ack = raw.next('puback', 60000)
+  ack.catch(() => {}) // the connection may close instead
+  await Promise.race([ack, raw.closed])
 }
