@@ -8,7 +8,7 @@ import { Aedes } from 'aedes'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { defaultConfig, type HubConfig } from '../hub/config'
 import { startHub } from '../hub/hub'
-import { silentLogger } from '../hub/logger'
+import { silentLogger } from '../core/logger'
 
 export interface BenchTarget {
   url: string

@@ -11,7 +11,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import YAML from 'yaml'
 import type { Benchmark, BenchResult } from './bench-result'
 import { median, percentile, secondsSince } from './stats'
-import { hashPassword } from '../hub/passwords'
+import { hashPassword } from '../core/passwords'
 
 const ACCOUNTS = 100
 const CLIENTS = 1000

@@ -2,9 +2,9 @@
 // against sparkplug-payload's decodePayload, measured in the same run so machine load affects both alike.
 
 import * as sparkplugPayload from 'sparkplug-payload'
-import { decodePayload, encodePayload } from '../broker/sparkplug/codec'
-import { DataType } from '../broker/sparkplug/datatypes'
-import type { SparkplugMetric } from '../broker/sparkplug/types'
+import { decodePayload, encodePayload } from '../sparkplug/codec'
+import { DataType } from '../sparkplug/datatypes'
+import type { SparkplugMetric } from '../sparkplug/types'
 import type { Benchmark, BenchResult } from './bench-result'
 
 /** Absolute target from the issue: at least this many 10-metric DDATA decodes per second on one core. */

@@ -7,9 +7,9 @@
 import type { MqttClient } from 'mqtt'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sparkplugPayload = require('sparkplug-payload') as { get (v: string): { decodePayload (b: Uint8Array): { metrics: unknown[] } } }
-import { encodePayload } from '../broker/sparkplug/codec'
-import { DataType } from '../broker/sparkplug/datatypes'
-import type { SparkplugMetric } from '../broker/sparkplug/types'
+import { encodePayload } from '../sparkplug/codec'
+import { DataType } from '../sparkplug/datatypes'
+import type { SparkplugMetric } from '../sparkplug/types'
 import type { Benchmark, BenchResult } from './bench-result'
 import { median, percentile, secondsSince } from './stats'
 import { benchClient, startBenchHub, startRawAedes, type BenchTarget } from './bench-targets'

@@ -1,8 +1,8 @@
 // Who a connected client is and what it may do. The rules follow the plant model: a machine owns a subtree of
 // the namespace (its cell) and its Sparkplug edge node, a viewer only reads, an admin does everything.
 import type { AnonymousRole, MqttAccount, Role } from '../hub/config'
-import { SPARKPLUG_NAMESPACE } from './sparkplug/host/topic'
-import { verifyPassword } from '../hub/passwords'
+import { SPARKPLUG_NAMESPACE } from '../plant/sparkplug-topic'
+import { verifyPassword } from '../core/passwords'
 import type { LoginThrottle } from './login-throttle'
 import { CheckerBusyError } from './password-checker'
 import { VerifiedLogins } from './verified-logins'

@@ -3,8 +3,8 @@
 // bucket is empty every login from that address is refused without a check (a cached password check is fast
 // and would otherwise let guesses through at full speed). Logged once per burst: the first refusal with its
 // reason, then, once the address has been quiet for QUIET_MS, one line with how many followed.
-import type { Logger } from '../hub/logger'
-import { clientText } from './client-text'
+import type { Logger } from '../core/logger'
+import { clientText } from '../core/client-text'
 
 export interface LoginThrottleSettings {
   /** Failed logins an address may have in a row before it is throttled. */

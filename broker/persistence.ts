@@ -11,7 +11,7 @@ import path from 'node:path'
 import { ClassicLevel } from 'classic-level'
 // The async class directly: persistence.js wraps it in the legacy callback API, which aedes 1.x refuses.
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
-import { HubError } from '../hub/errors'
+import { HubError } from '../core/errors'
 
 export interface BrokerPersistence {
   destroy (): Promise<void>

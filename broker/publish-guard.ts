@@ -8,13 +8,13 @@
 import type { Client, PublishPacket } from 'aedes'
 import type { Principal } from './access-control'
 import type { AccessControl } from './access-control'
-import type { Logger } from '../hub/logger'
-import { clientText } from './client-text'
+import type { Logger } from '../core/logger'
+import { clientText } from '../core/client-text'
 import { deepTopicOf } from './deep-topics'
 import { ERROR_TOPIC_ROOT, reportedReason, reportedTopic, reportTopicFor } from './error-report'
 import { forbiddenCharacter, MAX_TOPIC_LEVELS, topicLevelCount } from './mqtt-text'
 import { isMesWritten } from '../plant/mes-topics'
-import { hostStateRefusal } from './sparkplug/host-state-guard'
+import { hostStateRefusal } from '../sparkplug/host-state-guard'
 
 export { ERROR_TOPIC_ROOT }
 

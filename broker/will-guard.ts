@@ -22,9 +22,9 @@
 // does (it checks a Will's ACL when it sends the Will), and logged as a warning: refusing the CONNECT (return code 5)
 // would keep a machine off the broker for a wrong Will topic, and the Will is checked again when it is published.
 import type { Client, PublishPacket } from 'aedes'
-import type { Logger } from '../hub/logger'
+import type { Logger } from '../core/logger'
 import type { RunningBroker } from './broker'
-import { clientText } from './client-text'
+import { clientText } from '../core/client-text'
 
 /** The parts of aedes' runtime this guard uses (not in its public typings). */
 interface AedesRuntime {

@@ -2,8 +2,8 @@
 // `npm start`: parse flags, load the configuration, start the hub, stop it cleanly on SIGINT/SIGTERM.
 // Exit codes: 0 clean stop, 1 runtime failure, 2 invalid configuration or plant model.
 import { helpText, loadConfig } from './config'
-import { HubError, ValidationError } from './errors'
-import { createLogger } from './logger'
+import { HubError, ValidationError } from '../core/errors'
+import { createLogger } from '../core/logger'
 import { startHub } from './hub'
 import { parseCommandLine } from './command-line'
 

@@ -1,6 +1,6 @@
 // Flags shared by the hub's commands (npm start, verify-audit): --help, --config <file>, and settings by flag
 // (`--data-dir dir` or `--data-dir=dir`), each mapped to its dotted config key.
-import { HubError } from './errors'
+import { HubError } from '../core/errors'
 
 export interface CommandLine {
   help: boolean

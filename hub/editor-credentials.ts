@@ -4,7 +4,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { EditorUser } from './config'
-import { generatePassword, hashPassword } from './passwords'
+import { generatePassword, hashPassword } from '../core/passwords'
 
 export interface EditorCredentials {
   users: EditorUser[]

@@ -5,7 +5,7 @@
 // Node-RED then only sees logins that succeed (which clear its counter), so its own lockout never triggers.
 import express, { type RequestHandler } from 'express'
 import type { EditorUser } from './config'
-import { generatePassword, hashPassword, verifyPassword } from './passwords'
+import { generatePassword, hashPassword, verifyPassword } from '../core/passwords'
 import { scopeAllows } from './node-red-permissions'
 
 /** Failed logins from one source address within LOGIN_WINDOW_MS before that source must wait. */

@@ -1,6 +1,6 @@
 // `npm run hash-password`: reads a password on stdin (typed or piped) and prints its bcrypt hash for
 // isa95-hub.yaml (mqtt.accounts[].passwordHash, editor.users[].passwordHash). The password is never echoed.
-import { hashPassword } from './passwords'
+import { hashPassword } from '../core/passwords'
 
 async function readStdin (): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('password: ')

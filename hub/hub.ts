@@ -1,16 +1,16 @@
 // One process, one hub: the plant model (validated before anything listens), the UNS broker, and Node-RED.
 import type { HubConfig } from './config'
-import { createLogger, type Logger } from './logger'
+import { createLogger, type Logger } from '../core/logger'
 import { loadPlantModel } from '../plant/load-plant-model'
 import type { PlantModel } from '../plant/plant-model'
 import { startBroker, type RunningBroker } from '../broker/broker'
-import { unsRulesFor } from '../broker/uns-rules'
+import { unsRulesFor } from '../uns/uns-rules'
 import { startEditor, type RunningEditor } from './node-red'
 import { registerHubServices } from './services'
 import { prepareDataDir } from './data-dir'
 import { startMesRuntime, type MesRuntime } from './mes-runtime'
-import { Namespace } from '../broker/namespace'
-import { startSparkplug, type RunningSparkplug } from '../broker/sparkplug/sparkplug-runtime'
+import { Namespace } from '../uns/namespace'
+import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
 
 export interface RunningHub {
   readonly config: HubConfig

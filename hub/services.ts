@@ -4,8 +4,8 @@ import type { PlantModel } from '../plant/plant-model'
 import type { RunningBroker } from '../broker/broker'
 import type { UnsRules } from '../broker/publish-guard'
 import type { Mes } from '../mes/index'
-import type { Namespace } from '../broker/namespace'
-import type { SparkplugHostApplication } from '../broker/sparkplug/host/host-application'
+import type { Namespace } from '../uns/namespace'
+import type { SparkplugHostApplication } from '../sparkplug/host/host-application'
 
 export interface HubServices {
   readonly model: PlantModel

@@ -1,6 +1,6 @@
 // Typed MES errors. Every refusal says what was refused, on which job/order/operation, and why; `code` lets
 // programs (Node-RED nodes, the ERP adapter) branch on the kind of failure without parsing the message.
-import { HubError } from '../hub/errors'
+import { HubError } from '../core/errors'
 
 /** Base class of every error raised by the MES core. */
 export class MesError extends HubError {}

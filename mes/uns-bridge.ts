@@ -15,7 +15,7 @@
 // events, so what is retained is always the committed state, however fast events come.
 import type { Equipment, PlantModel } from '../plant/plant-model'
 import { sapPlantOf } from '../plant/plant-model'
-import type { Logger } from '../hub/logger'
+import type { Logger } from '../core/logger'
 import type { Mes } from './index'
 import type { MesEvent } from './events'
 import type { JobOrder, WorkOrder } from './model/types'

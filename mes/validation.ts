@@ -13,7 +13,7 @@ import workOrderSchema from '../schemas/mes/work-order.schema.json'
 import workOrderUpdateSchema from '../schemas/mes/work-order-update.schema.json'
 import wipEventSchema from '../schemas/mes/wip-event.schema.json'
 import apiRequestsSchema from '../schemas/mes/api-requests.schema.json'
-import { ValidationError, type Problem } from '../hub/errors'
+import { ValidationError, type Problem } from '../core/errors'
 import type { WipEventInput, WorkOrderInput, WorkOrderUpdate } from './model/types'
 
 /** At most this many problems are listed in one refusal; the rest are counted in a last line. */

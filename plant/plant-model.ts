@@ -1,7 +1,7 @@
 // The ISA-95 equipment hierarchy in memory: one tree of Equipment nodes plus indexes to find a node by its
 // topic path, its SAP work center or its Sparkplug binding. Built once from a validated plant model file
 // (load-plant-model.ts) and then only read, so that the broker's publish path can walk it without locks or copies.
-import { HubError } from '../hub/errors'
+import { HubError } from '../core/errors'
 
 // ---- The file format (schemas/plant-model.schema.json) ----------------------------------------------------------
 

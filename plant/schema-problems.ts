@@ -4,7 +4,7 @@
 // that each error carries the offending value and the schema around it (its description explains patterns, its
 // title glosses types).
 import type { ErrorObject } from 'ajv'
-import type { Problem } from '../hub/errors'
+import type { Problem } from '../core/errors'
 
 /** One problem per distinct path and message, in ajv's order (which follows the document). */
 export function schemaProblems (errors: readonly ErrorObject[] | null | undefined): Problem[] {

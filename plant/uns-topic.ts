@@ -5,7 +5,7 @@
 // segment that is not a child of the current node must be a data kind, and everything after it is the tag.
 // parseUnsTopic runs on the broker's publish path, so it walks the Map-based tree with indexOf/slice: no regex,
 // no split(), one result object per call (and none for Sparkplug or '$' topics).
-import { HubError } from '../hub/errors'
+import { HubError } from '../core/errors'
 import type { Equipment, PlantModel } from './plant-model'
 
 /** The kinds of data a UNS topic can carry, each with what it means. */

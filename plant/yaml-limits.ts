@@ -4,7 +4,7 @@
 // circular object (an alias inside the node it names), and a deep enough nesting overflows the stack of its
 // recursive composer. Each is a problem with a line, reported like any other.
 import { LineCounter, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type CST } from 'yaml'
-import type { Problem } from '../hub/errors'
+import type { Problem } from '../core/errors'
 
 /** Collections inside collections: the demo plant needs 12 levels; yaml's composer overflows near a thousand. */
 export const MAX_YAML_NESTING = 64

@@ -7,8 +7,8 @@
 //   rack-1: 'Replenish Request' (Boolean)
 //   press-line-1: 'Line/Target Rate' (Float)
 import { EdgeNode, type DeviceSpec, type EdgeNodeOptions, type MetricSpec } from './edge-node'
-import { DataType } from '../broker/sparkplug'
-import type { DataSet, MetricValue } from '../broker/sparkplug'
+import { DataType } from '../sparkplug/index'
+import type { DataSet, MetricValue } from '../sparkplug/index'
 
 export const DEMO_GROUP = 'dallas'
 

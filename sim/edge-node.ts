@@ -15,8 +15,8 @@
 // Payloads are encoded and decoded with the project codec (broker/sparkplug).
 import { EventEmitter } from 'node:events'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
-import { DataType, decodePayload, encodePayload } from '../broker/sparkplug'
-import type { MetricValue, SparkplugMetric, SparkplugPayload } from '../broker/sparkplug'
+import { DataType, decodePayload, encodePayload } from '../sparkplug/index'
+import type { MetricValue, SparkplugMetric, SparkplugPayload } from '../sparkplug/index'
 
 export const NAMESPACE = 'spBv1.0'
 export const REBIRTH_METRIC = 'Node Control/Rebirth'

@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
 import { freePort } from '../../test/support/child-hub'
-import { hashPassword, generatePassword } from '../../hub/passwords'
+import { hashPassword, generatePassword } from '../../core/passwords'
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..')
 /** How long a start may take before the soak gives up on the hub. */

@@ -3,7 +3,7 @@
 // with devices under group 'dallas', each device reporting all its metrics at a fixed total rate. The edge nodes
 // wait for the hub's STATE online, and after every kill of the hub reconnect with a new bdSeq and birth again.
 // Reports the metrics sent once a second over IPC; ends when told to, or when the soak that forked it is gone.
-import { DataType } from '../../broker/sparkplug'
+import { DataType } from '../../sparkplug/index'
 import { EdgeNode, type MetricSpec } from '../../sim/edge-node'
 
 export interface LoadOptions {

@@ -2,7 +2,7 @@
 // and acknowledges one on { action: 'ack', key, erpReference } (or records a failed send on { action: 'fail' }).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
-import { ConfirmationFeed, MesCommandError } from '../../mes/node-commands'
+import { ConfirmationFeed, MesCommandError } from '../mes-commands'
 import { failed, mesNotRunning } from '../node-status'
 
 interface ConfirmationDef extends NodeDef {

@@ -1,7 +1,7 @@
 // `dispatch`: the dispatch list of a work center, or the next job for a work unit, from the hub's MES.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
-import { actorOf, runDispatchCommand } from '../../mes/node-commands'
+import { actorOf, runDispatchCommand } from '../mes-commands'
 import { failed, mesNotRunning } from '../node-status'
 
 interface DispatchDef extends NodeDef {

@@ -4,12 +4,12 @@
 // which accepts only metrics the birth declared and checks the value against the birth's datatype.
 import type { PlantModel } from '../../plant/plant-model'
 import { parseUnsTopic } from '../../plant/uns-topic'
-import { HubError } from '../../hub/errors'
-import type { Namespace } from '../../broker/namespace'
-import type { SparkplugHostApplication } from '../../broker/sparkplug/host/host-application'
-import { mappingFor } from '../../broker/sparkplug/uns-mapping'
-import { dataTypeName } from '../../broker/sparkplug/datatypes'
-import type { JsonValue } from '../../broker/sparkplug/json'
+import { HubError } from '../../core/errors'
+import type { Namespace } from '../../uns/namespace'
+import type { SparkplugHostApplication } from '../../sparkplug/host/host-application'
+import { mappingFor } from '../../sparkplug/uns-mapping'
+import { dataTypeName } from '../../sparkplug/datatypes'
+import type { JsonValue } from '../../sparkplug/json'
 import { parseSourceId, plainSource, sourceId, type MetricSource } from '../sparkplug-in/sparkplug-source'
 
 export interface CommandServices {

@@ -2,13 +2,13 @@
 // placed in the Unified Namespace with the same mapping the UNS bridge uses, filtered by an MQTT topic filter over
 // those UNS topics. On start it delivers the current values of the namespace that match, so a flow knows the state.
 import type { PlantModel } from '../../plant/plant-model'
-import type { Namespace } from '../../broker/namespace'
-import type { SparkplugHostApplication } from '../../broker/sparkplug/host/host-application'
-import type { MetricUpdate, SessionChange } from '../../broker/sparkplug/host/session'
-import { mappingFor, type SparkplugUnsMapping } from '../../broker/sparkplug/uns-mapping'
-import { dataTypeName } from '../../broker/sparkplug/datatypes'
-import { valueToJson, type JsonValue } from '../../broker/sparkplug/json'
-import { TopicFilter } from './topic-filter'
+import type { Namespace } from '../../uns/namespace'
+import type { SparkplugHostApplication } from '../../sparkplug/host/host-application'
+import type { MetricUpdate, SessionChange } from '../../sparkplug/host/session'
+import { mappingFor, type SparkplugUnsMapping } from '../../sparkplug/uns-mapping'
+import { dataTypeName } from '../../sparkplug/datatypes'
+import { valueToJson, type JsonValue } from '../../sparkplug/json'
+import { TopicFilter } from '../../uns/topic-filter'
 import { parseSourceId, plainSource, sourceId, type MetricSource } from './sparkplug-source'
 
 export interface MetricFeedOptions {

@@ -1,7 +1,7 @@
 // `uns out`: publishes msg.payload into the Unified Namespace, in-process, under a plant path.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
-import { publishUns, toUnsPayload, type Quality } from '../../broker/uns-publisher'
+import { publishUns, toUnsPayload, type Quality } from '../../uns/uns-publish'
 import { failed } from '../node-status'
 
 interface UnsOutDef extends NodeDef {

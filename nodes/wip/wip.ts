@@ -2,7 +2,7 @@
 // hub's MES. Output 1: the job's new state; output 2: the event refused, with the reason (the job is unchanged).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
-import { applyWipEvent } from '../../mes/node-commands'
+import { applyWipEvent } from '../mes-commands'
 import { failed, mesNotRunning } from '../node-status'
 
 interface WipDef extends NodeDef {

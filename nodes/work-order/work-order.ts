@@ -1,7 +1,7 @@
 // `work order`: creates, updates, releases, holds or cancels a work order in the hub's MES; outputs the order.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { maybeHubServices } from '../../hub/services'
-import { actorOf, runWorkOrderCommand } from '../../mes/node-commands'
+import { actorOf, runWorkOrderCommand } from '../mes-commands'
 import { failed, mesNotRunning } from '../node-status'
 
 interface WorkOrderDef extends NodeDef {

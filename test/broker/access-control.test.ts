@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { AccessControl } from '../../broker/access-control'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import type { MqttAccount } from '../../hub/config'
 import { connect, inbox, mqttUrl, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
 import type { RunningHub } from '../../hub/hub'

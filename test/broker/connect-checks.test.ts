@@ -2,7 +2,7 @@
 // client id length setting, escaped client text in the log, and the address each listener is bound to.
 import assert from 'node:assert/strict'
 import type { RunningHub } from '../../hub/hub'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import { connect, mqttUrl, testConfig } from '../support/hub-fixture'
 import { startLoggedHub } from './log-lines'
 import { connackCode, connectPacket, persistentConnectWithoutId, rawClient } from '../support/raw-mqtt'

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../hub/hub'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import { connect, inbox, mqttUrl, sleep, testConfig, unsValue } from '../support/hub-fixture'
 import { startLoggedHub } from './log-lines'
 import { rawClient } from '../support/raw-mqtt'

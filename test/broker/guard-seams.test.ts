@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../hub/hub'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import { connect, inbox, mqttUrl, sleep, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
 
 const GOOD = 'acme/dallas/press-shop/line-1/press-1/measurements/die-temperature'

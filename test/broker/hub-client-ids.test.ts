@@ -4,7 +4,7 @@
 // refused (CONNACK 2, identifier rejected), whoever sends it.
 import assert from 'node:assert/strict'
 import type { RunningHub } from '../../hub/hub'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import { connect, inbox, mqttUrl, sleep, startTestHub, testConfig } from '../support/hub-fixture'
 
 const STATE = 'spBv1.0/STATE/isa95-hub'

@@ -1,5 +1,5 @@
 // A hub whose log lines are kept, for tests of what the hub logs.
-import { createLogger } from '../../hub/logger'
+import { createLogger } from '../../core/logger'
 import { startHub, type RunningHub } from '../../hub/hub'
 import type { HubConfig } from '../../hub/config'
 

@@ -2,7 +2,7 @@
 // (issue #8, item 10; the connect rate itself is measured in bench/connect-rate.bench.ts).
 import assert from 'node:assert/strict'
 import type { RunningHub } from '../../hub/hub'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import { testConfig } from '../support/hub-fixture'
 import { startLoggedHub } from './log-lines'
 import { connackCode, connectPacket } from '../support/raw-mqtt'

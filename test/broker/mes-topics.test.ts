@@ -2,8 +2,8 @@
 // included, so a machine cannot forge MES state in its own cell (issue #8, item 9).
 import assert from 'node:assert/strict'
 import type { RunningHub } from '../../hub/hub'
-import { hashPassword } from '../../hub/passwords'
-import { silentLogger } from '../../hub/logger'
+import { hashPassword } from '../../core/passwords'
+import { silentLogger } from '../../core/logger'
 import { loadPlantModel } from '../../plant/load-plant-model'
 import { DEMO_PLANT_MODEL } from '../../hub/config'
 import { MesTopics } from '../../mes/uns-bridge'

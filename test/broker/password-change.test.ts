@@ -2,7 +2,7 @@
 // (broker/verified-logins.ts) does not let the old password in, and the new one works. Anonymous local clients are
 // not counted by the login throttle.
 import assert from 'node:assert/strict'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import { startTestHub, tempDir, testConfig } from '../support/hub-fixture'
 import { connackCode, connectPacket } from '../support/raw-mqtt'
 import type { MqttAccount } from '../../hub/config'

@@ -9,7 +9,7 @@ import YAML from 'yaml'
 import type { MqttClient } from 'mqtt'
 import { connect, inbox, startTestHub, tempDir, testConfig } from '../support/hub-fixture'
 import { freePort, PROJECT_ROOT, spawnHub } from '../support/child-hub'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import { installWillGuard } from '../../broker/will-guard'
 import type { MqttAccount } from '../../hub/config'
 

@@ -2,7 +2,7 @@
 // and cut (no forged log line, no 65 KB line), and the Will itself goes to $hub/errors under a valid topic.
 import assert from 'node:assert/strict'
 import type { RunningHub } from '../../hub/hub'
-import { hashPassword } from '../../hub/passwords'
+import { hashPassword } from '../../core/passwords'
 import { connect, inbox, mqttUrl, testConfig } from '../support/hub-fixture'
 import { startLoggedHub } from './log-lines'
 

@@ -4,7 +4,7 @@
 // bounded by the input it came from (no 50 MB message from 1 MiB).
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { DataType, decodePayload, encodePayload, fromJsonMetric, fromJsonValue, toJsonMetric, type SparkplugPayload } from '../../broker/sparkplug'
+import { DataType, decodePayload, encodePayload, fromJsonMetric, fromJsonValue, toJsonMetric, type SparkplugPayload } from '../../sparkplug/index'
 import { fuzz, isTypedError, suiteTimeout, valueOrTypedError } from './support/fuzz'
 import { SEED_DATASET_AS_INT32, SEED_DATASET_BIRTH, SEED_REBIRTH_ALIAS, birthThenInt32, longNameBirth, payloadBytes } from './sparkplug/payloads'
 

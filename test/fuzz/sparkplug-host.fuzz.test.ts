@@ -10,7 +10,7 @@ import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../hub/hub'
 import { validateUnsPayload } from '../../plant/uns-payload'
 import { connect, inbox, mqttUrl, startTestHub, testConfig } from '../support/hub-fixture'
-import { specEncode } from '../broker/sparkplug/host/edge-node'
+import { specEncode } from '../sparkplug/host/edge-node'
 import { UncaughtWatch, fuzzAsync, seed, suiteTimeout } from './support/fuzz'
 import { SEED_DATASET_AS_INT32, SEED_DATASET_BIRTH, SEED_REBIRTH_ALIAS, birthThenInt32, booleanArrayBirth, longNameBirth, manyMetricsBirth, payloadBytes } from './sparkplug/payloads'
 

@@ -3,4 +3,4 @@
 import './mes-uns.test'
 import './mes-crash.test'
 import './mes-verify-audit.test'
-import './mes-http-api.test'
+import '../mes/http/mes-http-api.test'

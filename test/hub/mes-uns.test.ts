@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import { connect, mqttUrl, testConfig } from '../support/hub-fixture'
-import { createLogger, silentLogger } from '../../hub/logger'
+import { createLogger, silentLogger } from '../../core/logger'
 import { startHub } from '../../hub/hub'
 import { assertPostgresReachable, storeKinds } from '../mes/stores'
 import { DispatchRefusedError } from '../../mes/errors'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { forEachStore, sampleOrder, ERP, SUPERVISOR, type Ctx } from './stores'
 import { UpdateRefusedError } from '../../mes/errors'
-import { ValidationError } from '../../hub/errors'
+import { ValidationError } from '../../core/errors'
 
 /** Order 1000 released, op 10 started with 40 good + 2 scrap reported. */
 async function inProgress (c: Ctx): Promise<string> {

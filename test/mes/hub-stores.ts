@@ -3,8 +3,8 @@
 // through the hub config's `mes` section.
 import type { RunningHub } from '../../hub/hub'
 import { startHub } from '../../hub/hub'
-import type { Logger } from '../../hub/logger'
-import { silentLogger } from '../../hub/logger'
+import type { Logger } from '../../core/logger'
+import { silentLogger } from '../../core/logger'
 import type { HubConfig } from '../../hub/config'
 import type { Mes } from '../../mes/index'
 import { testConfig } from '../support/hub-fixture'

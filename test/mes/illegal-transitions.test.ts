@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { forEachStore, sampleOrder, ERP, SUPERVISOR, type Ctx } from './stores'
 import { IllegalTransitionError, SignatureError, WipRuleError } from '../../mes/errors'
-import { ValidationError } from '../../hub/errors'
+import { ValidationError } from '../../core/errors'
 import { JOB_EVENTS, isAllowed } from '../../mes/job-state-machine'
 import type { JobEventType, JobState } from '../../mes/model/types'
 import { createMes } from '../../mes/index'

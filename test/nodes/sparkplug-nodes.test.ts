@@ -8,12 +8,12 @@ import sparkplugInNode = require('../../nodes/sparkplug-in/sparkplug-in')
 import sparkplugCommandNode = require('../../nodes/sparkplug-command/sparkplug-command')
 import type { RunningHub } from '../../hub/hub'
 import { registerHubServices } from '../../hub/services'
-import { Namespace } from '../../broker/namespace'
-import { unsRulesFor } from '../../broker/uns-rules'
-import { startSparkplug, DEFAULT_SPARKPLUG, type RunningSparkplug } from '../../broker/sparkplug/sparkplug-runtime'
-import type { MetricUpdate, SessionChange } from '../../broker/sparkplug/host/session'
+import { Namespace } from '../../uns/namespace'
+import { unsRulesFor } from '../../uns/uns-rules'
+import { startSparkplug, DEFAULT_SPARKPLUG, type RunningSparkplug } from '../../sparkplug/sparkplug-runtime'
+import type { MetricUpdate, SessionChange } from '../../sparkplug/host/session'
 import { mqttUrl, startTestHub } from '../support/hub-fixture'
-import { DT, TestEdgeNode, nextEvent, uniqueId } from '../broker/sparkplug/host/edge-node'
+import { DT, TestEdgeNode, nextEvent, uniqueId } from '../sparkplug/host/edge-node'
 import { Sink as NodeSink } from '../support/node-sink'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

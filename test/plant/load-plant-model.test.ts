@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import { HubError, ValidationError } from '../../hub/errors'
+import { HubError, ValidationError } from '../../core/errors'
 import { loadPlantModel, parsePlantModel } from '../../plant/load-plant-model'
 
 const fixture = (name: string): string => path.join(__dirname, 'fixtures', name)

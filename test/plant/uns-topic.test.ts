@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import { HubError } from '../../hub/errors'
+import { HubError } from '../../core/errors'
 import { loadPlantModel } from '../../plant/load-plant-model'
 import { DATA_KINDS, DATA_KIND_NAMES, isDataKind, parseUnsTopic, unsTopic } from '../../plant/uns-topic'
 

@@ -39,14 +39,14 @@ describe('the test suite in a fresh clone', function () {
   })
 
   it('the check finds a path that climbs out of the repository', function () {
-    // What test/broker/sparkplug/codec.test.ts had before the schema was copied into test/fixtures. The example is
+    // What test/sparkplug/codec.test.ts had before the schema was copied into test/fixtures. The example is
     // put together here, so that this file holds no such path itself (it reads nothing outside the repository).
     const up = (n: number): string => '../'.repeat(n)
-    const outside = `${up(5)}${['shared', 'spec', 'sparkplug-3.0', 'sparkplug_b.proto'].join('/')}`
-    const codecTest = path.join(TEST_ROOT, 'broker', 'sparkplug', 'codec.test.ts')
+    const outside = `${up(4)}${['shared', 'spec', 'sparkplug-3.0', 'sparkplug_b.proto'].join('/')}`
+    const codecTest = path.join(TEST_ROOT, 'sparkplug', 'codec.test.ts')
     assert.deepEqual(escapingPaths(codecTest, `const SPEC_PROTO = path.resolve(__dirname, '${outside}')\n`),
       [outside, 'the shared reference material'])
-    const inside = `${up(4)}test/fixtures/sparkplug-3.0/sparkplug_b.proto`
+    const inside = `${up(3)}test/fixtures/sparkplug-3.0/sparkplug_b.proto`
     assert.deepEqual(escapingPaths(codecTest, `const SPEC_PROTO = path.resolve(__dirname, '${inside}')\n`), [])
   })
 })

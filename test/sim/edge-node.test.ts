@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { connect, mqttUrl, startTestHub } from '../support/hub-fixture'
 import type { RunningHub } from '../../hub/hub'
-import { DataType, decodePayload } from '../../broker/sparkplug'
+import { DataType, decodePayload } from '../../sparkplug/index'
 import { EdgeNode, type MetricSpec } from '../../sim/edge-node'
 import { SparkplugObserver, bdSeqOf, command, is, metric } from './observer'
 

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import { connect } from '../support/hub-fixture'
-import { decodePayload, encodePayload, DataType } from '../../broker/sparkplug'
-import type { SparkplugPayload, MetricValue } from '../../broker/sparkplug'
+import { decodePayload, encodePayload, DataType } from '../../sparkplug/index'
+import type { SparkplugPayload, MetricValue } from '../../sparkplug/index'
 
 export interface Observed {
   topic: string

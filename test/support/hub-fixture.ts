@@ -6,7 +6,7 @@ import path from 'node:path'
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt'
 import { defaultConfig, type HubConfig } from '../../hub/config'
 import { startHub, type RunningHub } from '../../hub/hub'
-import { silentLogger } from '../../hub/logger'
+import { silentLogger } from '../../core/logger'
 
 export function tempDir (prefix = 'hub-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))

@@ -3,9 +3,9 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Request } from 'express'
-import { MES_API_PATH, mesHttpApi, type ApiAuth } from '../../hub/mes-http-api'
+import { MES_API_PATH, mesHttpApi, type ApiAuth } from '../../mes/http/mes-http-api'
 import { scopeAllows } from '../../hub/node-red'
-import { createLogger } from '../../hub/logger'
+import { createLogger } from '../../core/logger'
 import type { Mes } from '../../mes/index'
 
 export interface Answer {

@@ -2,7 +2,7 @@
 // specification's protobuf object form and encoded with the independent codec of the host suites (protobufjs on the
 // specification's .proto), so they can carry what our own encoder refuses: any datatype with any value field.
 import fc from 'fast-check'
-import { specEncode, type SpecMetric } from '../../broker/sparkplug/host/edge-node'
+import { specEncode, type SpecMetric } from '../../sparkplug/host/edge-node'
 
 const u64 = fc.oneof(fc.nat(), fc.constantFrom(0, 1, 255, 2 ** 32, Number.MAX_SAFE_INTEGER), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String))
 

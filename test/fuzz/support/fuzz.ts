@@ -13,7 +13,7 @@
 //   FUZZ_NO_EXAMPLES=1  leave the seeds out of the properties (to look past known findings)
 import fs from 'node:fs'
 import fc from 'fast-check'
-import { HubError } from '../../../hub/errors'
+import { HubError } from '../../../core/errors'
 
 /** One input may take this long before it is a failure (a hang). Generous: the box may be loaded. */
 export const MAX_MS_PER_INPUT = Number(process.env.FUZZ_MAX_MS ?? 2000)

@@ -1,0 +1,16 @@
+// Sparkplug B host application: public surface.
+
+export {
+  SparkplugHostApplication, statePayload, DEFAULT_HOST_ID, REBIRTH_METRIC, HOST_TRANSITIONS,
+  type HostApplicationOptions, type HostEvents, type HostStatus, type HostStateChange, type MetricPath, type RebirthEvent,
+  type SequenceEvent, type RefusedMessage, DEFAULT_MAX_METRICS_PER_NODE, DEFAULT_MAX_ARRAY_LENGTH
+} from './host-application'
+export {
+  NODE_TRANSITIONS, DEVICE_TRANSITIONS, nodeTransition, deviceTransition,
+  type MetricUpdate, type Quality, type NodeState, type DeviceState, type NodeEvent, type DeviceEvent, type Transition,
+  type RebirthReason, type RebirthRecord, type StaleReason, type StaleRecord, type NodeHealth, type DeviceHealth,
+  type SessionChange
+} from './session'
+export { parseTopic, stateTopic, edgeTopic, isValidSparkplugId, SPARKPLUG_NAMESPACE, type SparkplugTopic, type TopicParse,
+  type TopicProblem, type EdgeMessageType } from '../../plant/sparkplug-topic'
+export { SparkplugHostNotConnectedError, SparkplugNodeOfflineError, SparkplugUnknownMetricError, SparkplugHostConfigError } from './errors'

@@ -1,0 +1,60 @@
+// After a restart the host knows no Sparkplug session, but the broker's store still holds the retained UNS topics the
+// bridge wrote before: a session health that says ONLINE and metrics that say GOOD, for machines that may have died
+// with the hub (kill -9 of both; their NDEATH Wills reach a host that has no birth to match them with). Before the
+// host goes online, every retained topic the bridge wrote (properties.source starts with 'spBv1.0/') is published
+// again as what the hub knows now: sessions OFFLINE, metrics STALE (reason HUB_RESTART), until a birth says otherwise.
+import type { PlantModel } from '../plant/plant-model'
+import { parseUnsTopic } from '../plant/uns-topic'
+import type { Logger } from '../core/logger'
+import type { RunningBroker } from '../broker/broker'
+import type { Namespace } from '../uns/namespace'
+import { SPARKPLUG_NAMESPACE } from '../plant/sparkplug-topic'
+
+export const HUB_RESTART = 'HUB_RESTART'
+const SESSION_TAG = 'sparkplug-session'
+
+interface RetainedUns {
+  value?: unknown
+  timestamp?: number
+  quality?: string
+  unit?: string
+  properties?: { source?: unknown, datatype?: unknown }
+}
+
+/** Marks the retained Sparkplug-sourced topics OFFLINE/STALE; resolves with how many it changed. */
+export async function markRetainedSparkplugStale (opts: { model: PlantModel, broker: RunningBroker, namespace: Namespace, log: Logger }): Promise<number> {
+  const { model, broker, namespace, log } = opts
+  const now = Date.now()
+  const changed: Array<{ topic: string, payload: string }> = []
+  for await (const { topic, payload } of broker.retained(`${model.enterprise.topic}/#`)) {
+    let msg: RetainedUns
+    try {
+      msg = JSON.parse(payload.toString('utf8')) as RetainedUns
+    } catch {
+      continue // not the bridge's
+    }
+    const source = msg?.properties?.source
+    if (typeof source !== 'string' || !source.startsWith(SPARKPLUG_NAMESPACE + '/')) continue
+    if (topic.endsWith('/' + SESSION_TAG)) {
+      const health = msg.value as { online?: unknown } | null
+      if (health === null || typeof health !== 'object' || health.online !== true) continue
+      const value = { ...health, state: 'OFFLINE', online: false, since: now, stale: { reason: HUB_RESTART, at: now } }
+      changed.push({ topic, payload: JSON.stringify({ ...msg, value, timestamp: now }) })
+      continue
+    }
+    if (msg.quality === 'STALE') continue
+    changed.push({ topic, payload: JSON.stringify({ ...msg, timestamp: now, quality: 'STALE' }) })
+    const place = parseUnsTopic(model, topic)
+    if (place.ok && namespace.get(topic) === undefined) {
+      namespace.set({
+        topic, equipment: place.equipment.topic, kind: place.kind, tag: place.tag,
+        datatype: typeof msg.properties?.datatype === 'string' ? msg.properties.datatype : 'Unknown',
+        value: msg.value, timestamp: now, quality: 'STALE', unit: msg.unit, source, staleReason: HUB_RESTART
+      })
+    }
+  }
+  // Published after the scan: a retained stream is not changed while it is read.
+  for (const c of changed) await broker.publish(c.topic, c.payload, { qos: 1, retain: true })
+  if (changed.length > 0) log.info(`${changed.length} retained Sparkplug topics marked OFFLINE/STALE until their edge nodes birth again (hub restart)`)
+  return changed.length
+}
