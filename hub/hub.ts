@@ -6,7 +6,7 @@ import type { PlantModel } from '../plant/plant-model'
 import { startBroker, type RunningBroker } from '../broker/broker'
 import { unsRulesFor } from '../uns/uns-rules'
 import { startEditor, type RunningEditor } from './node-red'
-import { registerHubServices } from './services'
+import type { HubServices } from '../nodes/hub-services'
 import { prepareDataDir } from './data-dir'
 import { startMesRuntime, type MesRuntime } from './mes-runtime'
 import { Namespace } from '../uns/namespace'
@@ -20,6 +20,8 @@ export interface RunningHub {
   readonly mes: MesRuntime
   readonly namespace: Namespace
   readonly sparkplug: RunningSparkplug | undefined
+  /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
+  readonly services: HubServices
   /** Stops everything; resolves when files are closed. */
   stop (): Promise<void>
 }
@@ -45,15 +47,14 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     throw err
   }
   const sparkplugServices = sparkplug ? { host: sparkplug.host, namespace } : undefined
-  registerHubServices({ model, broker, uns, mes: mes.mes, sparkplug: sparkplugServices })
+  const services: HubServices = { model, broker, uns, mes: mes.mes, sparkplug: sparkplugServices }
   log.info(`MES store: ${mes.description}`)
 
   let editor: RunningEditor | undefined
   if (config.editor.enabled) {
     try {
-      editor = await startEditor(config, log.child('node-red'), { mes: mes.mes })
+      editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services })
     } catch (err) {
-      registerHubServices(undefined)
       await mes.close()
       await sparkplug?.stop()
       await broker.close()
@@ -72,10 +73,10 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     mes,
     namespace,
     sparkplug,
+    services,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
-        registerHubServices(undefined)
         await mes.close()
         // The host's STATE death goes out before the broker closes (a clean death, not its Will).
         await sparkplug?.stop()

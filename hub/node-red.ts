@@ -11,6 +11,7 @@ import type { Logger } from '../core/logger'
 import { ensureCredentialSecret, ensureEditorCredentials, type EditorCredentials } from './editor-credentials'
 import { NODES_DIR, SETTINGS_FILE, SHIPPED_FLOWS_DIR } from './paths'
 import type { Mes } from '../mes/index'
+import { HUB_SERVICES_SETTING, type HubServices } from '../nodes/hub-services'
 import { MES_API_PATH, mesHttpApi, type ApiAuth } from '../mes/http/mes-http-api'
 import { scopeAllows } from './node-red-permissions'
 import { loginGuard } from './editor-login-guard'
@@ -43,6 +44,8 @@ export interface RunningEditor {
 export interface EditorOptions {
   /** The MES core to serve as an HTTP API beside the editor's admin API (same login). */
   mes?: Mes
+  /** The hub's services for its nodes, put in the runtime's settings (nodes/hub-services.ts). */
+  services?: HubServices
 }
 
 const FLOW_FILE = 'flows.json'
@@ -95,6 +98,7 @@ export async function startEditor (config: HubConfig, log: Logger, opts: EditorO
     flowFile: FLOW_FILE,
     credentialSecret: ensureCredentialSecret(config.dataDir),
     nodesDir: [NODES_DIR],
+    [HUB_SERVICES_SETTING]: opts.services,
     httpAdminMiddleware: adminMiddleware.length > 0 ? adminMiddleware : undefined,
     adminAuth: {
       type: 'credentials',

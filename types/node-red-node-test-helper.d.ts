@@ -6,6 +6,8 @@ declare module 'node-red-node-test-helper' {
   }
   const helper: {
     init (nodeRedRuntimePath: string, userSettings?: Record<string, unknown>): void
+    /** Runtime settings for the next load, merged with the runtime's defaults. */
+    settings (userSettings: Record<string, unknown>): Record<string, unknown>
     startServer (done: () => void): void
     stopServer (done: () => void): void
     load (nodes: unknown, flow: unknown[], credentials?: unknown): Promise<void>

@@ -1,6 +1,6 @@
 // Publishing into the namespace from inside the hub (Node-RED nodes, adapters): the same topic and payload rules
 // as for MQTT clients, checked before the message is handed to the broker, so a flow gets the reason at once.
-import type { HubServices } from '../hub/services'
+import type { UnsRules } from '../broker/publish-guard'
 import { HubError } from '../core/errors'
 import type { Quality } from '../plant/uns-payload'
 
@@ -29,7 +29,13 @@ function isUnsPayload (v: unknown): v is UnsPayload {
   return typeof v === 'object' && v !== null && 'value' in v && 'timestamp' in v
 }
 
-export async function publishUns (hub: HubServices, topic: string, payload: UnsPayload,
+/** Where a publish goes: the rules it must pass and the broker that takes it. */
+export interface UnsTarget {
+  readonly uns: UnsRules
+  readonly broker: { publish (topic: string, payload: Buffer, opts: { qos: 0 | 1, retain: boolean }): Promise<void> }
+}
+
+export async function publishUns (hub: UnsTarget, topic: string, payload: UnsPayload,
   opts: { retain?: boolean, qos?: 0 | 1 } = {}): Promise<void> {
   const t = hub.uns.checkTopic(topic)
   if (!t.ok && !t.notUns) throw new UnsPublishError('UNS_TOPIC', t.reason, { source: topic })

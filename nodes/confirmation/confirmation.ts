@@ -1,7 +1,7 @@
 // `confirmation`: emits ERP confirmations as the MES queues them (the pending ones on deploy, then each new one),
 // and acknowledges one on { action: 'ack', key, erpReference } (or records a failed send on { action: 'fail' }).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { maybeHubServices } from '../../hub/services'
+import { hubServicesOf } from '../hub-services'
 import { ConfirmationFeed, MesCommandError } from '../mes-commands'
 import { failed, mesNotRunning } from '../node-status'
 
@@ -15,7 +15,7 @@ export = function (RED: NodeAPI): void {
   function ConfirmationNode (this: Node, def: ConfirmationDef): void {
     RED.nodes.createNode(this, def)
     const node = this
-    const mes = maybeHubServices()?.mes
+    const mes = hubServicesOf(RED)?.mes
     if (!mes) {
       node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
       node.on('input', (_msg, _send, done) => done(mesNotRunning()))

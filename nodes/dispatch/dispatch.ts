@@ -1,6 +1,6 @@
 // `dispatch`: the dispatch list of a work center, or the next job for a work unit, from the hub's MES.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { maybeHubServices } from '../../hub/services'
+import { hubServicesOf } from '../hub-services'
 import { actorOf, runDispatchCommand } from '../mes-commands'
 import { failed, mesNotRunning } from '../node-status'
 
@@ -19,10 +19,10 @@ export = function (RED: NodeAPI): void {
   function DispatchNode (this: Node, def: DispatchDef): void {
     RED.nodes.createNode(this, def)
     const node = this
-    if (!maybeHubServices()?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
+    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
 
     node.on('input', (msg: Msg, send, done) => {
-      const mes = maybeHubServices()?.mes
+      const mes = hubServicesOf(RED)?.mes
       if (!mes) return done(mesNotRunning())
       const settings = {
         action: def.action || undefined,

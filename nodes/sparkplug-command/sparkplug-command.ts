@@ -1,7 +1,7 @@
 // `sparkplug command`: writes msg.payload to the Sparkplug metric behind a UNS path, as NCMD/DCMD through the hub's
 // host application. The logic is in ./command.ts; this file wires it to Node-RED (input, output, status, errors).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { maybeHubServices } from '../../hub/services'
+import { hubServicesOf } from '../hub-services'
 import { commandValue, sendCommand } from './command'
 import { failed } from '../node-status'
 
@@ -20,12 +20,12 @@ export = function (RED: NodeAPI): void {
   function SparkplugCommandNode (this: Node, def: SparkplugCommandDef): void {
     RED.nodes.createNode(this, def)
     const node = this
-    const hub = maybeHubServices()
+    const hub = hubServicesOf(RED)
     if (!hub) node.status({ fill: 'red', shape: 'ring', text: 'hub not running' })
     else if (!hub.sparkplug) node.status({ fill: 'red', shape: 'ring', text: 'Sparkplug host not running' })
 
     node.on('input', (msg: Msg, send, done) => {
-      const services = maybeHubServices()
+      const services = hubServicesOf(RED)
       if (!services) return done(new Error('the isa95-hub runtime is not running in this process'))
       if (!services.sparkplug) return done(new Error('the Sparkplug host of the isa95-hub runtime is not running (sparkplug.enabled)'))
       const topic = def.topic || (typeof msg.topic === 'string' ? msg.topic : '')

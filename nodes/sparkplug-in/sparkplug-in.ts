@@ -1,7 +1,7 @@
 // `sparkplug in`: decoded Sparkplug metric updates of the hub's host application, by their UNS topic. The logic
 // is in ./metric-feed.ts; this file wires it to Node-RED (config, output, status, close).
 import type { Node, NodeAPI, NodeDef } from 'node-red'
-import { maybeHubServices } from '../../hub/services'
+import { hubServicesOf } from '../hub-services'
 import { SparkplugMetricFeed, type MetricFeedStatus } from './metric-feed'
 
 interface SparkplugInDef extends NodeDef {
@@ -22,7 +22,7 @@ export = function (RED: NodeAPI): void {
   function SparkplugInNode (this: Node, def: SparkplugInDef): void {
     RED.nodes.createNode(this, def)
     const node = this
-    const hub = maybeHubServices()
+    const hub = hubServicesOf(RED)
     const sparkplug = hub?.sparkplug
     if (!hub || !sparkplug) {
       node.status({ fill: 'red', shape: 'ring', text: hub ? 'Sparkplug host not running' : 'hub not running' })

@@ -1,7 +1,7 @@
 // `uns in`: subscribes, in-process, to a plant path filter and emits each message with its JSON payload.
 import type { Node, NodeAPI, NodeDef } from 'node-red'
 import type { AedesPublishPacket } from 'aedes'
-import { maybeHubServices } from '../../hub/services'
+import { hubServicesOf } from '../hub-services'
 
 interface UnsInDef extends NodeDef {
   topic: string
@@ -11,7 +11,7 @@ export = function (RED: NodeAPI): void {
   function UnsInNode (this: Node, def: UnsInDef): void {
     RED.nodes.createNode(this, def)
     const node = this
-    const hub = maybeHubServices()
+    const hub = hubServicesOf(RED)
     if (!hub) {
       node.status({ fill: 'red', shape: 'ring', text: 'hub not running' })
       return

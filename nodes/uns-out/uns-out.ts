@@ -1,6 +1,6 @@
 // `uns out`: publishes msg.payload into the Unified Namespace, in-process, under a plant path.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { maybeHubServices } from '../../hub/services'
+import { hubServicesOf } from '../hub-services'
 import { publishUns, toUnsPayload, type Quality } from '../../uns/uns-publish'
 import { failed } from '../node-status'
 
@@ -21,10 +21,10 @@ export = function (RED: NodeAPI): void {
   function UnsOutNode (this: Node, def: UnsOutDef): void {
     RED.nodes.createNode(this, def)
     const node = this
-    if (!maybeHubServices()) node.status({ fill: 'red', shape: 'ring', text: 'hub not running' })
+    if (!hubServicesOf(RED)) node.status({ fill: 'red', shape: 'ring', text: 'hub not running' })
 
     node.on('input', (msg: UnsOutMessage, send, done) => {
-      const hub = maybeHubServices()
+      const hub = hubServicesOf(RED)
       if (!hub) return done(new Error('the isa95-hub runtime is not running in this process'))
       const topic = def.topic || (typeof msg.topic === 'string' ? msg.topic : '')
       if (!topic) return done(new Error('no topic: set one on the node or in msg.topic'))

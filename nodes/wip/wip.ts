@@ -1,7 +1,7 @@
 // `wip`: applies a shop-floor job event (start, pause, resume, report, complete, hold, release, abort) in the
 // hub's MES. Output 1: the job's new state; output 2: the event refused, with the reason (the job is unchanged).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { maybeHubServices } from '../../hub/services'
+import { hubServicesOf } from '../hub-services'
 import { applyWipEvent } from '../mes-commands'
 import { failed, mesNotRunning } from '../node-status'
 
@@ -15,10 +15,10 @@ export = function (RED: NodeAPI): void {
   function WipNode (this: Node, def: WipDef): void {
     RED.nodes.createNode(this, def)
     const node = this
-    if (!maybeHubServices()?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
+    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
 
     node.on('input', (msg: Msg, send, done) => {
-      const mes = maybeHubServices()?.mes
+      const mes = hubServicesOf(RED)?.mes
       if (!mes) return done(mesNotRunning())
       applyWipEvent(mes, msg.payload, { who: def.who || undefined }).then((r) => {
         if (r.ok) {

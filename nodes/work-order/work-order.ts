@@ -1,6 +1,6 @@
 // `work order`: creates, updates, releases, holds or cancels a work order in the hub's MES; outputs the order.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { maybeHubServices } from '../../hub/services'
+import { hubServicesOf } from '../hub-services'
 import { actorOf, runWorkOrderCommand } from '../mes-commands'
 import { failed, mesNotRunning } from '../node-status'
 
@@ -15,10 +15,10 @@ export = function (RED: NodeAPI): void {
   function WorkOrderNode (this: Node, def: WorkOrderDef): void {
     RED.nodes.createNode(this, def)
     const node = this
-    if (!maybeHubServices()?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
+    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
 
     node.on('input', (msg: Msg, send, done) => {
-      const mes = maybeHubServices()?.mes
+      const mes = hubServicesOf(RED)?.mes
       if (!mes) return done(mesNotRunning())
       const action = def.action || (typeof msg.action === 'string' ? msg.action : undefined) || (typeof msg.topic === 'string' && msg.topic ? msg.topic : undefined)
       runWorkOrderCommand(mes, action, msg, actorOf(msg, def.who, `node-red:${def.name || node.id}`)).then((r) => {

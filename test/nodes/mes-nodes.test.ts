@@ -1,6 +1,6 @@
 // A whole order driven through the MES nodes in a real Node-RED runtime (node-red-node-test-helper), against a real
 // hub whose MES store is the one of HUB_TEST_STORES (SQLite in npm test, PostgreSQL in test:system through
-// mes-nodes.system.test.ts). The nodes find the MES through hub/services.ts, as in `npm start`.
+// mes-nodes.system.test.ts). The nodes find the MES in the runtime's settings (nodes/hub-services.ts), as in `npm start`.
 import assert from 'node:assert/strict'
 import bcrypt from 'bcryptjs'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,6 +14,7 @@ import { confirmationKey } from '../../mes/confirmations'
 import type { Confirmation, JobOrder } from '../../mes/model/types'
 import { demoOrder, forEachHubStore, unsWatcher } from '../mes/hub-stores'
 import { Sink as NodeSink } from '../support/node-sink'
+import { HUB_SERVICES_SETTING } from '../../nodes/hub-services'
 
 helper.init(require.resolve('node-red'))
 
@@ -55,7 +56,10 @@ async function loadFlow (): Promise<Flow> {
 }
 
 forEachHubStore('MES nodes drive a whole order in Node-RED', (ctx) => {
-  before(async function () { await new Promise<void>((resolve) => helper.startServer(() => resolve())) })
+  before(async function () {
+    helper.settings({ [HUB_SERVICES_SETTING]: ctx().hub.services })
+    await new Promise<void>((resolve) => helper.startServer(() => resolve()))
+  })
   afterEach(async function () { await helper.unload() })
   after(async function () { await new Promise<void>((resolve) => helper.stopServer(() => resolve())) })
 

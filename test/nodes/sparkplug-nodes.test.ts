@@ -1,13 +1,13 @@
 // The `sparkplug in` and `sparkplug command` nodes in a real Node-RED runtime (node-red-node-test-helper), against a
 // real hub, its Sparkplug host application and UNS bridge, and a test edge node whose payloads are encoded with the
-// specification's .proto (independent of the project's codec). The nodes find the host through hub/services.ts.
+// specification's .proto (independent of the project's codec). The nodes find the host in the runtime's settings (nodes/hub-services.ts).
 import assert from 'node:assert/strict'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import helper = require('node-red-node-test-helper')
 import sparkplugInNode = require('../../nodes/sparkplug-in/sparkplug-in')
 import sparkplugCommandNode = require('../../nodes/sparkplug-command/sparkplug-command')
 import type { RunningHub } from '../../hub/hub'
-import { registerHubServices } from '../../hub/services'
+import { HUB_SERVICES_SETTING } from '../../nodes/hub-services'
 import { Namespace } from '../../uns/namespace'
 import { unsRulesFor } from '../../uns/uns-rules'
 import { startSparkplug, DEFAULT_SPARKPLUG, type RunningSparkplug } from '../../sparkplug/sparkplug-runtime'
@@ -59,7 +59,7 @@ describe('sparkplug in / sparkplug command nodes in a real Node-RED runtime', fu
     hub = await startTestHub()
     namespace = new Namespace()
     sp = await startSparkplug({ settings: { ...DEFAULT_SPARKPLUG, hostId: 'nodes-test', rebirthMinIntervalMs: 0 }, model: hub.model, broker: hub.broker, namespace, log: silent })
-    registerHubServices({ model: hub.model, broker: hub.broker, uns: unsRulesFor(hub.model), mes: hub.mes.mes, sparkplug: { host: sp.host, namespace } })
+    helper.settings({ [HUB_SERVICES_SETTING]: { model: hub.model, broker: hub.broker, uns: unsRulesFor(hub.model), mes: hub.mes.mes, sparkplug: { host: sp.host, namespace } } })
     await new Promise<void>((resolve) => helper.startServer(() => resolve()))
   })
   afterEach(async function () {

@@ -5,6 +5,7 @@ import unsOutNode = require('../../nodes/uns-out/uns-out')
 import unsInNode = require('../../nodes/uns-in/uns-in')
 import type { RunningHub } from '../../hub/hub'
 import { connect, inbox, mqttUrl, startTestHub, unsValue } from '../support/hub-fixture'
+import { HUB_SERVICES_SETTING } from '../../nodes/hub-services'
 
 helper.init(require.resolve('node-red'))
 
@@ -22,12 +23,34 @@ describe('uns in / uns out nodes in a real Node-RED runtime', function () {
   let hub: RunningHub
   before(async function () {
     hub = await startTestHub()
+    helper.settings({ [HUB_SERVICES_SETTING]: hub.services })
     await new Promise<void>((resolve) => helper.startServer(() => resolve()))
   })
   afterEach(async function () { await helper.unload() })
   after(async function () {
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()))
     await hub.stop()
+  })
+
+  it('a node finds the hub in its own runtime\'s settings: a runtime without them shows "hub not running" and fails each message', async function () {
+    helper.settings({ [HUB_SERVICES_SETTING]: undefined })
+    try {
+      await helper.load(unsOutNode, [{ id: 'out', type: 'uns out', topic: TOPIC, unit: '', retain: false, qos: '1' }])
+      const out = helper.getNode('out')
+      const error = new Promise<string>((resolve) => out.on('call:error', (call: { args: unknown[] }) => resolve(String(call.args[0]))))
+      out.receive({ payload: 1 })
+      assert.match(await error, /not running/)
+    } finally {
+      helper.settings({ [HUB_SERVICES_SETTING]: hub.services })
+    }
+    await helper.unload()
+    const sub = await connect(mqttUrl(hub))
+    const box = inbox(sub)
+    await sub.subscribeAsync(TOPIC, { qos: 1 })
+    await helper.load(unsOutNode, [{ id: 'out', type: 'uns out', topic: TOPIC, unit: '', retain: false, qos: '1' }])
+    helper.getNode('out').receive({ payload: 7 })
+    assert.equal(JSON.parse((await box.next(TOPIC)).payload.toString()).value, 7)
+    await sub.endAsync()
   })
 
   it('uns out wraps a bare value with timestamp and unit and publishes it into the namespace', async function () {

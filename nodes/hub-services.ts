@@ -1,0 +1,31 @@
+// What the hub's nodes use of the hub, and how a node finds it. The hub hands its services to the Node-RED runtime
+// it embeds, in the runtime's settings (`isa95Hub`, as Node-RED hands runtime-wide objects to nodes, e.g.
+// functionGlobalContext): each runtime sees the hub that started it, and a test gives a runtime the services of
+// the hub it started. A node looks them up when a flow starts and reports a clear status when there are none.
+import type { NodeAPI } from 'node-red'
+import type { PlantModel } from '../plant/plant-model'
+import type { RunningBroker } from '../broker/broker'
+import type { UnsRules } from '../broker/publish-guard'
+import type { Mes } from '../mes/index'
+import type { Namespace } from '../uns/namespace'
+import type { SparkplugHostApplication } from '../sparkplug/host/host-application'
+
+export interface HubServices {
+  readonly model: PlantModel
+  readonly broker: RunningBroker
+  readonly uns: UnsRules
+  /** The MES core (work orders, dispatch, WIP, confirmations, audit trail); set once its store is open. */
+  readonly mes?: Mes
+  /** The Sparkplug host application and the namespace its metrics are kept in; set when Sparkplug is enabled. */
+  readonly sparkplug?: { readonly host: SparkplugHostApplication, readonly namespace: Namespace }
+}
+
+/** The key of the Node-RED settings under which the hub puts its services. */
+export const HUB_SERVICES_SETTING = 'isa95Hub'
+
+/** The services of the hub whose Node-RED runtime this node runs in, or undefined outside a hub. */
+export function hubServicesOf (RED: NodeAPI): HubServices | undefined {
+  const settings = RED.settings as unknown as Record<string, unknown>
+  const services = settings[HUB_SERVICES_SETTING] as HubServices | undefined
+  return typeof services === 'object' && services !== null && 'model' in services ? services : undefined
+}
