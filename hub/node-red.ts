@@ -1,6 +1,6 @@
 // Node-RED embedded in the hub's process: same event loop as the broker, so the hub's nodes publish into the
 // namespace in-process (no MQTT connection that could drop messages while disconnected). Its admin app also serves
-// the MES HTTP API (hub/mes-http-api.ts), behind the editor's login.
+// the MES HTTP API (mes/http/mes-http-api.ts), behind the editor's login.
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
