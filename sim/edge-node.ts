@@ -12,69 +12,17 @@
 //   - NCMD 'Node Control/Rebirth' = true: a complete new birth sequence. NCMD/DCMD writes to metrics declared
 //     writable are applied and echoed in NDATA/DDATA; writes to other metrics are refused (logged, event 'refused').
 //   - stop(): NDEATH, then DISCONNECT (an intentional disconnect).
-// Payloads are encoded and decoded with the project codec (broker/sparkplug).
+// Payloads are encoded and decoded with the project codec (sparkplug/).
 import { EventEmitter } from 'node:events'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { DataType, decodePayload, encodePayload } from '../sparkplug/index'
 import type { MetricValue, SparkplugMetric, SparkplugPayload } from '../sparkplug/index'
+import {
+  NAMESPACE, REBIRTH_METRIC, BDSEQ_METRIC, type CommandEvent, type DeviceState, type EdgeNodeOptions, type MetricSpec, type MetricState
+} from './edge-node-types'
+import { sameValue, show } from './metric-values'
 
-export const NAMESPACE = 'spBv1.0'
-export const REBIRTH_METRIC = 'Node Control/Rebirth'
-export const BDSEQ_METRIC = 'bdSeq'
-
-export interface MetricSpec {
-  name: string
-  datatype: DataType
-  value: MetricValue
-  /** Accepts NCMD/DCMD writes (applied and echoed in NDATA/DDATA). */
-  writable?: boolean
-}
-
-export interface DeviceSpec {
-  id: string
-  metrics: MetricSpec[]
-}
-
-export interface EdgeNodeOptions {
-  url: string
-  groupId: string
-  edgeNodeId: string
-  /** Default `<groupId>-<edgeNodeId>`. */
-  clientId?: string
-  nodeMetrics?: MetricSpec[]
-  devices?: DeviceSpec[]
-  /** Wait for this primary host application's STATE online before the births. */
-  primaryHostId?: string
-  /** bdSeq of the first connection (0..255, default 0). */
-  bdSeq?: number
-  /** Delay before reconnecting after a lost connection (ms, default 2000). */
-  reconnectDelayMs?: number
-  /** Passed to mqtt.js (username, password, keepalive, ...). */
-  mqtt?: IClientOptions
-  log?: (line: string) => void
-}
-
-interface MetricState {
-  name: string
-  alias: number
-  datatype: DataType
-  value: MetricValue
-  timestamp: number
-  writable: boolean
-}
-
-interface DeviceState {
-  id: string
-  metrics: Map<string, MetricState>
-  online: boolean
-}
-
-export interface CommandEvent {
-  /** undefined for NCMD */
-  deviceId?: string
-  name: string
-  value: MetricValue
-}
+export { NAMESPACE, REBIRTH_METRIC, BDSEQ_METRIC, type CommandEvent, type DeviceSpec, type EdgeNodeOptions, type MetricSpec } from './edge-node-types'
 
 /** Events: 'connected', 'birth' (bdSeq), 'command' (CommandEvent, applied), 'refused' (CommandEvent & { reason }),
  *  'rebirth', 'offline' (connection lost), 'stopped'. */
@@ -428,22 +376,3 @@ export class EdgeNode extends EventEmitter {
     this.emit('stopped')
   }
 }
-
-function sameValue (a: MetricValue, b: MetricValue): boolean {
-  if (a === b) return true
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false
-  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b)
-  return stableJson(a) === stableJson(b)
-}
-
-function stableJson (v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => typeof x === 'bigint' ? `${x}n` : x)
-}
-
-function show (v: MetricValue): string {
-  if (typeof v === 'bigint') return `${v}`
-  if (typeof v === 'string') return JSON.stringify(v)
-  if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) return stableJson(v)
-  return String(v)
-}
-
