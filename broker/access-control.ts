@@ -1,6 +1,6 @@
 // Who a connected client is and what it may do. The rules follow the plant model: a machine owns a subtree of
 // the namespace (its cell) and its Sparkplug edge node, a viewer only reads, an admin does everything.
-import type { AnonymousRole, MqttAccount, Role } from '../hub/config'
+import type { AnonymousRole, MqttAccount, Role } from './config'
 import { SPARKPLUG_NAMESPACE } from '../plant/sparkplug-topic'
 import { verifyPassword } from '../core/passwords'
 import type { LoginThrottle } from './login-throttle'

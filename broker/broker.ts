@@ -2,7 +2,8 @@
 // guard, and its listeners. Everything it depends on is passed in, so tests start it on free ports.
 import { Aedes } from 'aedes'
 import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes'
-import type { HubConfig } from '../hub/config'
+import type { MqttConfig } from './config'
+import type { Enforcement } from '../uns/config'
 import type { Logger } from '../core/logger'
 import { AccessControl, isLoopback, type Principal } from './access-control'
 import { catchRetainedStreamErrors, openPersistence, type BrokerPersistence } from './persistence'
@@ -16,8 +17,6 @@ import { cacheTopicMatches } from './match-cache'
 import type { Duplex } from 'node:stream'
 import { inProcessPair } from '../core/in-process-connection'
 import { attachSparkplugAwareness } from '../sparkplug/aware-broker'
-import { hostStateTopic } from '../sparkplug/host-state-guard'
-import { hostClientId } from '../sparkplug/host/host-application'
 import { clientText } from '../core/client-text'
 import { connectRefusal, type ConnectFacts } from './connect-checks'
 import { LoginThrottle } from './login-throttle'
@@ -26,8 +25,16 @@ import { reportDeepTopics } from './deep-topics'
 import { exceedsMqttStringLimit, forbiddenCharacter } from './mqtt-text'
 
 export interface BrokerOptions {
-  config: HubConfig
+  /** The config file's `mqtt` section. */
+  mqtt: MqttConfig
+  /** The data directory; the broker keeps its store in it. */
+  dataDir: string
   uns: UnsRules
+  enforcement: Enforcement
+  /** Client ids only the hub's in-process connections use (refused to network clients: broker/connect-checks.ts). */
+  reservedClientIds: readonly string[]
+  /** The Sparkplug STATE topic only the hub's own host may write (broker/host-state-guard.ts); none without a host. */
+  hostStateTopic?: string
   log: Logger
 }
 
@@ -62,19 +69,18 @@ function remoteAddressOf (client: Client): string | undefined {
   return conn.remoteAddress ?? client.req?.socket?.remoteAddress
 }
 
-export async function startBroker ({ config, uns, log }: BrokerOptions): Promise<RunningBroker> {
+export async function startBroker ({ mqtt, dataDir, uns, enforcement, reservedClientIds, hostStateTopic, log }: BrokerOptions): Promise<RunningBroker> {
   const checker = new PasswordChecker()
-  const throttle = new LoginThrottle(config.mqtt.loginThrottle, log.child('login'))
-  const access = new AccessControl({ ...config.mqtt, checkPassword: (pw, hash) => checker.check(pw, hash), throttle })
+  const throttle = new LoginThrottle(mqtt.loginThrottle, log.child('login'))
+  const access = new AccessControl({ ...mqtt, checkPassword: (pw, hash) => checker.check(pw, hash), throttle })
   const principals = new WeakMap<Client, Principal>()
   // What each CONNECT said, from preConnect (aedes replaces an empty client id before authenticate is asked).
   const connects = new WeakMap<Client, ConnectFacts>()
   // Server ends of the hub's own in-process connections: trusted, never exposed to the network.
   const internalStreams = new WeakSet<object>()
-  // Client ids only the hub's in-process connections use (refused to network clients: broker/connect-checks.ts).
-  const hubClientIds = new Set(config.sparkplug.enabled ? [hostClientId(config.sparkplug.hostId)] : [])
+  const hubClientIds = new Set(reservedClientIds)
   const INTERNAL: Principal = { username: '(hub)', role: 'admin', ownedPrefixes: [], sparkplugNodes: [], internal: true }
-  const persistence: BrokerPersistence = await openPersistence(config.dataDir, { sync: config.mqtt.persistence.sync })
+  const persistence: BrokerPersistence = await openPersistence(dataDir, { sync: mqtt.persistence.sync })
   let closing = false
   catchRetainedStreamErrors(persistence, (err) => {
     const line = `could not send retained messages to a subscriber: ${err.message}`
@@ -94,10 +100,9 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
     access,
     principalOf: (c) => principals.get(c),
     uns,
-    enforcement: config.uns.enforcement,
-    maxPayloadBytes: config.mqtt.maxPayloadBytes,
-    // Only the hub's own host writes spBv1.0/STATE/<hostId> (broker/sparkplug/host-state-guard.ts).
-    hostStateTopic: hostStateTopic(config.sparkplug.enabled ? config.sparkplug.hostId : undefined),
+    enforcement,
+    maxPayloadBytes: mqtt.maxPayloadBytes,
+    hostStateTopic,
     report: (topic, report) => { publishInternal(topic, JSON.stringify(report)).catch(() => {}) },
     log: log.child('uns')
   })
@@ -108,7 +113,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
     id: 'isa95-hub',
     persistence,
     // For MQTT 3.1 (aedes checks 3.1 only; connectRefusal checks every version).
-    maxClientsIdLength: config.mqtt.maxClientIdLength,
+    maxClientsIdLength: mqtt.maxClientIdLength,
     drainTimeout: 30000,
     preConnect (client, packet, done) {
       connects.set(client, { clientId: packet.clientId ?? '', clean: packet.clean !== false, username: packet.username })
@@ -121,7 +126,7 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       }
       const address = remoteAddressOf(client) ?? 'unknown address'
       const facts = connects.get(client)
-      const refusal = facts ? connectRefusal(facts, config.mqtt.maxClientIdLength, hubClientIds) : null
+      const refusal = facts ? connectRefusal(facts, mqtt.maxClientIdLength, hubClientIds) : null
       if (refusal) {
         throttle.refused(address, username, `client '${facts!.clientId}': ${refusal.reason}`)
         return done(new LoginRefused(refusal.reason, refusal.returnCode), false)
@@ -235,11 +240,11 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
   attachSparkplugAwareness(running, log.child('sparkplug-aware'))
 
   try {
-    listeners.push(await listenTcp(broker, config.mqtt.host, config.mqtt.port))
-    if (config.mqtt.ws.enabled) listeners.push(await listenWebSocket(broker, config.mqtt.ws.host, config.mqtt.ws.port, config.mqtt.ws.path))
-    if (config.mqtt.tls) {
-      const t = config.mqtt.tls
-      listeners.push(await listenTls(broker, { host: t.host ?? config.mqtt.host, port: t.port ?? 8883, cert: t.cert, key: t.key, ca: t.ca }))
+    listeners.push(await listenTcp(broker, mqtt.host, mqtt.port))
+    if (mqtt.ws.enabled) listeners.push(await listenWebSocket(broker, mqtt.ws.host, mqtt.ws.port, mqtt.ws.path))
+    if (mqtt.tls) {
+      const t = mqtt.tls
+      listeners.push(await listenTls(broker, { host: t.host ?? mqtt.host, port: t.port ?? 8883, cert: t.cert, key: t.key, ca: t.ca }))
     }
   } catch (err) {
     await running.close()

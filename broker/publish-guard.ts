@@ -14,11 +14,10 @@ import { deepTopicOf } from './deep-topics'
 import { ERROR_TOPIC_ROOT, reportedReason, reportedTopic, reportTopicFor } from './error-report'
 import { forbiddenCharacter, MAX_TOPIC_LEVELS, topicLevelCount } from './mqtt-text'
 import { isMesWritten } from '../plant/mes-topics'
-import { hostStateRefusal } from '../sparkplug/host-state-guard'
+import { hostStateRefusal } from './host-state-guard'
+import type { Enforcement } from '../uns/config'
 
 export { ERROR_TOPIC_ROOT }
-
-export type Enforcement = 'reject' | 'flag' | 'off'
 
 /** How UNS topics and payloads are judged; the plant model provides the real one. */
 export interface UnsRules {

@@ -5,6 +5,9 @@ import bcrypt from 'bcryptjs'
 
 export const BCRYPT_ROUNDS = 10
 
+/** A bcrypt hash ($2a$/$2b$/$2y$, cost, 53 characters of salt and hash), as the config file's schema accepts it. */
+export const BCRYPT_HASH_PATTERN = '^\\$2[aby]\\$\\d\\d\\$.{53}$'
+
 export function hashPassword (password: string): Promise<string> {
   return bcrypt.hash(password, BCRYPT_ROUNDS)
 }

@@ -1,147 +1,78 @@
 // The hub's configuration: defaults, then the config file, then environment variables, then command-line flags.
-// One table (SETTINGS) drives the environment variables and `--help`, so the two can never disagree.
+// Each subsystem owns its section (type, defaults, JSON Schema, environment variables); this file merges them into
+// the config file's schema, the environment table and `--help`, so none of these can disagree with another.
 import fs from 'node:fs'
 import path from 'node:path'
 import Ajv from 'ajv'
 import YAML from 'yaml'
-import configSchema from '../schemas/hub-config.schema.json'
 import { HubError, ValidationError, type Problem } from '../core/errors'
-import { DEFAULT_SPARKPLUG, type SparkplugSettings } from '../sparkplug/sparkplug-runtime'
-import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../broker/login-throttle'
+import type { ConfigSection, EnvSetting, JsonSchema } from '../core/config-section'
+import { EDITOR_SECTION, HUB_SECTION } from './own-config'
+import { BROKER_SECTION } from '../broker/config'
+import { UNS_SECTION } from '../uns/config'
+import { SPARKPLUG_SECTION } from '../sparkplug/config'
+import { MES_SECTION } from '../mes/config'
 
-export type Role = 'admin' | 'machine' | 'viewer'
-export type AnonymousRole = Role | 'none'
+// The sections of the config file, in the order of the schema and of `--help`. A new subsystem (an adapter) writes
+// its own `config.ts` with a ConfigSection (core/config-section.ts) and adds one line here; HubConfig, the
+// defaults, the schema (`npm run schemas` rewrites schemas/hub-config.schema.json), the environment variables and
+// `--help` follow from this list.
+export const CONFIG_SECTIONS = [
+  HUB_SECTION,
+  BROKER_SECTION,
+  UNS_SECTION,
+  EDITOR_SECTION,
+  SPARKPLUG_SECTION,
+  MES_SECTION
+] as const
 
-export interface MqttAccount {
-  username: string
-  passwordHash: string
-  role: Role
-  equipment?: string[]
-  sparkplugNodes?: string[]
+type Section = typeof CONFIG_SECTIONS[number]
+type ValueOf<S extends Section> = ReturnType<S['defaults']>
+
+/** The whole configuration: the top-level settings of the hub's own section, then one key per other section. */
+export type HubConfig = ValueOf<Extract<Section, { key: '' }>> & {
+  [S in Section as S['key'] extends '' ? never : S['key']]: ValueOf<S>
 }
 
-export interface EditorUser {
-  username: string
-  passwordHash: string
-  permissions?: '*' | 'read'
-}
+// The same list, seen without each section's value type (for what is done to every section alike).
+const SECTIONS: ReadonlyArray<ConfigSection<unknown>> = CONFIG_SECTIONS
 
-export interface HubConfig {
-  dataDir: string
-  plantModel: string
-  logLevel: 'error' | 'warn' | 'info' | 'debug'
-  shutdownTimeoutMs: number
-  mqtt: {
-    host: string
-    port: number
-    ws: { enabled: boolean, host: string, port: number, path: string }
-    tls?: { host?: string, port?: number, cert: string, key: string, ca?: string }
-    anonymous: { local: AnonymousRole, remote: AnonymousRole }
-    maxPayloadBytes: number
-    /** Longest client id accepted; longer ones get CONNACK 2. */
-    maxClientIdLength: number
-    /** Failed logins per source address before its logins are refused unchecked. */
-    loginThrottle: LoginThrottleSettings
-    accounts: MqttAccount[]
-    /** sync: fsync the broker store before a QoS 1 PUBACK or a retained store completes (survives power loss). */
-    persistence: { sync: boolean }
-  }
-  uns: { enforcement: 'reject' | 'flag' | 'off' }
-  editor: { enabled: boolean, host: string, port: number, users: EditorUser[] }
-  mes: MesConfig
-  sparkplug: SparkplugSettings
-}
-
-/** The MES store (work orders, jobs, WIP, confirmations, audit trail): SQLite in the data directory by default. */
-export interface MesConfig {
-  store: 'sqlite' | 'postgres'
-  /** SQLite file; default <dataDir>/mes.sqlite. */
-  sqliteFile?: string
-  /** PostgreSQL connection string (required with store: postgres). Its password is never logged. */
-  postgresUrl?: string
-  /** PostgreSQL schema (created if missing); default: the server's search_path. */
-  postgresSchema?: string
-  /** How far (percent of an operation's quantity) reported quantity may exceed it; default 0. */
-  overReportTolerancePct?: number
-}
-
-export const DEMO_PLANT_MODEL = path.join(__dirname, '..', 'plant', 'demo-plant.yaml')
 export const DEFAULT_CONFIG_FILE = 'isa95-hub.yaml'
 
 export function defaultConfig (cwd = process.cwd()): HubConfig {
-  return {
-    dataDir: path.resolve(cwd, 'data'),
-    plantModel: DEMO_PLANT_MODEL,
-    logLevel: 'info',
-    shutdownTimeoutMs: 10000,
-    mqtt: {
-      host: '0.0.0.0',
-      port: 1883,
-      ws: { enabled: true, host: '0.0.0.0', port: 9001, path: '/mqtt' },
-      anonymous: { local: 'admin', remote: 'none' },
-      maxPayloadBytes: 1024 * 1024,
-      // Sparkplug edge nodes and PLC gateways often use long client ids.
-      maxClientIdLength: 256,
-      loginThrottle: { ...DEFAULT_LOGIN_THROTTLE },
-      accounts: [],
-      persistence: { sync: false }
-    },
-    uns: { enforcement: 'reject' },
-    editor: { enabled: true, host: '127.0.0.1', port: 1880, users: [] },
-    mes: { store: 'sqlite' },
-    sparkplug: { ...DEFAULT_SPARKPLUG }
+  const config: Record<string, unknown> = {}
+  for (const s of SECTIONS) {
+    if (s.key === '') Object.assign(config, s.defaults(cwd))
+    else config[s.key] = s.defaults(cwd)
   }
+  return config as unknown as HubConfig
 }
 
-/** Where the MES SQLite store lives for this configuration. */
-export function mesSqliteFile (config: HubConfig): string {
-  return config.mes.sqliteFile ?? path.join(config.dataDir, 'mes.sqlite')
+/** The JSON Schema of the config file: the hub's own keys at the top, each other section under its key. */
+export const CONFIG_SCHEMA: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://isa95-hub.dev/schemas/hub-config.schema.json',
+  $comment: 'Generated from the config sections that hub/config.ts lists (npm run schemas): edit those, not this file.',
+  title: 'isa95-hub configuration',
+  description: 'The hub\'s runtime configuration (isa95-hub.yaml). Every key is optional: the defaults start a working hub.',
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(SECTIONS.flatMap((s) =>
+    s.key === '' ? Object.entries(s.schema.properties as Record<string, JsonSchema>) : [[s.key, s.schema]]))
 }
 
-/** A connection string with its password replaced by ***, for logs and messages. */
-export function redactUrl (url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
+/** schemas/hub-config.schema.json as `npm run schemas` writes it (a test checks that the file is up to date). */
+export function configSchemaText (): string {
+  return JSON.stringify(CONFIG_SCHEMA, null, 2) + '\n'
 }
-
-type Kind = 'string' | 'path' | 'int' | 'bool'
-interface Setting { env: string, key: string, kind: Kind, help: string }
 
 /** Every setting that can come from the environment; `--help` prints this table. */
-export const SETTINGS: readonly Setting[] = [
-  { env: 'HUB_DATA_DIR', key: 'dataDir', kind: 'path', help: 'data directory (sessions, retained messages, flows, store)' },
-  { env: 'HUB_PLANT_MODEL', key: 'plantModel', kind: 'path', help: 'plant model file (YAML or JSON); default: the demo plant' },
-  { env: 'HUB_LOG_LEVEL', key: 'logLevel', kind: 'string', help: 'error | warn | info | debug' },
-  { env: 'HUB_MQTT_HOST', key: 'mqtt.host', kind: 'string', help: 'MQTT TCP listener interface' },
-  { env: 'HUB_MQTT_PORT', key: 'mqtt.port', kind: 'int', help: 'MQTT TCP port' },
-  { env: 'HUB_MQTT_WS_ENABLED', key: 'mqtt.ws.enabled', kind: 'bool', help: 'MQTT over WebSocket on/off' },
-  { env: 'HUB_MQTT_WS_HOST', key: 'mqtt.ws.host', kind: 'string', help: 'MQTT over WebSocket interface' },
-  { env: 'HUB_MQTT_WS_PORT', key: 'mqtt.ws.port', kind: 'int', help: 'MQTT over WebSocket port' },
-  { env: 'HUB_MQTT_TLS_PORT', key: 'mqtt.tls.port', kind: 'int', help: 'MQTT over TLS port (with cert and key)' },
-  { env: 'HUB_MQTT_TLS_CERT', key: 'mqtt.tls.cert', kind: 'path', help: 'PEM certificate for the TLS listener' },
-  { env: 'HUB_MQTT_TLS_KEY', key: 'mqtt.tls.key', kind: 'path', help: 'PEM private key for the TLS listener' },
-  { env: 'HUB_MQTT_TLS_CA', key: 'mqtt.tls.ca', kind: 'path', help: 'PEM CA; requests client certificates' },
-  { env: 'HUB_MQTT_ANONYMOUS_LOCAL', key: 'mqtt.anonymous.local', kind: 'string', help: 'role of anonymous clients on loopback: admin | viewer | none' },
-  { env: 'HUB_MQTT_ANONYMOUS_REMOTE', key: 'mqtt.anonymous.remote', kind: 'string', help: 'role of anonymous clients from elsewhere: admin | viewer | none' },
-  { env: 'HUB_MQTT_MAX_PAYLOAD', key: 'mqtt.maxPayloadBytes', kind: 'int', help: 'largest PUBLISH payload in bytes' },
-  { env: 'HUB_MQTT_PERSISTENCE_SYNC', key: 'mqtt.persistence.sync', kind: 'bool', help: 'fsync the broker store before acknowledging QoS 1/2 and retained messages (power-loss safe, slower)' },
-  { env: 'HUB_MQTT_MAX_CLIENT_ID_LENGTH', key: 'mqtt.maxClientIdLength', kind: 'int', help: 'longest client id accepted (default 256); longer ones get CONNACK 2' },
-  { env: 'HUB_UNS_ENFORCEMENT', key: 'uns.enforcement', kind: 'string', help: 'reject | flag | off: what happens to a publish outside the plant model' },
-  { env: 'HUB_EDITOR_ENABLED', key: 'editor.enabled', kind: 'bool', help: 'Node-RED runtime and editor on/off' },
-  { env: 'HUB_EDITOR_HOST', key: 'editor.host', kind: 'string', help: 'Node-RED editor interface' },
-  { env: 'HUB_EDITOR_PORT', key: 'editor.port', kind: 'int', help: 'Node-RED editor port' },
-  { env: 'HUB_SPARKPLUG_ENABLED', key: 'sparkplug.enabled', kind: 'bool', help: 'Sparkplug B host application on/off' },
-  { env: 'HUB_SPARKPLUG_HOST_ID', key: 'sparkplug.hostId', kind: 'string', help: 'Sparkplug host id (STATE on spBv1.0/STATE/<id>)' },
-  { env: 'HUB_SPARKPLUG_MAX_METRICS_PER_NODE', key: 'sparkplug.maxMetricsPerNode', kind: 'int', help: 'metrics one edge node may declare (NBIRTH + DBIRTHs); a birth over it is refused' },
-  { env: 'HUB_SPARKPLUG_MAX_TOPICS', key: 'sparkplug.maxTopics', kind: 'int', help: 'UNS topics the Sparkplug bridge may create in all' },
-  { env: 'HUB_SPARKPLUG_MAX_ARRAY_LENGTH', key: 'sparkplug.maxArrayLength', kind: 'int', help: 'elements a Sparkplug array metric may have; a message with a longer one is refused' },
-  { env: 'HUB_MES_STORE', key: 'mes.store', kind: 'string', help: 'sqlite | postgres: where work orders, jobs and the audit trail are kept' },
-  { env: 'HUB_MES_POSTGRES_URL', key: 'mes.postgresUrl', kind: 'string', help: 'PostgreSQL URL for mes.store postgres (postgres://user:pass@host:5432/db)' }
-]
+export const SETTINGS: readonly EnvSetting[] = SECTIONS.flatMap((s) => s.settings)
 
-const FILE_PATH_KEYS = ['dataDir', 'plantModel', 'mqtt.tls.cert', 'mqtt.tls.key', 'mqtt.tls.ca', 'mes.sqliteFile']
+const FILE_PATH_KEYS = SECTIONS.flatMap((s) => s.filePathKeys ?? [])
 
 const ajv = new Ajv({ allErrors: true, strict: true })
-const validateConfigShape = ajv.compile(configSchema)
+const validateConfigShape = ajv.compile(CONFIG_SCHEMA)
 
 export interface LoadOptions {
   /** Explicit config file (--config or HUB_CONFIG); when absent, ./isa95-hub.yaml is read if it exists. */
@@ -185,13 +116,8 @@ export function loadConfig (opts: LoadOptions = {}): HubConfig {
       message: e.keyword === 'additionalProperties' ? `unknown setting '${String(e.params.additionalProperty)}'` : e.message ?? 'invalid'
     })), 'see `npm start -- --help` for the settings')
   }
-  const mes = (config as unknown as HubConfig).mes
-  if (mes.store === 'postgres' && !mes.postgresUrl) {
-    throw new ValidationError(explicit ?? 'configuration', [{
-      path: '/mes/postgresUrl',
-      message: 'required when mes.store is postgres: set mes.postgresUrl in the config file or HUB_MES_POSTGRES_URL'
-    }])
-  }
+  const ruleProblems = SECTIONS.flatMap((s) => s.check?.(s.key === '' ? config : config[s.key]) ?? [])
+  if (ruleProblems.length > 0) throw new ValidationError(explicit ?? 'configuration', ruleProblems)
   return config as unknown as HubConfig
 }
 
@@ -224,7 +150,7 @@ function resolveFilePaths (cfg: Record<string, unknown>, dir: string): void {
   }
 }
 
-function convert (raw: string, s: Setting, cwd: string): unknown {
+function convert (raw: string, s: EnvSetting, cwd: string): unknown {
   switch (s.kind) {
     case 'int': return /^\d+$/.test(raw) ? Number(raw) : undefined
     case 'bool': return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined
@@ -281,7 +207,21 @@ export function helpText (): string {
     `  ${'variable'.padEnd(27)} ${'config key'.padEnd(22)} meaning`,
     ...rows,
     '',
-    'Config file keys not settable from the environment: mqtt.accounts, editor.users, mes.sqliteFile,',
-    'mes.postgresSchema, mes.overReportTolerancePct (see README).'
+    ...wrap(`Config file keys not settable from the environment: ${SECTIONS.flatMap((s) => s.fileOnlyKeys ?? []).join(', ')} (see README).`)
   ].join('\n')
+}
+
+/** Breaks a sentence into lines of at most `width` characters, at spaces. */
+function wrap (text: string, width = 100): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else {
+      line = line === '' ? word : `${line} ${word}`
+    }
+  }
+  return [...lines, line]
 }

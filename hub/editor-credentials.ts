@@ -3,7 +3,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { EditorUser } from './config'
+import type { EditorUser } from './own-config'
 import { generatePassword, hashPassword } from '../core/passwords'
 
 export interface EditorCredentials {

@@ -4,7 +4,7 @@
 // does, counts failures per *source address* instead, and answers a source over the limit 429 with Retry-After.
 // Node-RED then only sees logins that succeed (which clear its counter), so its own lockout never triggers.
 import express, { type RequestHandler } from 'express'
-import type { EditorUser } from './config'
+import type { EditorUser } from './own-config'
 import { generatePassword, hashPassword, verifyPassword } from '../core/passwords'
 import { scopeAllows } from './node-red-permissions'
 

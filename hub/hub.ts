@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../core/logger'
 import { loadPlantModel } from '../plant/load-plant-model'
 import type { PlantModel } from '../plant/plant-model'
 import { startBroker, type RunningBroker } from '../broker/broker'
+import { hostStateTopic } from '../broker/host-state-guard'
 import { unsRulesFor } from '../uns/uns-rules'
 import { startEditor, type RunningEditor } from './node-red'
 import type { HubServices } from '../nodes/hub-services'
@@ -11,6 +12,7 @@ import { prepareDataDir } from './data-dir'
 import { startMesRuntime, type MesRuntime } from './mes-runtime'
 import { Namespace } from '../uns/namespace'
 import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
+import { hostClientId } from '../sparkplug/host/host-application'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -32,7 +34,17 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   prepareDataDir(config.dataDir)
 
   const uns = unsRulesFor(model)
-  const broker = await startBroker({ config, uns, log: log.child('broker') })
+  // The broker keeps the hub's own Sparkplug host apart: its client id and its STATE topic are the host's alone.
+  const hostId = config.sparkplug.enabled ? config.sparkplug.hostId : undefined
+  const broker = await startBroker({
+    mqtt: config.mqtt,
+    dataDir: config.dataDir,
+    uns,
+    enforcement: config.uns.enforcement,
+    reservedClientIds: hostId === undefined ? [] : [hostClientId(hostId)],
+    hostStateTopic: hostStateTopic(hostId),
+    log: log.child('broker')
+  })
   for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url} (bound to ${l.bound})`)
 
   const namespace = new Namespace()

@@ -3,7 +3,9 @@
 // users as signers, and publishes what it commits into the namespace (mes/uns-bridge.ts).
 import fs from 'node:fs'
 import path from 'node:path'
-import { mesSqliteFile, redactUrl, type HubConfig, type EditorUser } from './config'
+import type { HubConfig } from './config'
+import type { EditorUser } from './own-config'
+import { mesSqliteFile, redactUrl } from '../mes/config'
 import type { Logger } from '../core/logger'
 import type { PlantModel } from '../plant/plant-model'
 import type { UnsRules } from '../broker/publish-guard'

@@ -4,7 +4,8 @@
 // Exit codes: 0 the chain verifies, 1 it is broken (the first broken record is printed), 2 the store or the
 // configuration cannot be read.
 import fs from 'node:fs'
-import { loadConfig, mesSqliteFile, redactUrl, type HubConfig } from './config'
+import { loadConfig, type HubConfig } from './config'
+import { mesSqliteFile, redactUrl } from '../mes/config'
 import { openMesStore } from './mes-runtime'
 import { verifyAuditTrail } from '../mes/audit-trail'
 import { parseCommandLine } from './command-line'

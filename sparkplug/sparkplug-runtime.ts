@@ -5,33 +5,9 @@ import type { PlantModel } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
 import type { RunningBroker } from '../broker/broker'
 import type { Namespace } from '../uns/namespace'
-import { DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_METRICS_PER_NODE, hostClientId, SparkplugHostApplication } from './host/host-application'
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_TOPICS, SparkplugUnsBridge } from './uns-bridge'
-
-export interface SparkplugSettings {
-  enabled: boolean
-  hostId: string
-  reorderTimeoutMs: number
-  rebirthMinIntervalMs: number
-  snapshotIntervalMs: number
-  /** Metrics one edge node may declare in its NBIRTH and DBIRTHs together; a birth over it is refused. */
-  maxMetricsPerNode: number
-  /** UNS topics the bridge may create in all; metrics past it are refused. */
-  maxTopics: number
-  /** Elements an array metric may have; a message with a longer one is refused. */
-  maxArrayLength: number
-}
-
-export const DEFAULT_SPARKPLUG: SparkplugSettings = {
-  enabled: true,
-  hostId: 'isa95-hub',
-  reorderTimeoutMs: 2000,
-  rebirthMinIntervalMs: 5000,
-  snapshotIntervalMs: 250,
-  maxMetricsPerNode: DEFAULT_MAX_METRICS_PER_NODE,
-  maxTopics: DEFAULT_MAX_TOPICS,
-  maxArrayLength: DEFAULT_MAX_ARRAY_LENGTH
-}
+import { hostClientId, SparkplugHostApplication } from './host/host-application'
+import { DEFAULT_MAX_MESSAGE_BYTES, SparkplugUnsBridge } from './uns-bridge'
+import type { SparkplugSettings } from './config'
 
 export interface RunningSparkplug {
   readonly host: SparkplugHostApplication

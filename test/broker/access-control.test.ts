@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { AccessControl } from '../../broker/access-control'
 import { hashPassword } from '../../core/passwords'
-import type { MqttAccount } from '../../hub/config'
+import type { MqttAccount } from '../../broker/config'
 import { connect, inbox, mqttUrl, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
 import type { RunningHub } from '../../hub/hub'
 

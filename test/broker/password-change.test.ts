@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { hashPassword } from '../../core/passwords'
 import { startTestHub, tempDir, testConfig } from '../support/hub-fixture'
 import { connackCode, connectPacket } from '../support/raw-mqtt'
-import type { MqttAccount } from '../../hub/config'
+import type { MqttAccount } from '../../broker/config'
 
 const FROM = '127.0.0.7'
 

@@ -11,7 +11,7 @@ import { connect, inbox, startTestHub, tempDir, testConfig } from '../support/hu
 import { freePort, PROJECT_ROOT, spawnHub } from '../support/child-hub'
 import { hashPassword } from '../../core/passwords'
 import { installWillGuard } from '../../broker/will-guard'
-import type { MqttAccount } from '../../hub/config'
+import type { MqttAccount } from '../../broker/config'
 
 const MODE = 'acme/dallas/press-shop/line-1/state/mode'
 const STATE = 'spBv1.0/STATE/isa95-hub'

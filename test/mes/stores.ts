@@ -8,7 +8,7 @@ import type { MesStore } from '../../mes/store/store'
 import { SqliteStore } from '../../mes/store/sqlite-store'
 import { PostgresStore } from '../../mes/store/postgres-store'
 import { createMes, type Mes, type MesOptions } from '../../mes/index'
-import type { MesConfig } from '../../hub/config'
+import type { MesConfig } from '../../mes/config'
 
 export const PG_URL = process.env.HUB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5433/isa95_hub_test'
 

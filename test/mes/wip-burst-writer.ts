@@ -4,7 +4,8 @@
 // has resolved (the transaction is committed) it writes `ack <eventId>` to stdout, synchronously, so every line the
 // parent reads is an event the MES acknowledged. It runs until it is killed.
 import fs from 'node:fs'
-import { defaultConfig, type MesConfig } from '../../hub/config'
+import { defaultConfig } from '../../hub/config'
+import type { MesConfig } from '../../mes/config'
 import { openMesStore } from '../../hub/mes-runtime'
 import { createMes } from '../../mes/index'
 

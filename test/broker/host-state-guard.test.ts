@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../hub/hub'
 import { connect, inbox, mqttUrl, startTestHub, testConfig } from '../support/hub-fixture'
-import { startLoggedHub } from '../broker/log-lines'
+import { startLoggedHub } from './log-lines'
 
 const STATE = 'spBv1.0/STATE/isa95-hub'
 
