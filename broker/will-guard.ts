@@ -21,9 +21,8 @@
 // to $hub/errors like any refused publish. At CONNECT a Will the account may not publish is accepted, as mosquitto
 // does (it checks a Will's ACL when it sends the Will), and logged as a warning: refusing the CONNECT (return code 5)
 // would keep a machine off the broker for a wrong Will topic, and the Will is checked again when it is published.
-import type { Client, PublishPacket } from 'aedes'
+import type { Aedes, Client, PublishPacket } from 'aedes'
 import type { Logger } from '../core/logger'
-import type { RunningBroker } from './broker'
 import { clientText } from '../core/client-text'
 
 /** The parts of aedes' runtime this guard uses (not in its public typings). */
@@ -82,7 +81,7 @@ const noopLogger: Logger = { error () {}, warn () {}, info () {}, debug () {}, c
  * open: in broker/broker.ts right after `aedes = await Aedes.createBroker({...})`:
  *   installWillGuard({ aedes }, log.child('will'))
  */
-export function installWillGuard (broker: Pick<RunningBroker, 'aedes'>, log: Logger = noopLogger,
+export function installWillGuard (broker: { readonly aedes: Aedes }, log: Logger = noopLogger,
   accounts: WillAccounts = TRUSTING): WillGuard {
   const existing = guards.get(broker.aedes)
   if (existing) return existing
