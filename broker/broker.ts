@@ -15,7 +15,6 @@ import { markRedeliveries } from './redelivery'
 import { cacheTopicMatches } from './match-cache'
 import type { Duplex } from 'node:stream'
 import { inProcessPair } from '../core/in-process-connection'
-import { attachSparkplugAwareness } from '../sparkplug/aware-broker'
 import { hostStateTopic } from '../sparkplug/host-state-guard'
 import { hostClientId } from '../sparkplug/host/host-application'
 import { clientText } from '../core/client-text'
@@ -231,9 +230,6 @@ export async function startBroker ({ config, uns, log }: BrokerOptions): Promise
       await checker.close()
     }
   }
-  // Sparkplug-aware: births kept as retained certificates, NDEATH Wills stamped with the time they are sent.
-  attachSparkplugAwareness(running, log.child('sparkplug-aware'))
-
   try {
     listeners.push(await listenTcp(broker, config.mqtt.host, config.mqtt.port))
     if (config.mqtt.ws.enabled) listeners.push(await listenWebSocket(broker, config.mqtt.ws.host, config.mqtt.ws.port, config.mqtt.ws.path))
