@@ -10,7 +10,7 @@ import { SparkplugLimitError } from '../errors'
 import { checkBirthMetrics, metricLimitExceeded } from './birth-check'
 import type { Logger } from '../../core/logger'
 import { edgeTopic, parseTopic } from '../../plant/sparkplug-topic'
-import { DeviceSession, NodeSession, type PendingMessage } from './session'
+import { NodeSession, type DeviceSession, type PendingMessage } from './session'
 import type { RebirthRecord } from './session-records'
 import { deviceTransition, nodeTransition } from './session-transitions'
 import type { RefusedMessage } from './host-types'
@@ -314,6 +314,7 @@ export class SparkplugIngest {
     this.rebirths.request(node, 'MALFORMED_PAYLOAD', detail)
   }
 
+  /** Every online node goes offline, its metrics STALE: the host lost its own connection, or it stops. */
   takeAllOffline (reason: 'HOST_CONNECTION_LOST' | 'HOST_STOPPED'): void {
     const now = Date.now()
     for (const group of this.groups.values()) {
@@ -330,5 +331,4 @@ export class SparkplugIngest {
     this.rebirths.request(node, 'REQUESTED', detail)
     return node.rebirths[node.rebirths.length - 1]!
   }
-
 }
