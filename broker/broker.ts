@@ -16,7 +16,6 @@ import { markRedeliveries } from './redelivery'
 import { cacheTopicMatches } from './match-cache'
 import type { Duplex } from 'node:stream'
 import { inProcessPair } from '../core/in-process-connection'
-import { attachSparkplugAwareness } from '../sparkplug/aware-broker'
 import { clientText } from '../core/client-text'
 import { connectRefusal, type ConnectFacts } from './connect-checks'
 import { LoginThrottle } from './login-throttle'
@@ -236,9 +235,6 @@ export async function startBroker ({ mqtt, dataDir, uns, enforcement, reservedCl
       await checker.close()
     }
   }
-  // Sparkplug-aware: births kept as retained certificates, NDEATH Wills stamped with the time they are sent.
-  attachSparkplugAwareness(running, log.child('sparkplug-aware'))
-
   try {
     listeners.push(await listenTcp(broker, mqtt.host, mqtt.port))
     if (mqtt.ws.enabled) listeners.push(await listenWebSocket(broker, mqtt.ws.host, mqtt.ws.port, mqtt.ws.path))

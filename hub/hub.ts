@@ -13,6 +13,7 @@ import { startMesRuntime, type MesRuntime } from './mes-runtime'
 import { Namespace } from '../uns/namespace'
 import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
 import { hostClientId } from '../sparkplug/host/host-application'
+import { attachSparkplugAwareness } from '../sparkplug/aware-broker'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -45,6 +46,9 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     hostStateTopic: hostStateTopic(hostId),
     log: log.child('broker')
   })
+  // Sparkplug-aware: births kept as retained certificates, NDEATH Wills stamped with the time they are sent. Attached
+  // before any client's packet is handled: only promise callbacks run between startBroker's return and this line.
+  attachSparkplugAwareness(broker, log.child('sparkplug-aware'))
   for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url} (bound to ${l.bound})`)
 
   const namespace = new Namespace()

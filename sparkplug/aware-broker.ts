@@ -13,7 +13,6 @@
 import type { Aedes, Client, PublishPacket } from 'aedes'
 import { SPARKPLUG_NAMESPACE } from '../plant/sparkplug-topic'
 import type { Logger } from '../core/logger'
-import type { RunningBroker } from '../broker/broker'
 import { withPayloadTimestamp } from './payload-timestamp'
 
 const CERTIFICATES_ROOT = '$sparkplug/certificates'
@@ -54,6 +53,17 @@ export function isNdeathTopic (topic: string): boolean {
   return levels.length === 4 && levels[2] === 'NDEATH' && levels[1] !== '' && levels[3] !== ''
 }
 
+/**
+ * What the awareness needs of the embedded broker: its aedes (the 'publish' event, authorizePublish) and a publish
+ * from inside the hub, which may write $sparkplug/... (clients may not). A structural interface rather than
+ * broker/broker.ts' RunningBroker: the NDEATH timestamp rule needs the Sparkplug payload encoding
+ * (./payload-timestamp.ts), so this stays in sparkplug/, which may not import broker/; hub/hub.ts attaches it.
+ */
+export interface SparkplugAwareBroker {
+  readonly aedes: Aedes
+  publish (topic: string, payload: Buffer, opts: { qos: 0 | 1, retain: boolean }): Promise<void>
+}
+
 interface AedesRuntime {
   authorizePublish (client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void): void
 }
@@ -62,9 +72,9 @@ const attached = new WeakMap<Aedes, SparkplugAwareness>()
 
 /**
  * Makes the running broker Sparkplug aware. Idempotent per broker (a second call returns the first handle).
- * Hook: in hub/hub.ts, right after `startBroker(...)`: `attachSparkplugAwareness(broker, log.child('sparkplug'))`.
+ * hub/hub.ts calls it right after `startBroker(...)`.
  */
-export function attachSparkplugAwareness (broker: RunningBroker, log: Logger,
+export function attachSparkplugAwareness (broker: SparkplugAwareBroker, log: Logger,
   options: SparkplugAwarenessOptions = {}): SparkplugAwareness {
   const existing = attached.get(broker.aedes)
   if (existing) return existing

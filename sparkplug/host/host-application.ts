@@ -1,7 +1,7 @@
 // The hub's Sparkplug B 3.0 host application: an MQTT client of the hub's own broker that follows the STATE
 // birth/death rules of a host application, hands every Sparkplug message to its ingest (./ingest.ts: edge node and
-// device sessions, metric updates, reorder buffer, rebirth requests), and writes to machines with NCMD/DCMD.
-// Its options, state machine and events are in ./host-types.ts.
+// device sessions, metric updates, reorder buffer, rebirth requests), and writes to machines with NCMD/DCMD
+// (./commands.ts). Its options, state machine and events are in ./host-types.ts; its queries ./session-queries.ts.
 //
 // Connection: in-process, by default. The mqtt.js client talks to aedes over a pair of in-memory streams handed to
 // `aedes.handle(stream)` (./in-process.ts), not over loopback TCP, because
@@ -18,18 +18,15 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { MqttClient, type IClientOptions } from 'mqtt'
-import { encodePayload } from '../codec'
-import { fromJsonValue, type JsonValue } from '../json'
-import type { SparkplugMetric } from '../types'
+import type { JsonValue } from '../json'
 import type { Logger } from '../../core/logger'
 import { silentLogger } from '../../core/logger'
 import { inProcessPair } from '../../core/in-process-connection'
 import type { Duplex } from 'node:stream'
-import { edgeTopic, isValidSparkplugId, stateTopic, SPARKPLUG_NAMESPACE } from '../../plant/sparkplug-topic'
-import type { DeviceHealth, MetricUpdate, NodeHealth, RebirthRecord } from './session'
-import {
-  SparkplugHostConfigError, SparkplugHostNotConnectedError, SparkplugNodeOfflineError, SparkplugUnknownMetricError
-} from './errors'
+import { isValidSparkplugId, stateTopic, SPARKPLUG_NAMESPACE } from '../../plant/sparkplug-topic'
+import type { DeviceHealth, MetricUpdate, NodeHealth, RebirthRecord } from './session-records'
+import { SparkplugHostConfigError, SparkplugHostNotConnectedError } from './errors'
+import { metricWriteCommand } from './commands'
 import {
   DEFAULT_HOST_ID, DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_METRICS_PER_NODE, HOST_TRANSITIONS, hostClientId,
   type HostApplicationOptions, type HostEvent, type HostEvents, type HostStateChange, type HostStatus, type MetricPath
@@ -290,35 +287,16 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   }
 
   /**
-   * Writes a metric that the node's (or device's) birth declared: NCMD or DCMD, QoS 0, not retained, with the payload
-   * timestamp (tck-id-topics-ncmd-timestamp) and no seq; the metric by alias when the birth gave one, else by name.
-   * The JSON value is checked against the birth's datatype (fromJsonValue). Resolves when handed to the broker.
+   * Writes a metric that the node's (or device's) birth declared: NCMD or DCMD (./commands.ts), QoS 0, not retained.
+   * The JSON value is checked against the birth's datatype. Resolves when handed to the broker.
    */
   async writeMetric (groupId: string, edgeNodeId: string, deviceId: string | undefined, name: string, value: JsonValue): Promise<void> {
     const client = this.client
     if (this.statusValue !== 'ONLINE' || client === undefined) {
       throw new SparkplugHostNotConnectedError(this.hostId, `write '${name}' to ${groupId}/${edgeNodeId}${deviceId === undefined ? '' : '/' + deviceId}`)
     }
-    const node = this.ingest.session(groupId, edgeNodeId)
-    if (node === undefined || node.state !== 'ONLINE') {
-      throw new SparkplugNodeOfflineError(groupId, edgeNodeId, undefined, describeState(node?.state))
-    }
-    let table = node.metrics
-    if (deviceId !== undefined) {
-      const d = node.devices.get(deviceId)
-      if (d === undefined || d.state !== 'ONLINE') throw new SparkplugNodeOfflineError(groupId, edgeNodeId, deviceId, describeState(d?.state))
-      table = d.metrics
-    }
-    const e = table.get(name)
-    if (e === undefined) throw new SparkplugUnknownMetricError(groupId, edgeNodeId, deviceId, name)
-    const v = fromJsonValue(e.datatype, value, name) // throws SparkplugValueError
-    const now = Date.now()
-    const metric: SparkplugMetric = e.alias !== undefined
-      ? { alias: e.alias, datatype: e.datatype, timestamp: now, value: v as SparkplugMetric['value'] }
-      : { name: e.name, datatype: e.datatype, timestamp: now, value: v as SparkplugMetric['value'] }
-    const payload = encodePayload({ timestamp: now, metrics: [metric] }, { omitDatatype: true })
-    const topic = deviceId === undefined ? edgeTopic(groupId, 'NCMD', edgeNodeId) : edgeTopic(groupId, 'DCMD', edgeNodeId, deviceId)
-    await client.publishAsync(topic, Buffer.from(payload), { qos: 0, retain: false })
+    const command = metricWriteCommand(this.ingest.session(groupId, edgeNodeId), groupId, edgeNodeId, deviceId, name, value)
+    await client.publishAsync(command.topic, command.payload, { qos: 0, retain: false })
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -352,8 +330,4 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
 
 export function statePayload (online: boolean, timestamp: number): Buffer {
   return Buffer.from(`{"online":${online},"timestamp":${timestamp}}`, 'utf8')
-}
-
-function describeState (s: string | undefined): string {
-  return s === undefined || s === 'UNBORN' ? 'not born (no birth certificate seen)' : s === 'OFFLINE' ? 'offline' : s.toLowerCase()
 }

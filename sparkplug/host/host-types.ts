@@ -1,9 +1,10 @@
 // The Sparkplug host application's public types: its options and defaults, its own connection's state machine, and
-// the events it emits. The host itself is ./host-application.ts (connection and STATE) with ./ingest.ts (sessions).
+// the events it emits. The host itself is ./host-application.ts (connection and STATE) with ./ingest.ts (sessions)
+// and ./commands.ts (NCMD/DCMD).
 import type { Aedes } from 'aedes'
 import type { Duplex } from 'node:stream'
 import type { Logger } from '../../core/logger'
-import type { MetricUpdate, RebirthRecord, SessionChange } from './session'
+import type { MetricUpdate, RebirthRecord, SessionChange } from './session-records'
 
 export const DEFAULT_HOST_ID = 'isa95-hub'
 /** Default of sparkplug.maxMetricsPerNode: one NBIRTH once declared 27,000 metrics, each a retained UNS topic. */

@@ -1,43 +1,26 @@
 // The host application's ingest: the edge node and device sessions (./session.ts), NBIRTH/DBIRTH/NDATA/DDATA/NDEATH/
 // DDEATH turned into typed metric updates and session changes, the reorder buffer, and rebirth requests when the
 // session state is lost. It owns no connection: the host (./host-application.ts) hands it every message and gives it
-// a small port to emit events and to send NCMDs.
-// The reorder buffer is ./reorder-buffer.ts, rebirth requests ./rebirth-requests.ts.
+// a small port (./ingest-port.ts) to emit events and to send NCMDs.
+// Metrics become updates in ./metric-updates.ts, STALE marks are ./stale-marks.ts, the reorder buffer is
+// ./reorder-buffer.ts, rebirth requests ./rebirth-requests.ts.
 import { decodePayload } from '../codec'
-import { DataType, dataTypeName } from '../datatypes'
-import type { SparkplugMetric, SparkplugPayload } from '../types'
+import type { SparkplugPayload } from '../types'
 import { SparkplugLimitError } from '../errors'
-import { checkBirthMetrics, engUnitOf, metricLimitExceeded } from './birth-check'
+import { checkBirthMetrics, metricLimitExceeded } from './birth-check'
 import type { Logger } from '../../core/logger'
 import { edgeTopic, parseTopic } from '../../plant/sparkplug-topic'
-import {
-  DeviceSession, NodeSession, deviceTransition, nodeTransition,
-  type MetricEntry, type MetricUpdate, type PendingMessage, type RebirthRecord, type StaleReason
-} from './session'
-import type { HostEvents, RefusedMessage } from './host-types'
+import { NodeSession, type DeviceSession, type PendingMessage } from './session'
+import type { RebirthRecord } from './session-records'
+import { deviceTransition, nodeTransition } from './session-transitions'
+import type { RefusedMessage } from './host-types'
+import type { IngestOptions, IngestPort } from './ingest-port'
+import { deliverData, registerBirthMetrics } from './metric-updates'
 import { RebirthRequests } from './rebirth-requests'
 import { ReorderBuffer } from './reorder-buffer'
-import { describeNode, qualityOf, seqOf, toNumber } from './payload-facts'
+import { deviceOffline, nodeOffline } from './stale-marks'
+import { describeNode, seqOf, toNumber } from './payload-facts'
 import { SessionQueries } from './session-queries'
-
-export interface IngestOptions {
-  reorderTimeoutMs: number
-  rebirthMinIntervalMs: number
-  sendRebirths: boolean
-  maxMetricsPerNode: number
-  maxArrayLength: number
-}
-
-/** What the ingest needs of the host around it. */
-export interface IngestPort {
-  emit<K extends keyof HostEvents> (event: K, ...args: HostEvents[K]): void
-  /** Whether the host's own connection is online (rebirth requests are sent only then). */
-  online (): boolean
-  /** Sends an NCMD (QoS 0, not retained). */
-  publish (topic: string, payload: Buffer): void
-  /** A message on the host's own STATE topic. */
-  onOwnState (payload: Buffer): void
-}
 
 export class SparkplugIngest {
   private readonly groups = new Map<string, Map<string, NodeSession>>()
@@ -180,20 +163,20 @@ export class SparkplugIngest {
       // Asking for a rebirth would bring the same birth: refused, and what the node said before is STALE.
       node.refusedMessages++
       this.log.warn(`Sparkplug host '${this.hostId}': ${this.currentTopic} refused: ${over}`)
-      if (node.state === 'ONLINE') this.nodeOffline(node, 'BIRTH_REFUSED', now, 'BIRTH_REFUSED')
+      if (node.state === 'ONLINE') nodeOffline(this.port, node, 'BIRTH_REFUSED', now, 'BIRTH_REFUSED')
       return this.refuse(node.groupId, node.edgeNodeId, undefined, 'LIMIT', over)
     }
     node.clearRebirthTimer() // the birth answers any request still held back
     if (node.state === 'ONLINE') {
       // A new birth sequence: devices must be born again; until then their values are STALE.
-      for (const d of node.devices.values()) this.deviceOffline(node, d, 'NODE_REBIRTH', now, 'NODE_REBIRTH')
+      for (const d of node.devices.values()) deviceOffline(this.port, node, d, 'NODE_REBIRTH', now, 'NODE_REBIRTH')
     }
     node.clearPending()
     const bdSeqMetric = p.metrics.find((m) => m.name === 'bdSeq')
     node.bdSeq = bdSeqMetric === undefined ? undefined : toNumber(bdSeqMetric.value)
     node.aliases = new Map()
     node.metrics = new Map()
-    const entries = this.register(node, undefined, node.metrics, p, now)
+    const entries = registerBirthMetrics(node, undefined, node.metrics, p, now)
     node.state = tr.to
     node.since = now
     node.lastBirthAt = now
@@ -202,45 +185,6 @@ export class SparkplugIngest {
     node.expectedSeq = (seq + 1) & 0xff
     this.port.emit('session', { kind: 'node', groupId: node.groupId, edgeNodeId: node.edgeNodeId, state: 'ONLINE', at: now, cause: 'NBIRTH' })
     for (const e of entries) this.port.emit('metric', e.current)
-  }
-
-  /** Birth metrics into the alias and name tables, each with its birth value as the current value. */
-  private register (node: NodeSession, deviceId: string | undefined, table: Map<string, MetricEntry>, p: SparkplugPayload, now: number): MetricEntry[] {
-    const entries: MetricEntry[] = []
-    const payloadTs = p.timestamp === undefined ? now : toNumber(p.timestamp)
-    for (const m of p.metrics) {
-      const alias = m.alias === undefined ? undefined : toNumber(m.alias)
-      const e: MetricEntry = {
-        name: m.name!,
-        alias,
-        datatype: m.datatype!,
-        deviceId,
-        engUnit: engUnitOf(m.properties),
-        current: undefined as unknown as MetricUpdate
-      }
-      e.current = this.update(node, e, m, payloadTs)
-      table.set(e.name, e)
-      if (alias !== undefined) node.aliases.set(alias, e)
-      entries.push(e)
-    }
-    return entries
-  }
-
-  private update (node: NodeSession, e: MetricEntry, m: SparkplugMetric, payloadTs: number): MetricUpdate {
-    return {
-      groupId: node.groupId,
-      edgeNodeId: node.edgeNodeId,
-      deviceId: e.deviceId,
-      name: e.name,
-      alias: e.alias,
-      datatype: e.datatype,
-      value: m.value,
-      timestamp: m.timestamp === undefined ? payloadTs : typeof m.timestamp === 'number' ? m.timestamp : Number(m.timestamp),
-      quality: qualityOf(m.properties),
-      properties: m.properties,
-      historical: m.isHistorical === true,
-      unit: engUnitOf(m.properties) ?? e.engUnit
-    }
   }
 
   private onNDeath (node: NodeSession, payload: Buffer): void {
@@ -262,7 +206,7 @@ export class SparkplugIngest {
       if (!matches && node.state === 'ONLINE') node.ignoredDeaths++
       return
     }
-    this.nodeOffline(node, 'NDEATH', Date.now(), 'NDEATH')
+    nodeOffline(this.port, node, 'NDEATH', Date.now(), 'NDEATH')
   }
 
   private onSequenced (node: NodeSession, type: 'NDATA' | 'DBIRTH' | 'DDATA' | 'DDEATH', deviceId: string | undefined, payload: Buffer): void {
@@ -325,7 +269,7 @@ export class SparkplugIngest {
     if (type === 'DDATA') return this.applyData(node, device, p)
     // DDEATH: offline at the DDEATH payload's timestamp (tck-id-...-ddeath-devices-offline / -tags-stale).
     const at = p.timestamp === undefined ? Date.now() : toNumber(p.timestamp)
-    this.deviceOffline(node, device, 'DDEATH', at, 'DDEATH')
+    deviceOffline(this.port, node, device, 'DDEATH', at, 'DDEATH')
   }
 
   private applyDBirth (node: NodeSession, device: DeviceSession, p: SparkplugPayload): void {
@@ -337,14 +281,14 @@ export class SparkplugIngest {
     if (over !== undefined) {
       node.refusedMessages++
       this.log.warn(`Sparkplug host '${this.hostId}': ${this.currentTopic} refused: ${over}`)
-      this.deviceOffline(node, device, 'BIRTH_REFUSED', now, 'DDEATH')
+      deviceOffline(this.port, node, device, 'BIRTH_REFUSED', now, 'DDEATH')
       return this.refuse(node.groupId, node.edgeNodeId, device.deviceId, 'LIMIT', over)
     }
     for (const e of device.metrics.values()) {
       if (e.alias !== undefined && node.aliases.get(e.alias) === e) node.aliases.delete(e.alias)
     }
     device.metrics = new Map()
-    const entries = this.register(node, device.deviceId, device.metrics, p, now)
+    const entries = registerBirthMetrics(node, device.deviceId, device.metrics, p, now)
     device.state = 'ONLINE'
     device.since = now
     device.lastBirthAt = now
@@ -353,45 +297,15 @@ export class SparkplugIngest {
     for (const e of entries) this.port.emit('metric', e.current)
   }
 
-  /** NDATA/DDATA: per metric one alias (or name) lookup, done by the decoder's datatypeOf, and one update object. */
+  /** NDATA/DDATA: the declared metrics are delivered; the first problem with the others is refused or asks for a rebirth. */
   private applyData (node: NodeSession, device: DeviceSession | undefined, p: SparkplugPayload): void {
-    const metrics = p.metrics
-    const n = metrics.length
-    const deviceId = device === undefined ? undefined : device.deviceId
-    const payloadTs = p.timestamp === undefined ? Date.now() : toNumber(p.timestamp)
-    let unknownAlias: string | undefined
-    let unknownName: string | undefined
-    let mismatch: string | undefined
-    node.decodeDevice = device
-    for (let i = 0; i < n; i++) {
-      const m = metrics[i]!
-      let e = node.resolved[i]
-      if (e === undefined) e = node.lookup(m.name, m.alias) // the metric carried its datatype: no resolver call
-      if (e === undefined || e.deviceId !== deviceId) {
-        if (m.alias !== undefined) unknownAlias ??= String(m.alias)
-        else unknownName ??= m.name ?? '(no name, no alias)'
-        continue
-      }
-      if (m.datatype !== e.datatype) {
-        // The value was decoded by the payload's datatype; delivered under the birth's, it would be read as another
-        // type (issue #8: a DataSet birth, then Int32 data). Refused; the rebirth states the datatype anew.
-        mismatch ??= `metric '${e.name}' is ${dataTypeName(m.datatype ?? DataType.Unknown)} in this ${deviceId === undefined ? 'NDATA' : 'DDATA'}, ` +
-          `but ${dataTypeName(e.datatype)} in its birth`
-        continue
-      }
-      const u = this.update(node, e, m, payloadTs)
-      if (!u.historical) e.current = u // is_historical never overwrites the live value
-      this.port.emit('metric', u)
-    }
-    if (mismatch !== undefined) {
+    const problem = deliverData(node, device, p, this.port)
+    if (problem === undefined) return
+    if (problem.reason === 'DATATYPE_MISMATCH') {
       node.refusedMessages++
-      this.refuse(node.groupId, node.edgeNodeId, deviceId, 'DATATYPE_MISMATCH', mismatch)
-      this.rebirths.request(node, 'DATATYPE_MISMATCH', mismatch)
-    } else if (unknownAlias !== undefined) {
-      this.rebirths.request(node, 'UNKNOWN_ALIAS', `${deviceId === undefined ? 'NDATA' : `DDATA of device '${deviceId}'`}: alias ${unknownAlias} is not in the births`)
-    } else if (unknownName !== undefined) {
-      this.rebirths.request(node, 'UNKNOWN_METRIC', `${deviceId === undefined ? 'NDATA' : `DDATA of device '${deviceId}'`}: metric '${unknownName}' is not in the births`)
+      this.refuse(node.groupId, node.edgeNodeId, device?.deviceId, 'DATATYPE_MISMATCH', problem.detail)
     }
+    this.rebirths.request(node, problem.reason, problem.detail)
   }
 
   private malformed (node: NodeSession, detail: string): void {
@@ -400,42 +314,13 @@ export class SparkplugIngest {
     this.rebirths.request(node, 'MALFORMED_PAYLOAD', detail)
   }
 
-  // -------------------------------------------------------------------------------------------------------------
-  // Offline and STALE
-
-  private nodeOffline (node: NodeSession, reason: StaleReason, at: number, cause: string): void {
-    node.clearPending()
-    node.state = 'OFFLINE'
-    node.since = at
-    node.stale = { reason, at }
-    this.port.emit('session', { kind: 'node', groupId: node.groupId, edgeNodeId: node.edgeNodeId, state: 'OFFLINE', at, cause })
-    this.markStale(node.metrics, at)
-    for (const d of node.devices.values()) this.deviceOffline(node, d, reason, at, 'NODE_OFFLINE')
-  }
-
-  private deviceOffline (node: NodeSession, d: DeviceSession, reason: StaleReason, at: number, event: 'NODE_OFFLINE' | 'NODE_REBIRTH' | 'DDEATH'): void {
-    const tr = deviceTransition(d.state, event)
-    if (!('to' in tr)) return
-    d.state = tr.to
-    d.since = at
-    d.stale = { reason, at }
-    this.port.emit('session', { kind: 'device', groupId: node.groupId, edgeNodeId: node.edgeNodeId, deviceId: d.deviceId, state: 'OFFLINE', at, cause: reason })
-    this.markStale(d.metrics, at)
-  }
-
-  private markStale (table: Map<string, MetricEntry>, at: number): void {
-    for (const e of table.values()) {
-      e.current = { ...e.current, timestamp: at, quality: 'STALE', historical: false }
-      this.port.emit('metric', e.current)
-    }
-  }
-
+  /** Every online node goes offline, its metrics STALE: the host lost its own connection, or it stops. */
   takeAllOffline (reason: 'HOST_CONNECTION_LOST' | 'HOST_STOPPED'): void {
     const now = Date.now()
     for (const group of this.groups.values()) {
       for (const node of group.values()) {
         const tr = nodeTransition(node.state, 'HOST_DISCONNECTED')
-        if ('to' in tr) this.nodeOffline(node, reason, now, reason)
+        if ('to' in tr) nodeOffline(this.port, node, reason, now, reason)
       }
     }
   }
@@ -446,5 +331,4 @@ export class SparkplugIngest {
     this.rebirths.request(node, 'REQUESTED', detail)
     return node.rebirths[node.rebirths.length - 1]!
   }
-
 }

@@ -1,6 +1,7 @@
 // Small facts the ingest reads off Sparkplug payloads and sessions.
 import type { PropertySet, SparkplugPayload, U64 } from '../types'
-import type { DeviceSession, NodeSession, Quality } from './session'
+import type { DeviceSession, NodeSession } from './session'
+import type { Quality } from './session-records'
 
 export function seqOf (p: SparkplugPayload): number | undefined {
   const s = p.seq

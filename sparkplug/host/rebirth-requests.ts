@@ -1,13 +1,11 @@
 // Rebirth requests of the host application: `Node Control/Rebirth` NCMDs, at most one per edge node per
 // rebirthMinIntervalMs; one held back by that limit is sent when the limit allows (unless an NBIRTH, which clears the
 // node's timer, comes first). Each request is recorded in the node's session health and emitted as 'rebirth'.
-import { encodePayload } from '../codec'
-import { DataType } from '../datatypes'
 import type { Logger } from '../../core/logger'
-import { REBIRTH_METRIC } from './birth-check'
-import { edgeTopic } from '../../plant/sparkplug-topic'
-import type { NodeSession, RebirthReason, RebirthRecord } from './session'
-import type { IngestOptions, IngestPort } from './ingest'
+import { rebirthCommand } from './commands'
+import type { NodeSession } from './session'
+import type { RebirthReason, RebirthRecord } from './session-records'
+import type { IngestOptions, IngestPort } from './ingest-port'
 
 export class RebirthRequests {
   constructor (private readonly hostId: string, private readonly opts: Pick<IngestOptions, 'rebirthMinIntervalMs' | 'sendRebirths'>,
@@ -30,15 +28,9 @@ export class RebirthRequests {
       node.rebirthTimer.unref()
     }
     if (sent) {
-      // tck-id-operational-behavior-data-commands-ncmd-rebirth-verb/-name/-value; the metric goes by name (the
-      // NBIRTH must not alias it) with its datatype, as the specification's example; payload timestamp, no seq.
-      const payload = encodePayload({
-        timestamp: now,
-        metrics: [{ name: REBIRTH_METRIC, datatype: DataType.Boolean, value: true, timestamp: now }]
-      })
-      this.port.publish(edgeTopic(node.groupId, 'NCMD', node.edgeNodeId), Buffer.from(payload))
+      const command = rebirthCommand(node.groupId, node.edgeNodeId, now)
+      this.port.publish(command.topic, command.payload)
     }
     this.port.emit('rebirth', { groupId: node.groupId, edgeNodeId: node.edgeNodeId, ...record })
   }
-
 }

@@ -6,8 +6,9 @@
 // request. A held message is decoded again when applied, so a DBIRTH held before it defines its aliases.
 // reorderTimeoutMs 0 means no reordering: a gap asks for a rebirth at once and the message is applied.
 
-import type { NodeSession, PendingMessage, RebirthReason } from './session'
-import type { IngestPort } from './ingest'
+import type { NodeSession, PendingMessage } from './session'
+import type { RebirthReason } from './session-records'
+import type { IngestPort } from './ingest-port'
 
 /** What the buffer needs of the ingest around it. */
 export interface ReorderTarget {

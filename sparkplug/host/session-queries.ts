@@ -1,6 +1,7 @@
 // What the host application answers about the sessions it keeps: the health of nodes and devices and the current
 // value of every metric (read-only views of the ingest's session table).
-import type { DeviceHealth, MetricUpdate, NodeHealth, NodeSession } from './session'
+import type { NodeSession } from './session'
+import type { DeviceHealth, MetricUpdate, NodeHealth } from './session-records'
 import type { MetricPath } from './host-types'
 
 export class SessionQueries {

@@ -187,6 +187,22 @@ describe('Sparkplug aware broker', function () {
   })
 })
 
+describe('Sparkplug aware broker: part of every hub', function () {
+  it('stores an NBIRTH as its certificate in a hub started as it is (its own Sparkplug host off, nothing attached by hand)', async function () {
+    const hub = await startTestHub()
+    try {
+      const edge = await connect(mqttUrl(hub))
+      const payload = birth(0, 12.5)
+      await edge.publishAsync(NBIRTH, payload, { qos: 0 })
+      await edge.endAsync()
+      const got = await retainedFor(hub, '$sparkplug/certificates/#', (m) => m.some((x) => x.topic === CERT_NBIRTH))
+      assert.ok(got.find((x) => x.topic === CERT_NBIRTH)?.payload.equals(payload), `no retained ${CERT_NBIRTH} byte for byte`)
+    } finally {
+      await hub.stop()
+    }
+  })
+})
+
 describe('Sparkplug aware broker: certificates across a restart', function () {
   it('tck-id-conformance-mqtt-aware-store keeps the stored certificates when the hub restarts', async function () {
     const config = testConfig(tempDir())
