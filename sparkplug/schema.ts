@@ -1,10 +1,10 @@
 // The Sparkplug B protobuf schema as a protobufjs JSON descriptor, so that the compiled hub needs no .proto file
-// at run time (scripts/copy-assets.js does not copy broker/ assets).
+// at run time (scripts/copy-assets.js does not copy sparkplug/ assets).
 //
 // Provenance: generated with protobufjs 8 `loadSync(...).toJSON()` from ./sparkplug_b.proto, which is a verbatim copy of
 // sparkplug_b.proto from the Eclipse Sparkplug 3.0.0 specification (/work/shared/spec/sparkplug-3.0/sparkplug_b.proto),
 // Copyright (c) 2015-2021 Cirrus Link Solutions and others, made available under the Eclipse Public License 2.0
-// (SPDX-License-Identifier: EPL-2.0). test/broker/sparkplug/codec.test.ts checks that this descriptor still equals the
+// (SPDX-License-Identifier: EPL-2.0). test/sparkplug/codec.test.ts checks that this descriptor still equals the
 // specification schema. Do not edit by hand; regenerate from the .proto instead.
 
 import type { INamespace } from 'protobufjs'

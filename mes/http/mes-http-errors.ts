@@ -7,7 +7,7 @@ import {
   UpdateRefusedError, WipRuleError
 } from '../errors'
 
-/** First match wins. ValidationError (400) and the HTTP layer's own refusals are answered by hub/json-api.ts. */
+/** First match wins. ValidationError (400) and the HTTP layer's own refusals are answered by core/json-api.ts. */
 const STATUS_OF: ReadonlyArray<[new (...args: never[]) => HubError, number]> = [
   [NotFoundError, 404],
   [DuplicateError, 409],

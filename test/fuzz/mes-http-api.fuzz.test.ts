@@ -1,5 +1,5 @@
-// Fuzz target: the MES HTTP API. The real router (hub/mes-http-api.ts, as the hub mounts it under Node-RED's login)
-// over a real MES on SQLite, behind the stand-in login of test/hub/mes-http-api.test.ts, on a real HTTP server.
+// Fuzz target: the MES HTTP API. The real router (mes/http/mes-http-api.ts, as the hub mounts it under Node-RED's login)
+// over a real MES on SQLite, behind the stand-in login of test/mes/http/mes-http-api.test.ts, on a real HTTP server.
 // Any method, path (malformed percent-encoding included), query and body gets an answer within the time bound,
 // never a 500: a refusal is a 4xx with the API's error shape, a success a 2xx with JSON.
 import assert from 'node:assert/strict'

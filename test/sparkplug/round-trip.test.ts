@@ -4,7 +4,7 @@
 //
 // One NBIRTH carries a metric of every datatype a metric can have (1..19 and the arrays 22..34; 20 PropertySet and
 // 21 PropertySetList exist only as property values, never as a metric's datatype), with boundary values. For each:
-//   1. the UNS message the hub publishes has the value in the JSON convention (broker/sparkplug/json.ts);
+//   1. the UNS message the hub publishes has the value in the JSON convention (sparkplug/json.ts);
 //   2. that same JSON value, published back on `<equipment>/commands/<tag>` by an MQTT client, reaches the edge node
 //      as an NCMD which, decoded with the specification's .proto, carries the identical value in the datatype's field.
 import assert from 'node:assert/strict'
