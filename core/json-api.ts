@@ -1,7 +1,7 @@
 // JSON over HTTP the way the hub's APIs speak it: a JSON body parsed with a named size limit, query strings read
 // strictly (an unknown or repeated parameter is a 400, as a typo in a config file is), and every failure answered as
 // { error: { code, message, source?, path?, hint?, ... } } with the status its kind calls for (each API says which,
-// e.g. hub/mes-http-errors.ts); anything unexpected is a 500 with a reference, and its detail goes to the log only.
+// e.g. mes/http/mes-http-errors.ts); anything unexpected is a 500 with a reference, and its detail goes to the log only.
 import crypto from 'node:crypto'
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import { HubError, ValidationError, type Problem } from './errors'
@@ -103,7 +103,7 @@ export function jsonBody (): RequestHandler[] {
   return [mediaType, parse]
 }
 
-export { check as checkBody } from '../mes/validation'
+export { check as checkBody } from './schema-check'
 
 /**
  * A strict reader of one request's query string: each getter records a problem instead of throwing, and `done()`
