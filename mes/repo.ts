@@ -154,6 +154,12 @@ export function reported (op: { goodQuantity: number, scrapQuantity: number, rew
   return op.goodQuantity + op.scrapQuantity + op.reworkQuantity
 }
 
+/** Minutes from `from` (none: 0) to `to`, never below 0. */
+export function minutesBetween (from: string | null, to: string): number {
+  if (from === null) return 0
+  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 60000)
+}
+
 /** What is left to make of an operation: its quantity less good and scrap (rework is made again), never below 0. */
 export function remaining (op: { quantity: number, goodQuantity: number, scrapQuantity: number }): number {
   return Math.max(0, op.quantity - op.goodQuantity - op.scrapQuantity)

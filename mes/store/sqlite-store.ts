@@ -12,7 +12,8 @@ import fs from 'node:fs'
 import Database from 'better-sqlite3'
 import type { AppliedMigration, MesStore, RunResult, SqlValue, Tx } from './store'
 import { listMigrations, migrate } from './migrate'
-import { StoreError } from '../errors'
+import { ConcurrentUpdateError, ConstraintError, StoreError } from '../errors'
+import { duplicateOf, keyOfSqliteMessage } from './keys'
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process before failing; default 5000. */
@@ -108,22 +109,44 @@ export class SqliteStore implements MesStore {
       }
       return p as SqlValue[]
     }
+    // A refused statement becomes the MES's typed error here, so that no service looks at SQLite's error codes.
+    const refused = (err: unknown, sql: string, p?: readonly SqlValue[]): unknown => this.errorOf(err, sql, p)
     return {
       dialect: 'sqlite',
       forUpdate: '',
       forUpdateSkipLocked: '',
-      all: async <T>(sql: string, p?: readonly SqlValue[]) => this.statement(sql).all(...params(p)) as T[],
+      all: async <T>(sql: string, p?: readonly SqlValue[]) => {
+        try { return this.statement(sql).all(...params(p)) as T[] } catch (err) { throw refused(err, sql, p) }
+      },
       get: async <T>(sql: string, p?: readonly SqlValue[]) => {
-        const s = this.statement(sql)
-        if (!s.reader) { s.run(...params(p)); return undefined }
-        return s.get(...params(p)) as T | undefined
+        try {
+          const s = this.statement(sql)
+          if (!s.reader) { s.run(...params(p)); return undefined }
+          return s.get(...params(p)) as T | undefined
+        } catch (err) { throw refused(err, sql, p) }
       },
       run: async (sql: string, p?: readonly SqlValue[]): Promise<RunResult> => {
-        const s = this.statement(sql)
-        if (s.reader) { s.all(...params(p)); return { changes: 0 } }
-        return { changes: s.run(...params(p)).changes }
+        try {
+          const s = this.statement(sql)
+          if (s.reader) { s.all(...params(p)); return { changes: 0 } }
+          return { changes: s.run(...params(p)).changes }
+        } catch (err) { throw refused(err, sql, p) }
       }
     }
+  }
+
+  /** SQLite's refusals as typed errors: a unique key of ours (DuplicateError), other constraints, a lock held too long. */
+  private errorOf (err: unknown, sql: string, params: readonly SqlValue[] | undefined): unknown {
+    const code = (err as { code?: unknown }).code
+    if (typeof code !== 'string') return err
+    const message = (err as Error).message
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      const key = keyOfSqliteMessage(message)
+      if (key !== undefined) return duplicateOf(key, sql, params)
+    }
+    if (code.startsWith('SQLITE_CONSTRAINT')) return new ConstraintError(message, this.file)
+    if (code.startsWith('SQLITE_BUSY')) return new ConcurrentUpdateError(`${message} (another process holds the database)`, this.file)
+    return err
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
