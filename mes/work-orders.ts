@@ -6,7 +6,7 @@ import type { Actor, Operation, OperationInput, UpdateResult, WorkOrder, WorkOrd
 import { validateWorkOrder, validateWorkOrderUpdate } from './validation'
 import { NotFoundError, OrderStatusError, UpdateRefusedError } from './errors'
 import { appendAudit } from './audit-trail'
-import { EPS, loadMaterials, loadOperations, loadOrder, loadOrderRow, refreshOrder, reported, type OperationRow, type OrderRow } from './repo'
+import { EPS, loadMaterials, loadOperations, loadOrder, loadOrderRow, loadOrders, refreshOrder, reported, type OperationRow, type OrderRow } from './repo'
 import type { MesEvents } from './events'
 import type { OrderFilter, WorkOrders } from './service'
 import { ACTIVE_STATES } from './job-state-machine'
@@ -60,12 +60,8 @@ export class WorkOrderService implements WorkOrders {
         ...(statuses.length ? [`status IN (${statuses.map(() => '?').join(', ')})`] : []),
         ...(filter.after !== undefined ? ['order_number > ?'] : [])
       ]
-      const rows = await tx.all<{ order_number: string }>(`SELECT order_number FROM work_orders
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY order_number LIMIT ?`,
-      [...statuses, ...(filter.after !== undefined ? [filter.after] : []), filter.limit ?? 1000])
-      const out: WorkOrder[] = []
-      for (const r of rows) out.push((await loadOrder(tx, r.order_number))!)
-      return out
+      return await loadOrders(tx, where.length ? `WHERE ${where.join(' AND ')}` : '',
+        [...statuses, ...(filter.after !== undefined ? [filter.after] : [])], filter.limit ?? 1000)
     })
   }
 

@@ -22,6 +22,8 @@ export interface SqliteStoreOptions {
   statementCache?: number
   /** Most write transactions committed together (group commit); default 64. 1 commits each on its own. */
   maxGroup?: number
+  /** Called with every statement SQLite runs, its values filled in (better-sqlite3's `verbose`): tracing, tests. */
+  verbose?: (sql: string) => void
 }
 
 interface PendingTransaction {
@@ -53,7 +55,8 @@ export class SqliteStore implements MesStore {
     try {
       // Production data, readable by the hub's user only: SQLite gives its -wal and -shm files the mode of this one.
       if (file !== ':memory:') fs.closeSync(fs.openSync(file, 'a', 0o600))
-      this.db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 })
+      const verbose = opts.verbose
+      this.db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000, ...(verbose !== undefined ? { verbose: (sql?: unknown) => verbose(String(sql)) } : {}) })
       this.db.pragma('journal_mode = WAL')
       this.db.pragma('synchronous = FULL')
       this.db.pragma('foreign_keys = ON')
