@@ -201,7 +201,8 @@ export class SqliteStore implements MesStore {
       return { ok: true, value }
     } catch (error) {
       if (this.db.inTransaction) this.control.rollback.run()
-      return { ok: false, error }
+      // A statement's refusal is already typed; BEGIN or COMMIT may meet another process's lock (SQLITE_BUSY).
+      return { ok: false, error: this.errorOf(error, '', undefined) }
     }
   }
 
@@ -220,7 +221,7 @@ export class SqliteStore implements MesStore {
       try {
         if (!this.db.inTransaction) this.control.beginImmediate.run()
       } catch (error) {
-        outcomes[i] = { ok: false, error }
+        outcomes[i] = { ok: false, error: this.errorOf(error, '', undefined) }
         continue
       }
       this.control.savepoint.run()
