@@ -14,7 +14,7 @@ import { createMes, type Mes } from '../mes/index'
 import type { MesStore } from '../mes/store/store'
 import { SqliteStore } from '../mes/store/sqlite-store'
 import { PostgresStore } from '../mes/store/postgres-store'
-import { DISPATCH_RULES } from '../mes/dispatch'
+import { DISPATCH_RULES } from '../mes/model/types'
 import type { Benchmark, BenchResult } from './bench-result'
 import { median, secondsSince, timeMs } from './stats'
 

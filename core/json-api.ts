@@ -103,7 +103,7 @@ export function jsonBody (): RequestHandler[] {
   return [mediaType, parse]
 }
 
-export { check as checkBody } from '../mes/validation'
+export { check as checkBody } from './schema-check'
 
 /**
  * A strict reader of one request's query string: each getter records a problem instead of throwing, and `done()`

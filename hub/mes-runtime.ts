@@ -16,7 +16,7 @@ import { createMes, type Mes } from '../mes/index'
 import type { MesStore } from '../mes/store/store'
 import { SqliteStore } from '../mes/store/sqlite-store'
 import { PostgresStore } from '../mes/store/postgres-store'
-import type { CredentialCheck } from '../mes/wip'
+import type { CredentialCheck } from '../mes/model/types'
 import { startUnsBridge, MesTopics, type UnsBridge, type UnsPublish } from '../mes/uns-bridge'
 import { UnsPublishError } from '../uns/uns-publish'
 import { startMachineEvents, type MachineEvents, type MetricSource } from '../mes/machine-events'
@@ -102,7 +102,7 @@ Promise<MesRuntime> {
     verifyCredentials: editorCredentialCheck(config),
     isWorkUnitOf: workUnitCheck(topics)
   })
-  mes.events.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
+  mes.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
   const bridge = startUnsBridge({ mes, model, publish: unsPublisher(opts.broker, opts.uns), log })
   try {
     await bridge.resync()

@@ -6,7 +6,8 @@ import type { MesStore, Tx } from './store/store'
 import { num, str, strOrNull } from './store/store'
 import { hash as oneShotHash } from 'node:crypto'
 import { canonicalJson } from './canonical'
-import type { SignatureRecord } from './model/types'
+import type { AuditRecord, AuditVerification, SignatureRecord } from './model/types'
+import type { AuditQuery } from './service'
 
 /**
  * canonicalJson, faster for the values the audit trail records (plain objects and arrays of strings, finite numbers,
@@ -68,27 +69,6 @@ export interface AuditEntryInput {
   why?: string | null
   signature?: SignatureRecord | null
 }
-
-export interface AuditRecord {
-  seq: number
-  at: string
-  who: string
-  entity: string
-  entityId: string
-  action: string
-  /** Canonical JSON text as stored (null when there was no value). */
-  oldValue: string | null
-  newValue: string | null
-  why: string | null
-  /** Canonical JSON of the signature record, if the action was signed. */
-  signature: string | null
-  prevHash: string
-  hash: string
-}
-
-export type AuditVerification =
-  | { ok: true, count: number, lastHash: string }
-  | { ok: false, count: number, brokenAt: number, reason: string, record: AuditRecord | null }
 
 export function auditHash (r: Omit<AuditRecord, 'hash'>): string {
   return sha256(auditJson({
@@ -156,14 +136,6 @@ export async function auditFor (store: MesStore, entity: string, entityId: strin
   return await store.read(async (tx) =>
     (await tx.all(`SELECT ${COLUMNS} FROM audit_trail WHERE entity = ? AND entity_id = ? ORDER BY seq`, [entity, entityId]))
       .map(toRecord))
-}
-
-export interface AuditQuery {
-  entity?: string
-  entityId?: string
-  who?: string
-  fromSeq?: number
-  limit?: number
 }
 
 export async function queryAudit (store: MesStore, q: AuditQuery = {}): Promise<AuditRecord[]> {

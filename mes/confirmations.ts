@@ -9,6 +9,7 @@ import { hash } from 'node:crypto'
 import { canonicalJson } from './canonical'
 import { NotFoundError } from './errors'
 import { appendAudit } from './audit-trail'
+import type { ConfirmationAck, Confirmations } from './service'
 
 /** Who tells the MES what the ERP did with a confirmation, when the caller does not say. */
 export const ERP_ADAPTER = 'erp-adapter'
@@ -59,7 +60,7 @@ function fromRow (r: Record<string, unknown>): Confirmation {
   }
 }
 
-export class ConfirmationQueue {
+export class ConfirmationQueue implements Confirmations {
   private readonly now: () => Date
   constructor (private readonly store: MesStore, opts: { now?: () => Date } = {}) {
     this.now = opts.now ?? (() => new Date())
@@ -86,7 +87,7 @@ export class ConfirmationQueue {
    * Marks a confirmation as accepted by the ERP, recorded in the audit trail under `who` (who reported it: the ERP
    * adapter, or the logged-in user of the HTTP API). Acknowledging twice is harmless (the first reference is kept).
    */
-  async acknowledge (idempotencyKey: string, ack: { erpReference?: string, at?: string, who?: string } = {}): Promise<Confirmation> {
+  async acknowledge (idempotencyKey: string, ack: ConfirmationAck = {}): Promise<Confirmation> {
     return await this.store.transaction(async (tx) => {
       const r = await tx.get('SELECT * FROM confirmations WHERE idempotency_key = ?' + tx.forUpdate, [idempotencyKey])
       if (r === undefined) throw new NotFoundError('confirmation', idempotencyKey)

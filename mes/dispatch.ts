@@ -4,14 +4,12 @@
 // index on (work_center, <sort keys>) WHERE dispatchable = 1, so a list is an index range scan with LIMIT.
 import type { MesStore, Tx } from './store/store'
 import { num, str, strOrNull } from './store/store'
-import type { DispatchItem, DispatchRule, JobOrder, WorkOrderStatus } from './model/types'
+import { DISPATCH_RULES, type Actor, type DispatchItem, type DispatchRule, type JobOrder, type WorkOrderStatus } from './model/types'
 import { DispatchRefusedError, NotFoundError, WipRuleError } from './errors'
 import { appendAudit } from './audit-trail'
 import { loadJob, loadOperations, loadOrderRow, publicJob, refreshOrder, remaining, transferBlocker } from './repo'
 import type { MesEvents } from './events'
-import type { Actor } from './work-orders'
-
-export const DISPATCH_RULES: readonly DispatchRule[] = ['priority', 'earliest-due-date', 'shortest-processing-time', 'fifo', 'critical-ratio']
+import type { Dispatch, DispatchListOptions } from './service'
 
 export interface DispatchOptions {
   now?: () => Date
@@ -20,12 +18,6 @@ export interface DispatchOptions {
   defaultRule?: DispatchRule
   /** Optional check that a work unit belongs to a work center (e.g. from the plant model). */
   isWorkUnitOf?: (workCenter: string, workUnit: string) => boolean
-}
-
-export interface ListOptions {
-  rule?: DispatchRule
-  /** At most this many items; default 100. */
-  limit?: number
 }
 
 /** ORDER BY per rule; `?` in critical-ratio is "now" in epoch milliseconds. Ties are broken by order and sequence. */
@@ -41,7 +33,7 @@ function orderBy (rule: DispatchRule): string {
 
 const COLUMNS = 'order_number, sequence, work_center, quantity, good_qty, scrap_qty, priority, due_ms, proc_time, ready_at, critical'
 
-export class DispatchService {
+export class DispatchService implements Dispatch {
   private readonly now: () => Date
   readonly defaultRule: DispatchRule
 
@@ -75,7 +67,7 @@ export class DispatchService {
   }
 
   /** Ready operations of a work center, best first by `rule`. */
-  async list (workCenter: string, opts: ListOptions = {}): Promise<DispatchItem[]> {
+  async list (workCenter: string, opts: DispatchListOptions = {}): Promise<DispatchItem[]> {
     const rule = opts.rule ?? this.defaultRule
     const nowMs = this.now().getTime()
     return await this.store.read(async (tx) => {

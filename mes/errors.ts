@@ -86,3 +86,22 @@ export class StoreError extends MesError {
     super('MES_STORE', message, { source }, hint)
   }
 }
+
+/**
+ * A write the store's schema refused (a foreign key naming a row that does not exist, a value a check or NOT NULL
+ * refuses, a unique key the MES does not name): the services check their inputs first, so this is a fault of the
+ * MES, not of the caller. Nothing of the transaction was stored.
+ */
+export class ConstraintError extends MesError {
+  constructor (message: string, source: string) {
+    super('MES_CONSTRAINT', `the store refused a write: ${message}`, { source }, 'nothing of it was stored; report it with the hub\'s log')
+  }
+}
+
+/** The database gave up a transaction for a concurrent one (a deadlock, a serialization failure, a lock held too long). */
+export class ConcurrentUpdateError extends MesError {
+  constructor (message: string, source: string) {
+    super('MES_CONCURRENT_UPDATE', `transaction not committed, another one got in its way: ${message}`, { source },
+      'nothing of it was stored; retry it')
+  }
+}

@@ -1,41 +1,6 @@
 // Change notifications for the hub (UNS publishing). Emitted only after the change has committed; a listener
 // that throws is isolated (reported on the 'listenerError' channel) and never undoes the change.
-import type { JobEventType, JobOrder, JobState, WorkOrderStatus } from './model/types'
-
-export interface WipEvent {
-  kind: 'wip'
-  jobId: string
-  orderNumber: string
-  sequence: number
-  workCenter: string
-  workUnit: string
-  event: JobEventType
-  from: JobState
-  to: JobState
-  eventSeq: number
-  who: string
-  at: string
-  good: number
-  scrap: number
-  rework: number
-  job: JobOrder
-  /** Idempotency key of the ERP confirmation this event queued (report, complete), else null. */
-  confirmationKey: string | null
-}
-
-export interface OrderEvent {
-  kind: 'order'
-  orderNumber: string
-  action: 'create' | 'update' | 'release' | 'hold' | 'cancel' | 'dispatch'
-  status: WorkOrderStatus
-  who: string
-  at: string
-  /** For action 'dispatch': the job order that was created. */
-  job?: JobOrder
-}
-
-export type MesEvent = WipEvent | OrderEvent
-export type MesListener = (e: MesEvent) => void
+import type { MesEvent, MesListener } from './model/types'
 
 export class MesEvents {
   private readonly listeners = new Set<MesListener>()

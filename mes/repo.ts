@@ -138,11 +138,42 @@ export async function loadMaterials (tx: Tx, orderNumber: string): Promise<Mater
   return (await tx.all('SELECT * FROM material_requirements WHERE order_number = ? ORDER BY item', [orderNumber])).map(materialFromRow)
 }
 
+function orderOf (o: OrderRow, operations: readonly OperationRow[], materials: MaterialRequirement[]): WorkOrder {
+  const { heldFrom: _h, ...order } = o
+  return { ...order, operations: operations.map(publicOperation), materials }
+}
+
 export async function loadOrder (tx: Tx, orderNumber: string): Promise<WorkOrder | undefined> {
   const o = await loadOrderRow(tx, orderNumber)
   if (o === undefined) return undefined
-  const { heldFrom: _h, ...order } = o
-  return { ...order, operations: (await loadOperations(tx, orderNumber)).map(publicOperation), materials: await loadMaterials(tx, orderNumber) }
+  return orderOf(o, await loadOperations(tx, orderNumber), await loadMaterials(tx, orderNumber))
+}
+
+/**
+ * The orders that `where` (a condition on work_orders, or '') selects, by order number, at most `limit`, with their
+ * operations and materials: three statements however many orders there are (the selection is repeated as a subquery,
+ * which sees the same rows inside the caller's read transaction).
+ */
+export async function loadOrders (tx: Tx, where: string, params: readonly SqlValue[], limit: number): Promise<WorkOrder[]> {
+  const selection = `FROM work_orders ${where} ORDER BY order_number LIMIT ?`
+  const orders = (await tx.all(`SELECT * ${selection}`, [...params, limit])).map(orderFromRow)
+  if (orders.length === 0) return []
+  const chosen = `order_number IN (SELECT order_number ${selection})`
+  const operations = new Map<string, OperationRow[]>()
+  for (const r of await tx.all(`SELECT * FROM operations WHERE ${chosen} ORDER BY order_number, sequence`, [...params, limit])) {
+    const op = operationFromRow(r)
+    let list = operations.get(op.orderNumber)
+    if (list === undefined) operations.set(op.orderNumber, list = [])
+    list.push(op)
+  }
+  const materials = new Map<string, MaterialRequirement[]>()
+  for (const r of await tx.all(`SELECT * FROM material_requirements WHERE ${chosen} ORDER BY order_number, item`, [...params, limit])) {
+    const orderNumber = str(r.order_number)
+    let list = materials.get(orderNumber)
+    if (list === undefined) materials.set(orderNumber, list = [])
+    list.push(materialFromRow(r))
+  }
+  return orders.map((o) => orderOf(o, operations.get(o.orderNumber) ?? [], materials.get(o.orderNumber) ?? []))
 }
 
 export async function loadJob (tx: Tx, jobId: string, lock = false): Promise<JobRow | undefined> {
@@ -152,6 +183,12 @@ export async function loadJob (tx: Tx, jobId: string, lock = false): Promise<Job
 
 export function reported (op: { goodQuantity: number, scrapQuantity: number, reworkQuantity: number }): number {
   return op.goodQuantity + op.scrapQuantity + op.reworkQuantity
+}
+
+/** Minutes from `from` (none: 0) to `to`, never below 0. */
+export function minutesBetween (from: string | null, to: string): number {
+  if (from === null) return 0
+  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 60000)
 }
 
 /** What is left to make of an operation: its quantity less good and scrap (rework is made again), never below 0. */

@@ -5,12 +5,9 @@
 // PostgreSQL database share it), and every refused signature is an audit record; a password is never stored.
 import type { MesStore, Tx } from './store/store'
 import { num } from './store/store'
-import type { SignatureRecord, WipEventInput } from './model/types'
+import type { CredentialCheck, SignatureRecord, WipEventInput } from './model/types'
 import { SignatureError } from './errors'
 import { appendAudit } from './audit-trail'
-
-/** Checks a user's credentials for an electronic signature (e.g. against the hub's password hashes or LDAP). */
-export type CredentialCheck = (user: string, password: string) => boolean | Promise<boolean>
 
 /** Failed signatures in a row before a signer is locked out, and for how long (from the last failure). */
 export const SIGNATURE_MAX_FAILURES = 5

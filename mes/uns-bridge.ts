@@ -17,10 +17,9 @@ import type { Equipment, PlantModel } from '../plant/plant-model'
 import { sapPlantOf } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
 import type { Mes } from './index'
-import type { MesEvent } from './events'
-import type { JobOrder, WorkOrder } from './model/types'
+import type { JobOrder, MesEvent, WorkOrder } from './model/types'
 import { ACTIVE_STATES, TERMINAL_STATES } from './job-state-machine'
-import type { OrderWipSummary, WipSummary } from './wip'
+import type { OrderWipSummary, WipSummary } from './model/types'
 import { MES_TAGS } from '../plant/mes-topics'
 
 export interface UnsMessage {

@@ -1,25 +1,17 @@
 // Validation at the API edge: inputs are checked against the JSON Schemas in schemas/mes before any store
-// access, each problem with the JSON path of the offending value.
-//
-// A body can hold up to 1 MB of bad values, and ajv with allErrors grows with the square of the failing array
-// items behind a $ref (it concatenates the errors so far at every call): a work order of [1,1,...] stalled the hub
-// for minutes. So a body is first checked up to its first problem (linear, stops there); only a refused body of at
-// most MAX_VALUES_FOR_FULL_REPORT values is checked again for every problem, and at most MAX_PROBLEMS are listed.
-// The schemas keep array items free of nested $refs, so that ajv inlines them and that second pass stays linear.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv'
+// access, each problem with the JSON path of the offending value (core/schema-check.ts: first problem fast, every
+// problem for small inputs). The schemas keep array items free of nested $refs, so that ajv inlines them and the
+// every-problem pass stays linear.
+import Ajv from 'ajv'
 import addFormats from 'ajv-formats'
 import { fullFormats } from 'ajv-formats/dist/formats'
 import workOrderSchema from '../schemas/mes/work-order.schema.json'
 import workOrderUpdateSchema from '../schemas/mes/work-order-update.schema.json'
 import wipEventSchema from '../schemas/mes/wip-event.schema.json'
 import apiRequestsSchema from '../schemas/mes/api-requests.schema.json'
-import { ValidationError, type Problem } from '../core/errors'
+import type { Problem } from '../core/errors'
+import { check, refusal, type SchemaCheck } from '../core/schema-check'
 import type { WipEventInput, WorkOrderInput, WorkOrderUpdate } from './model/types'
-
-/** At most this many problems are listed in one refusal; the rest are counted in a last line. */
-export const MAX_PROBLEMS = 100
-/** A refused input with more JSON values than this is reported with its first problem only. */
-export const MAX_VALUES_FOR_FULL_REPORT = 100_000
 
 /**
  * RFC 3339 date-time (ajv-formats' full check) that is also a real instant: a leap second (23:59:60) passes the
@@ -41,12 +33,6 @@ function schemaCompiler (allErrors: boolean): Ajv {
 const firstProblem = schemaCompiler(false)
 const everyProblem = schemaCompiler(true)
 
-/** One schema, compiled twice: to find whether (and where first) an input is wrong, and to list every problem. */
-export interface SchemaCheck {
-  readonly first: ValidateFunction
-  readonly every: ValidateFunction
-}
-
 function compiled (id: string): SchemaCheck {
   const first = firstProblem.getSchema(id)
   const every = everyProblem.getSchema(id)
@@ -60,69 +46,11 @@ const validators = {
   wipEvent: compiled(wipEventSchema.$id)
 }
 
+export { MAX_PROBLEMS, MAX_VALUES_FOR_FULL_REPORT } from '../core/schema-check'
+
 /** The check of one body of the HTTP API's commands (schemas/mes/api-requests.schema.json). */
 export function requestCheck (name: keyof typeof apiRequestsSchema.definitions): SchemaCheck {
   return compiled(`${apiRequestsSchema.$id}#/definitions/${name}`)
-}
-
-export function problemsOf (errors: readonly ErrorObject[] | null | undefined): Problem[] {
-  return (errors ?? [])
-    .filter((e) => e.keyword !== 'if')
-    .map((e) => {
-      let path = e.instancePath || '/'
-      let message = e.message ?? 'is invalid'
-      if (e.keyword === 'required') {
-        const missing = (e.params as { missingProperty: string }).missingProperty
-        path = `${e.instancePath}/${missing}`
-        message = 'is required'
-      } else if (e.keyword === 'additionalProperties') {
-        const extra = (e.params as { additionalProperty: string }).additionalProperty
-        path = `${e.instancePath}/${extra}`
-        message = 'is not a known property'
-      } else if (e.keyword === 'enum') {
-        message = `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`
-      } else if (e.keyword === 'format' && (e.params as { format?: string }).format === 'date-time') {
-        message = 'must be an RFC 3339 date-time that exists, e.g. 2025-03-07T16:00:00Z (no leap second :60)'
-      }
-      return { path, message }
-    })
-}
-
-/** Whether `input` holds at most `limit` JSON values (objects, arrays and scalars); stops counting at the limit. */
-function atMostValues (input: unknown, limit: number): boolean {
-  let count = 0
-  const stack: unknown[] = [input]
-  while (stack.length > 0) {
-    const v = stack.pop()
-    if (++count > limit) return false
-    if (typeof v !== 'object' || v === null) continue
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      stack.push(child)
-      if (count + stack.length > limit) return false
-    }
-  }
-  return true
-}
-
-/**
- * A refusal that lists at most MAX_PROBLEMS problems; the hint says how many more there were, or (`complete` false)
- * that the input was too large to look for more than the first.
- */
-export function refusal (source: string, problems: readonly Problem[], complete = true): ValidationError {
-  if (!complete) {
-    return new ValidationError(source, problems.slice(0, MAX_PROBLEMS),
-      `the input has more than ${MAX_VALUES_FOR_FULL_REPORT} values, so only its first problem is listed`)
-  }
-  if (problems.length <= MAX_PROBLEMS) return new ValidationError(source, problems)
-  return new ValidationError(source, problems.slice(0, MAX_PROBLEMS), `${problems.length} problems in all; the first ${MAX_PROBLEMS} are listed`)
-}
-
-/** Validates `input` with a compiled schema; a ValidationError names its problems (MAX_PROBLEMS at most) with their JSON paths. */
-export function check<T>(v: SchemaCheck, source: string, input: unknown): T {
-  if (v.first(input)) return input as T
-  if (!atMostValues(input, MAX_VALUES_FOR_FULL_REPORT)) throw refusal(source, problemsOf(v.first.errors), false)
-  v.every(input)
-  throw refusal(source, problemsOf(v.every.errors ?? v.first.errors))
 }
 
 export function validateWorkOrder (input: unknown, source = 'work order'): WorkOrderInput {

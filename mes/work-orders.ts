@@ -2,43 +2,24 @@
 // ERP updates to an order that is already being worked on are applied when safe and refused (all of the update,
 // with every reason) when not; they are never partially or silently merged.
 import type { MesStore, Tx } from './store/store'
-import type { Operation, OperationInput, WorkOrder, WorkOrderInput, WorkOrderStatus, WorkOrderUpdate } from './model/types'
+import type { Actor, Operation, OperationInput, UpdateResult, WorkOrder, WorkOrderInput, WorkOrderStatus, WorkOrderUpdate } from './model/types'
 import { validateWorkOrder, validateWorkOrderUpdate } from './validation'
-import { DuplicateError, NotFoundError, OrderStatusError, UpdateRefusedError } from './errors'
+import { NotFoundError, OrderStatusError, UpdateRefusedError } from './errors'
 import { appendAudit } from './audit-trail'
-import { EPS, loadMaterials, loadOperations, loadOrder, loadOrderRow, refreshOrder, reported, type OperationRow, type OrderRow } from './repo'
+import { EPS, loadMaterials, loadOperations, loadOrder, loadOrderRow, loadOrders, refreshOrder, reported, type OperationRow, type OrderRow } from './repo'
 import type { MesEvents } from './events'
+import type { OrderFilter, WorkOrders } from './service'
 import { ACTIVE_STATES } from './job-state-machine'
 import { num } from './store/store'
-
-export interface Actor {
-  who: string
-  why?: string
-  /** When the action happened; default: now. */
-  at?: string
-}
 
 export interface WorkOrderServiceOptions {
   now?: () => Date
   events?: MesEvents
 }
 
-export interface UpdateResult {
-  order: WorkOrder
-  /** What changed, one line each (empty when the update matched the order). */
-  changes: string[]
-}
-
-export interface OrderFilter {
-  status?: WorkOrderStatus | WorkOrderStatus[]
-  limit?: number
-  /** Pages on: orders whose number sorts after this one (the list is ordered by order number). */
-  after?: string
-}
-
 const DEFAULT_PRIORITY = 500
 
-export class WorkOrderService {
+export class WorkOrderService implements WorkOrders {
   private readonly now: () => Date
   constructor (private readonly store: MesStore, private readonly opts: WorkOrderServiceOptions = {}) {
     this.now = opts.now ?? (() => new Date())
@@ -50,7 +31,7 @@ export class WorkOrderService {
     const wo = validateWorkOrder(input)
     const at = this.at(actor)
     const order = await this.store.transaction(async (tx) => {
-      if (await loadOrderRow(tx, wo.orderNumber) !== undefined) throw new DuplicateError('work order', wo.orderNumber)
+      // An order number already taken is refused by the store's key (DuplicateError), also when two creates race.
       await tx.run(`INSERT INTO work_orders (order_number, material, description, quantity, unit, planned_start, due_date,
         priority, status, overlap, erp_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?)`,
       [wo.orderNumber, wo.material, wo.description ?? null, wo.quantity, wo.unit, wo.plannedStart ?? null, wo.dueDate,
@@ -79,12 +60,8 @@ export class WorkOrderService {
         ...(statuses.length ? [`status IN (${statuses.map(() => '?').join(', ')})`] : []),
         ...(filter.after !== undefined ? ['order_number > ?'] : [])
       ]
-      const rows = await tx.all<{ order_number: string }>(`SELECT order_number FROM work_orders
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY order_number LIMIT ?`,
-      [...statuses, ...(filter.after !== undefined ? [filter.after] : []), filter.limit ?? 1000])
-      const out: WorkOrder[] = []
-      for (const r of rows) out.push((await loadOrder(tx, r.order_number))!)
-      return out
+      return await loadOrders(tx, where.length ? `WHERE ${where.join(' AND ')}` : '',
+        [...statuses, ...(filter.after !== undefined ? [filter.after] : [])], filter.limit ?? 1000)
     })
   }
 

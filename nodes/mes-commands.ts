@@ -1,12 +1,12 @@
 // What the MES Node-RED nodes do, as plain functions over the Mes: the nodes only read their settings and the
 // message, call one of these, and send the result. Every function says in its error what was refused and why.
-import type { Mes } from '../mes/index'
-import type { Actor, UpdateResult } from '../mes/work-orders'
-import type { WipResult } from '../mes/wip'
-import type { Confirmation, DispatchItem, DispatchRule, JobOrder, WorkOrder } from '../mes/model/types'
+import type { Mes } from '../mes/service'
+import {
+  DISPATCH_RULES, type Actor, type Confirmation, type DispatchItem, type DispatchRule, type JobOrder, type UpdateResult,
+  type WipResult, type WorkOrder
+} from '../mes/model/types'
 import { MesError } from '../mes/errors'
 import { HubError, ValidationError } from '../core/errors'
-import { DISPATCH_RULES } from '../mes/dispatch'
 
 /** A node-level input problem (no action, no work center, ...): the message cannot be turned into a command. */
 export class MesCommandError extends MesError {

@@ -3,10 +3,8 @@
 // the permission it needs and what it calls. Who did it is always the authenticated user: a body cannot name
 // someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
 import express, { type Request, type RequestHandler, type Router } from 'express'
-import type { Mes } from '../index'
-import type { Actor } from '../work-orders'
-import type { DispatchRule, JobState, WorkOrderStatus } from '../model/types'
-import { DISPATCH_RULES } from '../dispatch'
+import type { Mes } from '../service'
+import { DISPATCH_RULES, type Actor, type DispatchRule, type JobState, type WorkOrderStatus } from '../model/types'
 import { JOB_STATES } from '../job-state-machine'
 import { requestCheck } from '../validation'
 import { ValidationError } from '../../core/errors'

@@ -3,7 +3,7 @@
 import { HubError } from '../../core/errors'
 import { errorBody, type DescribeError, type ErrorBody } from '../../core/json-api'
 import {
-  DispatchRefusedError, DuplicateError, IllegalTransitionError, NotFoundError, OrderStatusError, SignatureError, StoreError,
+  ConcurrentUpdateError, DispatchRefusedError, DuplicateError, IllegalTransitionError, NotFoundError, OrderStatusError, SignatureError, StoreError,
   UpdateRefusedError, WipRuleError
 } from '../errors'
 
@@ -17,7 +17,9 @@ const STATUS_OF: ReadonlyArray<[new (...args: never[]) => HubError, number]> = [
   [UpdateRefusedError, 409],
   [DispatchRefusedError, 409],
   [SignatureError, 403],
-  [StoreError, 503]
+  [StoreError, 503],
+  // The database gave the transaction up for a concurrent one: nothing was stored, and the same request may succeed.
+  [ConcurrentUpdateError, 503]
 ]
 
 export interface MesErrorBody extends ErrorBody {

@@ -244,7 +244,8 @@ export interface Confirmation {
   acknowledgedAt: string | null
 }
 
-export type DispatchRule = 'priority' | 'earliest-due-date' | 'shortest-processing-time' | 'fifo' | 'critical-ratio'
+export const DISPATCH_RULES = ['priority', 'earliest-due-date', 'shortest-processing-time', 'fifo', 'critical-ratio'] as const
+export type DispatchRule = typeof DISPATCH_RULES[number]
 
 export interface DispatchItem {
   orderNumber: string
@@ -261,3 +262,109 @@ export interface DispatchItem {
   /** (time to due date) / (remaining processing time); < 1 is behind schedule. */
   criticalRatio: number
 }
+
+// ---- Results of the MES's calls (mes/service.ts) ----
+
+/** Who does something, why, and when it happened (default: now). */
+export interface Actor {
+  who: string
+  why?: string
+  /** When the action happened; default: now. */
+  at?: string
+}
+
+export interface UpdateResult {
+  order: WorkOrder
+  /** What changed, one line each (empty when the update matched the order). */
+  changes: string[]
+}
+
+export interface WipResult {
+  job: JobOrder
+  operation: Operation
+  orderStatus: WorkOrderStatus
+  eventSeq: number
+  /** Idempotency key of the ERP confirmation this event produced, if it produced one. */
+  confirmationKey: string | null
+  /** True when the event (same eventId) had already been applied; nothing changed. */
+  duplicate: boolean
+}
+
+export interface QuantityTotals { good: number, scrap: number, rework: number }
+
+export interface WipSummary {
+  scope: 'workCenter' | 'workUnit' | 'order'
+  id: string
+  /** Operations (work center, order) or jobs (work unit) waiting to run, and their remaining quantity. */
+  queued: { count: number, quantity: number }
+  /** Jobs running or interrupted, and their remaining quantity. */
+  running: { count: number, quantity: number }
+  done: QuantityTotals
+}
+
+export interface OrderWipSummary extends WipSummary {
+  operations: Array<{ sequence: number, workCenter: string, status: string, quantity: number, activeJob: string | null,
+    jobState: JobState | null } & QuantityTotals>
+}
+
+/** One record of the hash-chained audit trail (mes/audit-trail.ts). */
+export interface AuditRecord {
+  seq: number
+  at: string
+  who: string
+  entity: string
+  entityId: string
+  action: string
+  /** Canonical JSON text as stored (null when there was no value). */
+  oldValue: string | null
+  newValue: string | null
+  why: string | null
+  /** Canonical JSON of the signature record, if the action was signed. */
+  signature: string | null
+  prevHash: string
+  hash: string
+}
+
+export type AuditVerification =
+  | { ok: true, count: number, lastHash: string }
+  | { ok: false, count: number, brokenAt: number, reason: string, record: AuditRecord | null }
+
+/** Checks a user's credentials for an electronic signature (e.g. against the hub's password hashes or LDAP). */
+export type CredentialCheck = (user: string, password: string) => boolean | Promise<boolean>
+
+// ---- Change notifications (emitted only after the change has committed) ----
+
+export interface WipEvent {
+  kind: 'wip'
+  jobId: string
+  orderNumber: string
+  sequence: number
+  workCenter: string
+  workUnit: string
+  event: JobEventType
+  from: JobState
+  to: JobState
+  eventSeq: number
+  who: string
+  at: string
+  good: number
+  scrap: number
+  rework: number
+  job: JobOrder
+  /** Idempotency key of the ERP confirmation this event queued (report, complete), else null. */
+  confirmationKey: string | null
+}
+
+export interface OrderEvent {
+  kind: 'order'
+  orderNumber: string
+  action: 'create' | 'update' | 'release' | 'hold' | 'cancel' | 'dispatch'
+  status: WorkOrderStatus
+  who: string
+  at: string
+  /** For action 'dispatch': the job order that was created. */
+  job?: JobOrder
+}
+
+export type MesEvent = WipEvent | OrderEvent
+export type MesListener = (e: MesEvent) => void

@@ -3,7 +3,8 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg'
 import type { AppliedMigration, MesStore, RunResult, SqlValue, Tx } from './store'
 import { listMigrations, migrate } from './migrate'
-import { StoreError } from '../errors'
+import { ConcurrentUpdateError, ConstraintError, StoreError } from '../errors'
+import { duplicateOf, keyOfConstraint, valuesOfDetail } from './keys'
 
 export interface PostgresStoreOptions {
   /** Connection string, e.g. postgres://user@host:5432/db */
@@ -97,8 +98,12 @@ export class PostgresStore implements MesStore {
     const query = async (text: string, p?: readonly SqlValue[]) => {
       const s = this.sql(text)
       const values = (p ?? []).map((v) => (v === undefined ? null : v))
-      // Statements with long generated IN lists are one-offs: not worth a prepared statement on every connection.
-      return values.length <= 32 ? await client.query({ name: s.name, text: s.text, values }) : await client.query(s.text, values)
+      try {
+        // Statements with long generated IN lists are one-offs: not worth a prepared statement on every connection.
+        return values.length <= 32 ? await client.query({ name: s.name, text: s.text, values }) : await client.query(s.text, values)
+      } catch (err) {
+        throw this.errorOf(err, text, p)
+      }
     }
     return {
       dialect: 'postgres',
@@ -108,6 +113,23 @@ export class PostgresStore implements MesStore {
       get: async <T>(text: string, p?: readonly SqlValue[]) => (await query(text, p)).rows[0] as T | undefined,
       run: async (text: string, p?: readonly SqlValue[]): Promise<RunResult> => ({ changes: (await query(text, p)).rowCount ?? 0 })
     }
+  }
+
+  /**
+   * PostgreSQL's refusals (SQLSTATE) as typed errors, so that no service looks at them: a unique key of ours
+   * (DuplicateError), other integrity constraints (class 23), a serialization failure or deadlock.
+   */
+  private errorOf (err: unknown, sql: string, params: readonly SqlValue[] | undefined): unknown {
+    const e = err as { code?: unknown, constraint?: unknown, detail?: unknown, message?: unknown }
+    if (typeof e.code !== 'string') return err
+    const message = String(e.message)
+    if (e.code === '23505') {
+      const key = keyOfConstraint(e.constraint)
+      if (key !== undefined) return duplicateOf(key, sql, params, valuesOfDetail(e.detail))
+    }
+    if (e.code.startsWith('23')) return new ConstraintError(message, this.source)
+    if (e.code === '40001' || e.code === '40P01') return new ConcurrentUpdateError(message, this.source)
+    return err
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {

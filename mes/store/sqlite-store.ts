@@ -12,7 +12,8 @@ import fs from 'node:fs'
 import Database from 'better-sqlite3'
 import type { AppliedMigration, MesStore, RunResult, SqlValue, Tx } from './store'
 import { listMigrations, migrate } from './migrate'
-import { StoreError } from '../errors'
+import { ConcurrentUpdateError, ConstraintError, StoreError } from '../errors'
+import { duplicateOf, keyOfSqliteMessage } from './keys'
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process before failing; default 5000. */
@@ -21,6 +22,8 @@ export interface SqliteStoreOptions {
   statementCache?: number
   /** Most write transactions committed together (group commit); default 64. 1 commits each on its own. */
   maxGroup?: number
+  /** Called with every statement SQLite runs, its values filled in (better-sqlite3's `verbose`): tracing, tests. */
+  verbose?: (sql: string) => void
 }
 
 interface PendingTransaction {
@@ -52,7 +55,8 @@ export class SqliteStore implements MesStore {
     try {
       // Production data, readable by the hub's user only: SQLite gives its -wal and -shm files the mode of this one.
       if (file !== ':memory:') fs.closeSync(fs.openSync(file, 'a', 0o600))
-      this.db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 })
+      const verbose = opts.verbose
+      this.db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000, ...(verbose !== undefined ? { verbose: (sql?: unknown) => verbose(String(sql)) } : {}) })
       this.db.pragma('journal_mode = WAL')
       this.db.pragma('synchronous = FULL')
       this.db.pragma('foreign_keys = ON')
@@ -108,22 +112,44 @@ export class SqliteStore implements MesStore {
       }
       return p as SqlValue[]
     }
+    // A refused statement becomes the MES's typed error here, so that no service looks at SQLite's error codes.
+    const refused = (err: unknown, sql: string, p?: readonly SqlValue[]): unknown => this.errorOf(err, sql, p)
     return {
       dialect: 'sqlite',
       forUpdate: '',
       forUpdateSkipLocked: '',
-      all: async <T>(sql: string, p?: readonly SqlValue[]) => this.statement(sql).all(...params(p)) as T[],
+      all: async <T>(sql: string, p?: readonly SqlValue[]) => {
+        try { return this.statement(sql).all(...params(p)) as T[] } catch (err) { throw refused(err, sql, p) }
+      },
       get: async <T>(sql: string, p?: readonly SqlValue[]) => {
-        const s = this.statement(sql)
-        if (!s.reader) { s.run(...params(p)); return undefined }
-        return s.get(...params(p)) as T | undefined
+        try {
+          const s = this.statement(sql)
+          if (!s.reader) { s.run(...params(p)); return undefined }
+          return s.get(...params(p)) as T | undefined
+        } catch (err) { throw refused(err, sql, p) }
       },
       run: async (sql: string, p?: readonly SqlValue[]): Promise<RunResult> => {
-        const s = this.statement(sql)
-        if (s.reader) { s.all(...params(p)); return { changes: 0 } }
-        return { changes: s.run(...params(p)).changes }
+        try {
+          const s = this.statement(sql)
+          if (s.reader) { s.all(...params(p)); return { changes: 0 } }
+          return { changes: s.run(...params(p)).changes }
+        } catch (err) { throw refused(err, sql, p) }
       }
     }
+  }
+
+  /** SQLite's refusals as typed errors: a unique key of ours (DuplicateError), other constraints, a lock held too long. */
+  private errorOf (err: unknown, sql: string, params: readonly SqlValue[] | undefined): unknown {
+    const code = (err as { code?: unknown }).code
+    if (typeof code !== 'string') return err
+    const message = (err as Error).message
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      const key = keyOfSqliteMessage(message)
+      if (key !== undefined) return duplicateOf(key, sql, params)
+    }
+    if (code.startsWith('SQLITE_CONSTRAINT')) return new ConstraintError(message, this.file)
+    if (code.startsWith('SQLITE_BUSY')) return new ConcurrentUpdateError(`${message} (another process holds the database)`, this.file)
+    return err
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -175,7 +201,8 @@ export class SqliteStore implements MesStore {
       return { ok: true, value }
     } catch (error) {
       if (this.db.inTransaction) this.control.rollback.run()
-      return { ok: false, error }
+      // A statement's refusal is already typed; BEGIN or COMMIT may meet another process's lock (SQLITE_BUSY).
+      return { ok: false, error: this.errorOf(error, '', undefined) }
     }
   }
 
@@ -194,7 +221,7 @@ export class SqliteStore implements MesStore {
       try {
         if (!this.db.inTransaction) this.control.beginImmediate.run()
       } catch (error) {
-        outcomes[i] = { ok: false, error }
+        outcomes[i] = { ok: false, error: this.errorOf(error, '', undefined) }
         continue
       }
       this.control.savepoint.run()

@@ -9,7 +9,11 @@ export interface RunResult {
   changes: number
 }
 
-/** A unit of work: every statement runs on one connection, inside one database transaction. */
+/**
+ * A unit of work: every statement runs on one connection, inside one database transaction. A statement the database
+ * refuses rejects with the MES's typed error (DuplicateError for a key of mes/store/keys.ts, ConstraintError,
+ * ConcurrentUpdateError), never with the driver's own.
+ */
 export interface Tx {
   readonly dialect: Dialect
   /** ` FOR UPDATE` on PostgreSQL, empty on SQLite (whose write transactions are already serialized). */

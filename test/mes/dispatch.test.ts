@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { forEachStore, sampleOrder, ERP, SUPERVISOR, type Ctx } from './stores'
 import type { DispatchRule } from '../../mes/model/types'
-import { DISPATCH_RULES } from '../../mes/dispatch'
+import { DISPATCH_RULES } from '../../mes/model/types'
 
 async function order (c: Ctx, no: string, priority: number, due: string, qty: number, runTime: number, releaseAfterMin: number): Promise<void> {
   await c.mes.workOrders.create(sampleOrder(no, { priority, dueDate: due, quantity: qty,

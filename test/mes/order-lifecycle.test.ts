@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { forEachStore, sampleOrder, ERP, SUPERVISOR } from './stores'
 import { confirmationKey } from '../../mes/confirmations'
 import { SignatureError } from '../../mes/errors'
-import type { MesEvent } from '../../mes/events'
+import type { MesEvent } from '../../mes/model/types'
 
 const credentials = (user: string, password: string): boolean => user === 'qa.quinn' && password === 'correct horse'
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { forEachStore, sampleOrder, ERP, SUPERVISOR } from './stores'
 import { SignatureError } from '../../mes/errors'
-import { SIGNATURE_LOCKOUT_MS, SIGNATURE_MAX_FAILURES } from '../../mes/wip'
+import { SIGNATURE_LOCKOUT_MS, SIGNATURE_MAX_FAILURES } from '../../mes/signatures'
 import { createMes } from '../../mes/index'
 
 let checks = 0

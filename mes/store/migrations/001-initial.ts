@@ -1,6 +1,6 @@
 // Version 1: work orders, routing operations, material requirements, job orders and their events,
 // audit trail with hash chain, ERP confirmation queue. Dialect-neutral SQL; see index.ts for the tokens.
-import type { Migration } from './index'
+import type { Migration } from './migration'
 
 export const migration001: Migration = {
   version: 1,

@@ -7,7 +7,7 @@
 // clustered WITHOUT ROWID on (job_id, seq) was measured to write as many pages, its ~700-byte rows splitting leaves
 // and filling interior pages.) PostgreSQL has neither
 // cost (heap tables, identity sequences are not WAL-logged per row), so it only records the version.
-import type { Migration } from './index'
+import type { Migration } from './migration'
 
 export const migration002: Migration = {
   version: 2,

@@ -5,15 +5,12 @@
 // A migration whose change only one dialect needs gives its statements per dialect (possibly none for the other).
 // Never edit a released migration; add the next version instead.
 import type { Dialect } from '../store'
+import type { Migration } from './migration'
 import { migration001 } from './001-initial'
 import { migration002 } from './002-wip-write-path'
 import { migration003 } from './003-signature-failures'
 
-export interface Migration {
-  version: number
-  name: string
-  statements: readonly string[] | Readonly<Record<Dialect, readonly string[]>>
-}
+export type { Migration } from './migration'
 
 export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003]
 

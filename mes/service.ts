@@ -1,0 +1,135 @@
+// The MES as its callers see it: what the Node-RED nodes, the HTTP API, the UNS bridge and the adapters (SAP, QMS,
+// WMS, traceability) may call. Types only: the classes behind it and the store stay inside mes/ (createMes in
+// mes/index.ts returns an implementation). Inputs typed `unknown` are validated by the MES against schemas/mes/*.
+import type {
+  Actor, AuditRecord, AuditVerification, Confirmation, DispatchItem, DispatchRule, JobOrder, JobResponse, JobState,
+  MesEvent, MesListener, OrderWipSummary, UpdateResult, WipEvent, WipResult, WipSummary, WorkOrder, WorkOrderStatus
+} from './model/types'
+
+export type * from './model/types'
+
+export interface OrderFilter {
+  status?: WorkOrderStatus | WorkOrderStatus[]
+  limit?: number
+  /** Pages on: orders whose number sorts after this one (the list is ordered by order number). */
+  after?: string
+}
+
+/** Work orders: create (schemas/mes/work-order.schema.json), ERP update, release, hold, cancel; each with its audit record. */
+export interface WorkOrders {
+  create: (input: unknown, actor: Actor) => Promise<WorkOrder>
+  get: (orderNumber: string) => Promise<WorkOrder>
+  /** Orders by order number, at most `limit` (default 1000). */
+  list: (filter?: OrderFilter) => Promise<WorkOrder[]>
+  /** created → released; held → the status it had before the hold. */
+  release: (orderNumber: string, actor: Actor) => Promise<WorkOrder>
+  /** released / in-progress → held. */
+  hold: (orderNumber: string, actor: Actor) => Promise<WorkOrder>
+  /** Refused while a job of the order has started; dispatched jobs not started are aborted with it. */
+  cancel: (orderNumber: string, actor: Actor) => Promise<WorkOrder>
+  /** An ERP change (schemas/mes/work-order-update.schema.json): applied whole when safe, else refused with every reason. */
+  update: (orderNumber: string, input: unknown, actor: Actor) => Promise<UpdateResult>
+}
+
+export interface JobFilter {
+  orderNumber?: string
+  workCenter?: string
+  workUnit?: string
+  states?: JobState[]
+  limit?: number
+  /** Pages on: the jobs after this job id (the list is ordered by creation time, then job id). */
+  after?: string
+}
+
+/** A page of a job's events: those after seq `after`, at most `limit` (all by default). */
+export interface JobEventsPage {
+  after?: number
+  limit?: number
+}
+
+/**
+ * Work in progress: job events (schemas/mes/wip-event.schema.json) checked against the job state machine and the
+ * WIP rules, each stored in one transaction with its audit record and ERP confirmation. An event may carry an
+ * electronic signature ({ user, password, meaning }); completing a critical operation needs one.
+ */
+export interface Wip {
+  apply: (event: unknown) => Promise<WipResult>
+  /** Committed WIP events; returns the unsubscribe function. */
+  onEvent: (listener: (e: WipEvent) => void) => () => void
+  getJob: (jobId: string) => Promise<JobOrder>
+  listJobs: (filter?: JobFilter) => Promise<JobOrder[]>
+  /** Actual times and quantities with reason codes, and the job's events (paged by `page`). */
+  jobResponse: (jobId: string, page?: JobEventsPage) => Promise<JobResponse>
+  wipByWorkCenter: (workCenter: string) => Promise<WipSummary>
+  wipByWorkUnit: (workUnit: string) => Promise<WipSummary>
+  wipByOrder: (orderNumber: string) => Promise<OrderWipSummary>
+}
+
+export interface DispatchListOptions {
+  rule?: DispatchRule
+  /** At most this many items; default 100. */
+  limit?: number
+}
+
+/** Dispatch lists per work center, and job orders made from them. */
+export interface Dispatch {
+  /** The rule used when a call names none. */
+  readonly defaultRule: DispatchRule
+  /** Ready operations of a work center, best first by the rule. */
+  list: (workCenter: string, opts?: DispatchListOptions) => Promise<DispatchItem[]>
+  /** The best ready operation becomes a job on the work unit; null when nothing is ready. */
+  dispatchNext: (workCenter: string, workUnit: string, actor: Actor, opts?: { rule?: DispatchRule }) => Promise<JobOrder | null>
+  /** One given operation onto a work unit (a supervisor's choice instead of the rule). */
+  dispatchOperation: (orderNumber: string, sequence: number, workUnit: string, actor: Actor,
+    opts?: { allowStart?: boolean }) => Promise<JobOrder>
+}
+
+/** What the ERP did with a confirmation: its reference, when, and who reports it (default the ERP adapter). */
+export interface ConfirmationAck {
+  erpReference?: string
+  at?: string
+  who?: string
+}
+
+/** ERP confirmations, queued durably with the job events that produce them, until the ERP acknowledges them. */
+export interface Confirmations {
+  /** Pending confirmations, oldest first; `afterId` pages on. */
+  pending: (limit?: number, afterId?: number) => Promise<Confirmation[]>
+  forOrder: (orderNumber: string) => Promise<Confirmation[]>
+  get: (idempotencyKey: string) => Promise<Confirmation>
+  /** Acknowledging twice is harmless (the first reference is kept). */
+  acknowledge: (idempotencyKey: string, ack?: ConfirmationAck) => Promise<Confirmation>
+  /** A failed send: the confirmation stays pending, to be retried. */
+  recordFailure: (idempotencyKey: string, message: string, who?: string) => Promise<Confirmation>
+}
+
+export interface AuditQuery {
+  entity?: string
+  entityId?: string
+  who?: string
+  fromSeq?: number
+  limit?: number
+}
+
+/** The hash-chained audit trail, read only: records are written by the changes they record. */
+export interface AuditTrail {
+  /** Walks the whole chain; names the first record whose link or content does not verify. */
+  verify: () => Promise<AuditVerification>
+  /** Records of one entity (e.g. 'WorkOrder', '1000'), oldest first. */
+  forEntity: (entity: string, entityId: string) => Promise<AuditRecord[]>
+  query: (q?: AuditQuery) => Promise<AuditRecord[]>
+}
+
+/** The MES execution core (ISA-95 Part 4). */
+export interface Mes {
+  readonly workOrders: WorkOrders
+  readonly wip: Wip
+  readonly dispatch: Dispatch
+  readonly confirmations: Confirmations
+  readonly audit: AuditTrail
+  /** Every committed change (orders and WIP), e.g. for publishing to the UNS. Returns the unsubscribe function. */
+  onEvent: (listener: MesListener) => () => void
+  /** A listener that threw (the change stays committed). Returns the unsubscribe function. */
+  onListenerError: (fn: (err: unknown, e: MesEvent) => void) => () => void
+  close: () => Promise<void>
+}
