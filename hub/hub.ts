@@ -9,7 +9,8 @@ import { startEditor, type RunningEditor } from './node-red'
 import type { HubServices } from '../nodes/hub-services'
 import { prepareDataDir } from './data-dir'
 import { startMesRuntime, type MesRuntime } from './mes-runtime'
-import { Namespace } from '../uns/namespace'
+import { EmbeddedUns } from '../broker/embedded-uns'
+import type { UnsPort } from '../uns/uns-port'
 import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
 
 export interface RunningHub {
@@ -18,7 +19,8 @@ export interface RunningHub {
   readonly broker: RunningBroker
   readonly editor: RunningEditor | undefined
   readonly mes: MesRuntime
-  readonly namespace: Namespace
+  /** The Unified Namespace port: what the Sparkplug side, the MES and the nodes publish and read through. */
+  readonly uns: UnsPort
   readonly sparkplug: RunningSparkplug | undefined
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
@@ -31,23 +33,26 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   log.info(`plant model ${config.plantModel}: ${describeModel(model)}`)
   prepareDataDir(config.dataDir)
 
-  const uns = unsRulesFor(model)
-  const broker = await startBroker({ config, uns, log: log.child('broker') })
+  const rules = unsRulesFor(model)
+  const broker = await startBroker({ config, uns: rules, log: log.child('broker') })
   for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url} (bound to ${l.bound})`)
 
-  const namespace = new Namespace()
+  const uns: UnsPort = new EmbeddedUns({ broker, rules, enforcement: config.uns.enforcement, maxPayloadBytes: config.mqtt.maxPayloadBytes, log: log.child('uns') })
   let sparkplug: RunningSparkplug | undefined
   let mes: MesRuntime
   try {
-    if (config.sparkplug.enabled) sparkplug = await startSparkplug({ settings: config.sparkplug, model, broker, namespace, log, maxMessageBytes: config.mqtt.maxPayloadBytes })
-    mes = await startMesRuntime({ config, model, broker, uns, log: log.child('mes'), sparkplug: sparkplug?.host })
+    if (config.sparkplug.enabled) {
+      const mqtt = { connect: () => broker.connectInternal(), forgetWill: (clientId: string) => broker.forgetWill(clientId) }
+      sparkplug = await startSparkplug({ settings: config.sparkplug, model, mqtt, uns, log, maxMessageBytes: config.mqtt.maxPayloadBytes })
+    }
+    mes = await startMesRuntime({ config, model, uns, log: log.child('mes'), sparkplug: sparkplug?.stream })
   } catch (err) {
     await sparkplug?.stop()
     await broker.close()
     throw err
   }
-  const sparkplugServices = sparkplug ? { host: sparkplug.host, namespace } : undefined
-  const services: HubServices = { model, broker, uns, mes: mes.mes, sparkplug: sparkplugServices }
+  const sparkplugServices = sparkplug ? { host: sparkplug.host, stream: sparkplug.stream } : undefined
+  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices }
   log.info(`MES store: ${mes.description}`)
 
   let editor: RunningEditor | undefined
@@ -71,7 +76,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     broker,
     editor,
     mes,
-    namespace,
+    uns,
     sparkplug,
     services,
     stop () {
