@@ -144,6 +144,7 @@ describe('UNS port (embedded broker), enforcement reject', function () {
     await uns.publish(FLOW, `${PRESS_2}/state/setpoint`, null)
     assert.equal(await uns.retained(`${PRESS_2}/state/setpoint`), undefined)
     assert.equal(uns.lastValue(`${PRESS_2}/state/setpoint`), undefined)
+    assert.deepEqual(uns.browse(`${PRESS_2}/state`).map((c) => c.name), ['mode'], 'the cleared topic is gone from browse too')
   })
 
   it('the Sparkplug fast path: a live message without retain, and a retained snapshot stored without delivery', async function () {
