@@ -11,6 +11,9 @@ export interface MetricSource {
 
 const PREFIX = 'spBv1.0/'
 
+/** The source kind of every Sparkplug source id (uns/namespace.ts sourceKind). */
+export const SPARKPLUG_SOURCES = 'spBv1.0'
+
 /** The id of an edge node or device: 'spBv1.0/<group>/<node>[/<device>]'. */
 export function nodeSourceId (groupId: string, edgeNodeId: string, deviceId: string | undefined): string {
   return `${PREFIX}${groupId}/${edgeNodeId}${deviceId === undefined ? '' : '/' + deviceId}`

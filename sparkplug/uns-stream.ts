@@ -15,7 +15,7 @@ import { valueToJson } from './json'
 import type { MetricPath, SparkplugHostApplication } from './host/host-application'
 import type { MetricUpdate, SessionChange } from './host/session'
 import { mappingFor, type SparkplugUnsMapping } from './uns-mapping'
-import { nodeSourceId, sourceId } from './source-id'
+import { nodeSourceId, SPARKPLUG_SOURCES, sourceId } from './source-id'
 import type { SparkplugRefusals } from './refusals'
 
 export const DEFAULT_MAX_TOPICS = 100000
@@ -23,7 +23,7 @@ export const DEFAULT_MAX_TOPICS = 100000
 export interface SparkplugUnsStreamOptions {
   host: SparkplugHostApplication
   model: PlantModel
-  /** The namespace whose size sparkplug.maxTopics bounds. */
+  /** The namespace whose Sparkplug topics sparkplug.maxTopics bounds. */
   namespace: Namespace
   refusals: SparkplugRefusals
   /** UNS topics the Sparkplug side may create in all (sparkplug.maxTopics). */
@@ -117,7 +117,7 @@ export class SparkplugUnsStream implements UnsUpdateSource {
     if (owner === undefined) {
       if (place.invalid !== undefined) return this.invalidTopic(u, `${place.equipment.topic}/${place.kind}`, place.invalid)
       const ns = this.opts.namespace
-      if (ns.get(topic) === undefined && ns.size >= this.maxTopics) return this.overLimit(u)
+      if (ns.get(topic) === undefined && ns.sizeOf(SPARKPLUG_SOURCES) >= this.maxTopics) return this.overLimit(u)
       owner = { groupId: u.groupId, edgeNodeId: u.edgeNodeId, deviceId: u.deviceId, name: u.name, id: sourceId(u) }
       this.owners.set(topic, owner)
     } else if (!owns(owner, u)) {
@@ -155,7 +155,7 @@ export class SparkplugUnsStream implements UnsUpdateSource {
     this.overTopicLimit.add(node)
     const birth = u.deviceId === undefined ? `spBv1.0/${u.groupId}/NBIRTH/${u.edgeNodeId}` : `spBv1.0/${u.groupId}/DBIRTH/${u.edgeNodeId}/${u.deviceId}`
     this.opts.refusals.refused(birth, 'SPARKPLUG_LIMIT', `metric '${u.name}' and the further new metrics of ${u.groupId}/${u.edgeNodeId}` +
-      `${u.deviceId === undefined ? '' : '/' + u.deviceId} are not placed in the namespace: it holds ${this.opts.namespace.size} topics, ` +
+      `${u.deviceId === undefined ? '' : '/' + u.deviceId} are not placed in the namespace: it holds ${this.opts.namespace.sizeOf(SPARKPLUG_SOURCES)} Sparkplug topics, ` +
       `the limit of ${this.maxTopics} (sparkplug.maxTopics)`, true)
   }
 

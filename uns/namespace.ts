@@ -43,11 +43,26 @@ interface Level {
   readonly children: Map<string, Level>
 }
 
+/** The kind of a source: what comes before its first '/' or ':' ('spBv1.0/dallas/...' -> 'spBv1.0', 'flow:n1' -> 'flow'). */
+export function sourceKind (source: string): string {
+  const slash = source.indexOf('/')
+  const colon = source.indexOf(':')
+  const end = slash === -1 ? colon : colon === -1 ? slash : Math.min(slash, colon)
+  return end === -1 ? source : source.slice(0, end)
+}
+
 export class Namespace extends EventEmitter<NamespaceEvents> {
   private readonly entries = new Map<string, NamespaceEntry>()
   private readonly root: Level = { topic: '', entry: undefined, children: new Map() }
+  /** Entries per source kind: a source's limit (sparkplug.maxTopics) counts its own topics, not the MES's. */
+  private readonly kinds = new Map<string, number>()
 
   get size (): number { return this.entries.size }
+
+  /** How many entries a kind of source wrote ('spBv1.0' for Sparkplug metrics). */
+  sizeOf (kind: string): number {
+    return this.kinds.get(kind) ?? 0
+  }
 
   get (topic: string): NamespaceEntry | undefined {
     return this.entries.get(topic)
@@ -59,6 +74,10 @@ export class Namespace extends EventEmitter<NamespaceEvents> {
     this.entries.set(entry.topic, entry)
     if (had === undefined) this.levelOf(entry.topic, true)!.entry = entry
     else this.levelOf(entry.topic, false)!.entry = entry
+    if (had === undefined || had.source !== entry.source) {
+      if (had !== undefined) this.count(had.source, -1)
+      this.count(entry.source, 1)
+    }
     this.changed(entry)
   }
 
@@ -69,12 +88,15 @@ export class Namespace extends EventEmitter<NamespaceEvents> {
   }
 
   delete (topic: string): boolean {
-    if (!this.entries.delete(topic)) return false
+    const had = this.entries.get(topic)
+    if (had === undefined) return false
+    this.entries.delete(topic)
+    this.count(had.source, -1)
+    const names = topic.split('/')
     const path: Level[] = [this.root]
-    for (const name of topic.split('/')) path.push(path[path.length - 1]!.children.get(name)!)
+    for (const name of names) path.push(path[path.length - 1]!.children.get(name)!)
     path[path.length - 1]!.entry = undefined
     // Levels with neither a value nor children go with it.
-    const names = topic.split('/')
     for (let i = path.length - 1; i > 0; i--) {
       const level = path[i]!
       if (level.entry !== undefined || level.children.size > 0) break
@@ -96,6 +118,13 @@ export class Namespace extends EventEmitter<NamespaceEvents> {
     const out: NamespaceChild[] = []
     for (const [name, child] of level.children) out.push({ name, topic: child.topic, entry: child.entry, children: child.children.size })
     return out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  }
+
+  private count (source: string, by: 1 | -1): void {
+    const kind = sourceKind(source)
+    const n = (this.kinds.get(kind) ?? 0) + by
+    if (n === 0) this.kinds.delete(kind)
+    else this.kinds.set(kind, n)
   }
 
   private levelOf (topic: string, create: boolean): Level | undefined {
