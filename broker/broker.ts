@@ -21,7 +21,7 @@ import { connectRefusal, type ConnectFacts } from './connect-checks'
 import { LoginThrottle } from './login-throttle'
 import { PasswordChecker } from './password-checker'
 import { reportDeepTopics } from './deep-topics'
-import { exceedsMqttStringLimit, forbiddenCharacter } from './mqtt-text'
+import { exceedsMqttStringLimit, forbiddenCharacter } from '../uns/mqtt-text'
 
 export interface BrokerOptions {
   /** The config file's `mqtt` section. */

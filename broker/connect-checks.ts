@@ -6,7 +6,7 @@
 // - the client ids of the hub's own in-process connections (its Sparkplug host) are the hub's: a client with one
 //   would take over that session (the newer connection wins), cut the host off and publish its STATE death, and the
 //   host reconnecting would cut the client off in turn: CONNACK 2, whoever asks.
-import { forbiddenCharacter } from './mqtt-text'
+import { forbiddenCharacter } from '../uns/mqtt-text'
 
 export const IDENTIFIER_REJECTED = 2
 export const BAD_USERNAME_OR_PASSWORD = 4

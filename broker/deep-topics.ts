@@ -5,7 +5,7 @@
 // with too many levels is cut to a placeholder that aedes accepts, and the original is kept on the packet, where
 // the publish guard finds it (deepTopicOf) and diverts the message to `$hub/errors/...` like any refused publish.
 import type { Aedes, Client, PublishPacket } from 'aedes'
-import { MAX_TOPIC_LEVELS, topicLevelCount } from './mqtt-text'
+import { MAX_TOPIC_LEVELS, topicLevelCount } from '../uns/mqtt-text'
 
 const ORIGINAL_TOPIC = Symbol('topic with more than 100 levels')
 

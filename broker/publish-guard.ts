@@ -11,34 +11,13 @@ import type { AccessControl } from './access-control'
 import type { Logger } from '../core/logger'
 import { clientText } from '../core/client-text'
 import { deepTopicOf } from './deep-topics'
-import { ERROR_TOPIC_ROOT, reportedReason, reportedTopic, reportTopicFor } from './error-report'
-import { forbiddenCharacter, MAX_TOPIC_LEVELS, topicLevelCount } from './mqtt-text'
+import { rejectionReport, reportTopicFor, type RejectionReport } from '../uns/error-report'
+import { unsVerdict, type Enforcement, type UnsRules } from '../uns/uns-rules'
+import { forbiddenCharacter, MAX_TOPIC_LEVELS, topicLevelCount } from '../uns/mqtt-text'
 import { isMesWritten } from '../plant/mes-topics'
 import { hostStateRefusal } from './host-state-guard'
-import type { Enforcement } from '../uns/config'
 
-export { ERROR_TOPIC_ROOT }
-
-/** How UNS topics and payloads are judged; the plant model provides the real one. */
-export interface UnsRules {
-  /** ok, or why not; `notUns` marks topics outside the UNS (Sparkplug, system) that pass unchecked. */
-  checkTopic (topic: string): { ok: true } | { ok: false, reason: string, notUns?: boolean }
-  checkPayload (payload: Buffer): { ok: true } | { ok: false, reason: string }
-}
-
-export interface RejectionReport {
-  error: 'INVALID_TOPIC' | 'RESERVED_TOPIC' | 'PAYLOAD_TOO_LARGE' | 'NOT_AUTHORIZED' | 'UNS_TOPIC' | 'UNS_PAYLOAD'
-  reason: string
-  /** The refused topic, cut after MAX_REPORTED_TOPIC_BYTES bytes. */
-  topic: string
-  /** Only when `topic` was cut: the size of the whole topic in bytes. */
-  topicBytes?: number
-  clientId: string | null
-  username: string | null
-  payloadBytes: number
-  action: 'rejected' | 'flagged'
-  timestamp: number
-}
+export type { Enforcement, RejectionReport, UnsRules }
 
 export interface PublishGuardOptions {
   access: AccessControl
@@ -108,29 +87,17 @@ export function createPublishGuard (opts: PublishGuardOptions) {
     return null
   }
 
-  function unsVerdict (packet: PublishPacket): Verdict {
+  function unsVerdictOf (packet: PublishPacket): Verdict {
     if (opts.enforcement === 'off') return null
-    const t = opts.uns.checkTopic(packet.topic)
-    if (!t.ok) return t.notUns ? null : { error: 'UNS_TOPIC', reason: t.reason }
-    // An empty retained message clears a retained value: it is a deletion, not data.
-    if (packet.retain && packet.payload.length === 0) return null
-    const p = opts.uns.checkPayload(packet.payload as Buffer)
-    return p.ok ? null : { error: 'UNS_PAYLOAD', reason: p.reason }
+    return unsVerdict(opts.uns, packet.topic, packet.payload as Buffer, packet.retain)
   }
 
   function reportOf (client: Client | null, topic: string, packet: PublishPacket, v: NonNullable<Verdict>,
     action: RejectionReport['action']): RejectionReport {
     const principal = client ? opts.principalOf(client) : undefined
-    return {
-      error: v.error,
-      reason: reportedReason(v.reason),
-      ...reportedTopic(topic),
-      clientId: client?.id ?? null,
-      username: principal?.username ?? null,
-      payloadBytes: packet.payload.length,
-      action,
-      timestamp: Date.now()
-    }
+    return rejectionReport({
+      error: v.error, reason: v.reason, topic, action, payloadBytes: packet.payload.length, clientId: client?.id ?? null, username: principal?.username ?? null
+    })
   }
 
   function logLine (what: string, client: Client | null, topic: string, v: NonNullable<Verdict>): string {
@@ -154,7 +121,7 @@ export function createPublishGuard (opts: PublishGuardOptions) {
       divert(client, topic, packet, access)
       return callback(null)
     }
-    const uns = unsVerdict(packet)
+    const uns = unsVerdictOf(packet)
     if (uns) {
       if (opts.enforcement === 'reject') {
         divert(client, topic, packet, uns)

@@ -10,7 +10,8 @@ import { startEditor, type RunningEditor } from './node-red'
 import type { HubServices } from '../nodes/hub-services'
 import { prepareDataDir } from './data-dir'
 import { startMesRuntime, type MesRuntime } from './mes-runtime'
-import { Namespace } from '../uns/namespace'
+import { EmbeddedUns } from '../broker/embedded-uns'
+import type { UnsPort } from '../uns/uns-port'
 import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
 import { hostClientId } from '../sparkplug/host/host-application'
 import { attachSparkplugAwareness } from '../sparkplug/aware-broker'
@@ -21,7 +22,8 @@ export interface RunningHub {
   readonly broker: RunningBroker
   readonly editor: RunningEditor | undefined
   readonly mes: MesRuntime
-  readonly namespace: Namespace
+  /** The Unified Namespace port: what the Sparkplug side, the MES and the nodes publish and read through. */
+  readonly uns: UnsPort
   readonly sparkplug: RunningSparkplug | undefined
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
@@ -34,13 +36,13 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   log.info(`plant model ${config.plantModel}: ${describeModel(model)}`)
   prepareDataDir(config.dataDir)
 
-  const uns = unsRulesFor(model)
+  const rules = unsRulesFor(model)
   // The broker keeps the hub's own Sparkplug host apart: its client id and its STATE topic are the host's alone.
   const hostId = config.sparkplug.enabled ? config.sparkplug.hostId : undefined
   const broker = await startBroker({
     mqtt: config.mqtt,
     dataDir: config.dataDir,
-    uns,
+    uns: rules,
     enforcement: config.uns.enforcement,
     reservedClientIds: hostId === undefined ? [] : [hostClientId(hostId)],
     hostStateTopic: hostStateTopic(hostId),
@@ -51,19 +53,22 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   attachSparkplugAwareness(broker, log.child('sparkplug-aware'))
   for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url} (bound to ${l.bound})`)
 
-  const namespace = new Namespace()
+  const uns: UnsPort = new EmbeddedUns({ broker, rules, enforcement: config.uns.enforcement, maxPayloadBytes: config.mqtt.maxPayloadBytes, log: log.child('uns') })
   let sparkplug: RunningSparkplug | undefined
   let mes: MesRuntime
   try {
-    if (config.sparkplug.enabled) sparkplug = await startSparkplug({ settings: config.sparkplug, model, broker, namespace, log, maxMessageBytes: config.mqtt.maxPayloadBytes })
-    mes = await startMesRuntime({ config, model, broker, uns, log: log.child('mes'), sparkplug: sparkplug?.host })
+    if (config.sparkplug.enabled) {
+      const mqtt = { connect: () => broker.connectInternal(), forgetWill: (clientId: string) => broker.forgetWill(clientId) }
+      sparkplug = await startSparkplug({ settings: config.sparkplug, model, mqtt, uns, log, maxMessageBytes: config.mqtt.maxPayloadBytes })
+    }
+    mes = await startMesRuntime({ config, model, uns, log: log.child('mes'), sparkplug: sparkplug?.stream })
   } catch (err) {
     await sparkplug?.stop()
     await broker.close()
     throw err
   }
-  const sparkplugServices = sparkplug ? { host: sparkplug.host, namespace } : undefined
-  const services: HubServices = { model, broker, uns, mes: mes.mes, sparkplug: sparkplugServices }
+  const sparkplugServices = sparkplug ? { host: sparkplug.host, stream: sparkplug.stream } : undefined
+  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices }
   log.info(`MES store: ${mes.description}`)
 
   let editor: RunningEditor | undefined
@@ -87,7 +92,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     broker,
     editor,
     mes,
-    namespace,
+    uns,
     sparkplug,
     services,
     stop () {

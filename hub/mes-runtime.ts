@@ -8,8 +8,8 @@ import type { EditorUser } from './own-config'
 import { mesSqliteFile, redactUrl } from '../mes/config'
 import type { Logger } from '../core/logger'
 import type { PlantModel } from '../plant/plant-model'
-import type { UnsRules } from '../broker/publish-guard'
-import type { RunningBroker } from '../broker/broker'
+import type { UnsPort } from '../uns/uns-port'
+import type { UnsUpdateSource } from '../uns/uns-update'
 import { verifyPassword } from '../core/passwords'
 import { scopeAllows } from './node-red-permissions'
 import { createMes, type Mes } from '../mes/index'
@@ -17,9 +17,8 @@ import type { MesStore } from '../mes/store/store'
 import { SqliteStore } from '../mes/store/sqlite-store'
 import { PostgresStore } from '../mes/store/postgres-store'
 import type { CredentialCheck } from '../mes/model/types'
-import { startUnsBridge, MesTopics, type UnsBridge, type UnsPublish } from '../mes/uns-bridge'
-import { UnsPublishError } from '../uns/uns-publish'
-import { startMachineEvents, type MachineEvents, type MetricSource } from '../mes/machine-events'
+import { startUnsBridge, MesTopics, type UnsBridge } from '../mes/uns-bridge'
+import { startMachineEvents, type MachineEvents } from '../mes/machine-events'
 
 export interface MesRuntime {
   readonly mes: Mes
@@ -78,21 +77,9 @@ export function workUnitCheck (topics: MesTopics): (workCenter: string, workUnit
   }
 }
 
-export function unsPublisher (broker: RunningBroker, uns: UnsRules): UnsPublish {
-  return async (topic, payload, opts) => {
-    const t = uns.checkTopic(topic)
-    if (!t.ok) throw new UnsPublishError('UNS_TOPIC', t.reason, { source: topic })
-    if (payload === null) return await broker.publish(topic, Buffer.alloc(0), { qos: 1, retain: true })
-    const buf = Buffer.from(JSON.stringify(payload))
-    const p = uns.checkPayload(buf)
-    if (!p.ok) throw new UnsPublishError('UNS_PAYLOAD', p.reason, { source: topic })
-    await broker.publish(topic, buf, { qos: 1, retain: opts.retain })
-  }
-}
-
-export async function startMesRuntime (opts: { config: HubConfig, model: PlantModel, broker: RunningBroker, uns: UnsRules, log: Logger,
-  /** The hub's Sparkplug host application, when Sparkplug is enabled: machine events listen to its metrics. */
-  sparkplug?: MetricSource }):
+export async function startMesRuntime (opts: { config: HubConfig, model: PlantModel, uns: UnsPort, log: Logger,
+  /** The Sparkplug side's stream of UNS updates, when Sparkplug is enabled: machine events listen to it. */
+  sparkplug?: UnsUpdateSource }):
 Promise<MesRuntime> {
   const { config, model, log } = opts
   const { store, description } = await openMesStore(config)
@@ -103,7 +90,7 @@ Promise<MesRuntime> {
     isWorkUnitOf: workUnitCheck(topics)
   })
   mes.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
-  const bridge = startUnsBridge({ mes, model, publish: unsPublisher(opts.broker, opts.uns), log })
+  const bridge = startUnsBridge({ mes, model, uns: opts.uns, log })
   try {
     await bridge.resync()
   } catch (err) {
@@ -112,7 +99,7 @@ Promise<MesRuntime> {
     throw err
   }
   const machineEvents = opts.sparkplug !== undefined
-    ? startMachineEvents({ mes, model, host: opts.sparkplug, log: log.child('machine-events') })
+    ? startMachineEvents({ mes, model, updates: opts.sparkplug, log: log.child('machine-events') })
     : undefined
   if (machineEvents === undefined && model.machineEventUnits().length > 0) {
     log.info('the plant model maps machine metrics to job events (mes: on work units), but Sparkplug is disabled: they are not used')

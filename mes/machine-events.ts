@@ -1,5 +1,6 @@
-// Job events from machines: the Sparkplug metrics a work unit's plant model entry maps (`mes:` on a work unit)
-// become WIP events of the job on that unit, recorded with who 'machine:<group>/<node>[/<device>]'.
+// Job events from machines: the Sparkplug metrics a work unit's plant model entry maps (`mes:` on a work unit), as
+// the UNS updates of the Sparkplug side's stream (uns/uns-update.ts), become WIP events of the job on that unit,
+// recorded with who 'machine:<group>/<node>[/<device>]'.
 //
 //   goodCounter / scrapCounter   the increase of the counter since the last value heard is a `report` (good, or
 //                                scrap with reason code MACHINE) on the job Running on the unit. The first value
@@ -25,8 +26,7 @@ import { createHash } from 'node:crypto'
 import type { Equipment, MachineEventsMapping, PlantModel } from '../plant/plant-model'
 import { sparkplugKey } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
-import type { MetricUpdate } from '../sparkplug/host/session'
-import type { MetricPath } from '../sparkplug/host/host-application'
+import type { UnsUpdate, UnsUpdateSource } from '../uns/uns-update'
 import type { Mes } from './index'
 import type { JobOrder, JobState } from './model/types'
 import { IllegalTransitionError, NotFoundError, WipRuleError } from './errors'
@@ -34,18 +34,11 @@ import { IllegalTransitionError, NotFoundError, WipRuleError } from './errors'
 /** Scrap counted by a machine has no reason a person chose; this is its reason code. */
 export const MACHINE_SCRAP_REASON = 'MACHINE'
 
-/** What the module needs of the Sparkplug host application (SparkplugHostApplication fits). */
-export interface MetricSource {
-  on (event: 'metric', listener: (u: MetricUpdate) => void): unknown
-  off (event: 'metric', listener: (u: MetricUpdate) => void): unknown
-  /** The current value of a metric, to start from what the host already knows. */
-  getMetric? (path: MetricPath): MetricUpdate | undefined
-}
-
 export interface MachineEventsOptions {
   mes: Mes
   model: PlantModel
-  host: MetricSource
+  /** The machines' metrics as UNS updates (the Sparkplug side's stream fits). */
+  updates: UnsUpdateSource
   log: Logger
 }
 
@@ -94,7 +87,7 @@ const MAX_EVENT_ID = 128
 const ACTION_EVENT = { stopped: 'pause', running: 'resume', held: 'hold' } as const
 
 export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
-  const { mes, host, log } = opts
+  const { mes, updates, log } = opts
   const watches = new Map<string, Watch>()
   for (const unit of opts.model.machineEventUnits()) {
     const sp = unit.bindings.sparkplug
@@ -177,8 +170,8 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
 
   // ---- Counters ---------------------------------------------------------------------------------------------------
 
-  function onCounter (w: Watch, metric: string, c: Counter, u: MetricUpdate): void {
-    const value = countOf(u.value)
+  function onCounter (w: Watch, metric: string, c: Counter, u: UnsUpdate): void {
+    const value = countOf(u.value, u.datatype)
     if (value === undefined) {
       if (!c.warnedType) log.warn(`${w.code}: counter '${metric}' of ${w.who} has a value that is not a whole number (${String(u.value)}); ignored`)
       c.warnedType = true
@@ -216,7 +209,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
 
   // ---- State ------------------------------------------------------------------------------------------------------
 
-  function onState (w: Watch, u: MetricUpdate): void {
+  function onState (w: Watch, u: UnsUpdate): void {
     const state = w.mapping.state!
     const value = stateText(u.value)
     if (value === undefined) return
@@ -271,26 +264,27 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
   // Every metric of every node passes here: most are not watched, which the name alone tells without building a key.
   const watchedNames = new Set([...watches.values()].flatMap((w) => [...w.counters.keys(), ...(w.mapping.state !== undefined ? [w.mapping.state.metric] : [])]))
 
-  function onMetric (u: MetricUpdate): void {
-    if (stopped || u.historical || u.quality !== 'GOOD' || !watchedNames.has(u.name)) return
-    const w = watches.get(sparkplugKey(u.groupId, u.edgeNodeId, u.deviceId))
+  function onMetric (u: UnsUpdate): void {
+    const name = u.source.name
+    if (stopped || u.historical || u.quality !== 'GOOD' || !watchedNames.has(name)) return
+    const w = watches.get(sparkplugKey(u.source.groupId, u.source.edgeNodeId, u.source.deviceId))
     if (w === undefined) return
     try {
-      const c = w.counters.get(u.name)
-      if (c !== undefined) return onCounter(w, u.name, c, u)
-      if (u.name === w.mapping.state?.metric) return onState(w, u)
+      const c = w.counters.get(name)
+      if (c !== undefined) return onCounter(w, name, c, u)
+      if (name === w.mapping.state?.metric) return onState(w, u)
     } catch (err) {
-      log.warn(`${w.code}: metric '${u.name}' of ${w.who} not handled: ${(err as Error).message}`)
+      log.warn(`${w.code}: metric '${name}' of ${w.who} not handled: ${(err as Error).message}`)
     }
   }
 
-  host.on('metric', onMetric)
+  updates.onUpdate(onMetric)
   // What the host already knows (births heard before the MES started) is the starting point.
   for (const w of watches.values()) {
     const sp = w.unit.bindings.sparkplug!
     const names = [...w.counters.keys(), ...(w.mapping.state !== undefined ? [w.mapping.state.metric] : [])]
     for (const name of names) {
-      const current = host.getMetric?.({ groupId: sp.groupId, edgeNodeId: sp.edgeNodeId, deviceId: sp.deviceId, name })
+      const current = updates.current?.({ groupId: sp.groupId, edgeNodeId: sp.edgeNodeId, deviceId: sp.deviceId, name })
       if (current !== undefined) onMetric(current)
     }
   }
@@ -310,7 +304,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
     async stop () {
       if (stopped) return await flush()
       stopped = true
-      host.off('metric', onMetric)
+      updates.offUpdate(onMetric)
       forgetRunning()
       await flush()
       for (const w of watches.values()) endJoblessStretch(w)
@@ -318,10 +312,15 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
   }
 }
 
-/** A counter value as a whole number: integers of any Sparkplug type (bigint for 64 bits), or whole floats. */
-function countOf (v: unknown): bigint | undefined {
+/** 64-bit integers come as decimal strings in the hub's JSON convention (never rounded). */
+const DECIMAL_TYPES = new Set(['Int64', 'UInt64'])
+const DECIMAL = /^-?\d+$/
+
+/** A counter value as a whole number: integers of any Sparkplug type (decimal text for 64 bits), or whole floats. */
+function countOf (v: unknown, datatype: string): bigint | undefined {
   if (typeof v === 'bigint') return v
   if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
+  if (typeof v === 'string' && DECIMAL_TYPES.has(datatype) && DECIMAL.test(v)) return BigInt(v)
   return undefined
 }
 

@@ -21,19 +21,21 @@ import type { JobOrder, MesEvent, WorkOrder } from './model/types'
 import { ACTIVE_STATES, TERMINAL_STATES } from './job-state-machine'
 import type { OrderWipSummary, WipSummary } from './model/types'
 import { MES_TAGS } from '../plant/mes-topics'
+import type { Publisher, UnsPort } from '../uns/uns-port'
 
 export interface UnsMessage {
   value: unknown
   timestamp: number
 }
 
-/** Publishes one message in-process; `payload: null` clears a retained topic. */
-export type UnsPublish = (topic: string, payload: UnsMessage | null, opts: { retain: boolean }) => Promise<void>
+/** Who the MES is when it publishes (the port names it in reports on $hub/errors). */
+export const MES_PUBLISHER: Publisher = Object.freeze({ kind: 'mes', id: 'uns-bridge' })
 
 export interface UnsBridgeOptions {
   mes: Mes
   model: PlantModel
-  publish: UnsPublish
+  /** The UNS port (publish with its rules; `null` clears a retained topic). */
+  uns: Pick<UnsPort, 'publish'>
   log: Logger
   now?: () => number
 }
@@ -164,7 +166,7 @@ interface Batch {
 }
 
 export function startUnsBridge (opts: UnsBridgeOptions): UnsBridge {
-  const { mes, publish, log } = opts
+  const { mes, uns, log } = opts
   const now = opts.now ?? Date.now
   const topics = new MesTopics(opts.model, log)
   const queue: MesEvent[] = []
@@ -174,7 +176,7 @@ export function startUnsBridge (opts: UnsBridgeOptions): UnsBridge {
 
   const send = async (topic: string, payload: UnsMessage | null, retain: boolean): Promise<void> => {
     try {
-      await publish(topic, payload, { retain })
+      await uns.publish(MES_PUBLISHER, topic, payload, { retain, qos: 1 })
     } catch (err) {
       log.warn(`cannot publish ${topic}: ${(err as Error).message}`)
     }

@@ -4,20 +4,19 @@
 // the hub it started. A node looks them up when a flow starts and reports a clear status when there are none.
 import type { NodeAPI } from 'node-red'
 import type { PlantModel } from '../plant/plant-model'
-import type { RunningBroker } from '../broker/broker'
-import type { UnsRules } from '../broker/publish-guard'
+import type { UnsPort } from '../uns/uns-port'
 import type { Mes } from '../mes/index'
-import type { Namespace } from '../uns/namespace'
 import type { SparkplugHostApplication } from '../sparkplug/host/host-application'
+import type { SparkplugUnsStream } from '../sparkplug/uns-stream'
 
 export interface HubServices {
   readonly model: PlantModel
-  readonly broker: RunningBroker
-  readonly uns: UnsRules
+  /** The Unified Namespace: publish (with its rules), subscribe, last values, browse. */
+  readonly uns: UnsPort
   /** The MES core (work orders, dispatch, WIP, confirmations, audit trail); set once its store is open. */
   readonly mes?: Mes
-  /** The Sparkplug host application and the namespace its metrics are kept in; set when Sparkplug is enabled. */
-  readonly sparkplug?: { readonly host: SparkplugHostApplication, readonly namespace: Namespace }
+  /** The Sparkplug host application and its stream of placed metrics; set when Sparkplug is enabled. */
+  readonly sparkplug?: { readonly host: SparkplugHostApplication, readonly stream: SparkplugUnsStream }
 }
 
 /** The key of the Node-RED settings under which the hub puts its services. */

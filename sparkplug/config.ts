@@ -2,7 +2,7 @@
 // metrics may make of the Unified Namespace.
 import type { ConfigSection } from '../core/config-section'
 import { DEFAULT_HOST_ID, DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_METRICS_PER_NODE } from './host/host-types'
-import { DEFAULT_MAX_TOPICS } from './uns-bridge'
+import { DEFAULT_MAX_TOPICS } from './uns-stream'
 
 export interface SparkplugSettings {
   enabled: boolean

@@ -1,8 +1,8 @@
 // The Unified Namespace's settings (`uns.*`): how strictly the plant model's topic grammar and payload schema apply.
 import type { ConfigSection } from '../core/config-section'
+import type { Enforcement } from './uns-rules'
 
-/** reject: a publish that breaks the rules goes to the error topic; flag: delivered and reported; off: no checks. */
-export type Enforcement = 'reject' | 'flag' | 'off'
+export type { Enforcement }
 
 export interface UnsConfig {
   enforcement: Enforcement

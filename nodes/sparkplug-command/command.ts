@@ -5,17 +5,18 @@
 import type { PlantModel } from '../../plant/plant-model'
 import { parseUnsTopic } from '../../plant/uns-topic'
 import { HubError } from '../../core/errors'
-import type { Namespace } from '../../uns/namespace'
+import type { UnsPort } from '../../uns/uns-port'
 import type { SparkplugHostApplication } from '../../sparkplug/host/host-application'
 import { mappingFor } from '../../sparkplug/uns-mapping'
 import { dataTypeName } from '../../sparkplug/datatypes'
 import type { JsonValue } from '../../sparkplug/json'
-import { parseSourceId, plainSource, sourceId, type MetricSource } from '../sparkplug-in/sparkplug-source'
+import { parseSourceId, plainSource, sourceId, type MetricSource } from '../../sparkplug/source-id'
 
 export interface CommandServices {
   readonly model: PlantModel
   readonly host: SparkplugHostApplication
-  readonly namespace: Namespace
+  /** The namespace's last values (each names the metric behind its topic). */
+  readonly uns: Pick<UnsPort, 'lastValue'>
 }
 
 /** What was sent: the Sparkplug topic (NCMD/DCMD), the metric name and its datatype name. */
@@ -50,7 +51,7 @@ export function resolveCommandTarget (services: CommandServices, topic: string):
   }
   // The namespace knows the source of every Sparkplug value the bridge placed (also while it is STALE).
   for (const c of candidates) {
-    const entry = services.namespace.get(c)
+    const entry = services.uns.lastValue(c)
     const source = entry === undefined ? undefined : parseSourceId(entry.source)
     if (source !== undefined) return { valueTopic: c, source }
   }

@@ -1,15 +1,13 @@
-// The logic of the `sparkplug in` node, without Node-RED: Sparkplug metric updates of the hub's host application,
-// placed in the Unified Namespace with the same mapping the UNS bridge uses, filtered by an MQTT topic filter over
-// those UNS topics. On start it delivers the current values of the namespace that match, so a flow knows the state.
-import type { PlantModel } from '../../plant/plant-model'
+// The logic of the `sparkplug in` node, without Node-RED: the Sparkplug side's stream of UNS updates (placed once,
+// sparkplug/uns-stream.ts, as the UNS bridge publishes them), filtered by an MQTT topic filter over those UNS topics.
+// On start it delivers the current values of the namespace that match, so a flow knows the state.
 import type { Namespace } from '../../uns/namespace'
+import type { UnsUpdate, UnsUpdateSource } from '../../uns/uns-update'
 import type { SparkplugHostApplication } from '../../sparkplug/host/host-application'
-import type { MetricUpdate, SessionChange } from '../../sparkplug/host/session'
-import { mappingFor, type SparkplugUnsMapping } from '../../sparkplug/uns-mapping'
-import { dataTypeName } from '../../sparkplug/datatypes'
-import { valueToJson, type JsonValue } from '../../sparkplug/json'
+import type { SessionChange } from '../../sparkplug/host/session'
+import type { JsonValue } from '../../sparkplug/json'
 import { TopicFilter } from '../../uns/topic-filter'
-import { parseSourceId, plainSource, sourceId, type MetricSource } from './sparkplug-source'
+import { parseSourceId, plainSource, type MetricSource } from '../../sparkplug/source-id'
 
 export interface MetricFeedOptions {
   /** MQTT topic filter over UNS topics, e.g. 'acme/dallas/press-shop/+/+/measurements/#'. */
@@ -49,7 +47,7 @@ export interface MetricFeedStatus {
 }
 
 export interface MetricFeedServices {
-  readonly model: PlantModel
+  readonly stream: UnsUpdateSource
   readonly host: SparkplugHostApplication
   readonly namespace: Namespace
 }
@@ -58,7 +56,6 @@ interface Last { quality: string, value: JsonValue, text?: string }
 
 export class SparkplugMetricFeed {
   private readonly filter: TopicFilter
-  private readonly mapping: SparkplugUnsMapping
   private readonly includeStale: boolean
   private readonly includeHistorical: boolean
   private readonly onlyChanges: boolean
@@ -68,7 +65,7 @@ export class SparkplugMetricFeed {
   private statusPending = false
   private statusTimer: NodeJS.Immediate | undefined
   private started = false
-  private readonly onMetric = (u: MetricUpdate): void => this.metric(u)
+  private readonly onUpdate = (u: UnsUpdate): void => this.metric(u)
   private readonly onSession = (_c: SessionChange): void => this.scheduleStatus()
 
   /** Throws when the filter is not a valid MQTT topic filter. */
@@ -79,7 +76,6 @@ export class SparkplugMetricFeed {
     private readonly onStatus: (s: MetricFeedStatus) => void = () => {}
   ) {
     this.filter = new TopicFilter(options.filter)
-    this.mapping = mappingFor(services.model)
     this.includeStale = options.includeStale ?? true
     this.includeHistorical = options.includeHistorical ?? false
     this.onlyChanges = options.onlyChanges ?? true
@@ -101,7 +97,7 @@ export class SparkplugMetricFeed {
       if (e.unit !== undefined) payload.unit = e.unit
       this.emit({ topic: e.topic, payload })
     }
-    this.services.host.on('metric', this.onMetric)
+    this.services.stream.onUpdate(this.onUpdate)
     this.services.host.on('session', this.onSession)
     this.publishStatus()
   }
@@ -109,7 +105,7 @@ export class SparkplugMetricFeed {
   stop (): void {
     if (!this.started) return
     this.started = false
-    this.services.host.off('metric', this.onMetric)
+    this.services.stream.offUpdate(this.onUpdate)
     this.services.host.off('session', this.onSession)
     if (this.statusTimer !== undefined) clearImmediate(this.statusTimer)
     this.statusTimer = undefined
@@ -125,30 +121,26 @@ export class SparkplugMetricFeed {
     return { metrics: this.topics.size, nodes: nodes.size, nodesOnline: online }
   }
 
-  private metric (u: MetricUpdate): void {
+  private metric (u: UnsUpdate): void {
     if (u.historical && !this.includeHistorical) return
-    const topic = this.mapping.place(u.groupId, u.edgeNodeId, u.deviceId, u.name).topic
+    const topic = u.topic
     if (!this.filter.matches(topic)) return
-    // Two metrics that map to one topic: the namespace keeps the first (the bridge reports the collision); so do we.
-    const entry = this.services.namespace.get(topic)
-    if (entry !== undefined && entry.source !== sourceId(u)) return
     if (!this.topics.has(topic)) {
-      this.topics.set(topic, `${u.groupId}/${u.edgeNodeId}`)
+      this.topics.set(topic, `${u.source.groupId}/${u.source.edgeNodeId}`)
       this.scheduleStatus()
     }
     if (u.quality === 'STALE' && !this.includeStale) return
-    const value = valueToJson(u.datatype, u.value)
+    const value = u.value as JsonValue
     if (!u.historical && !this.remember(topic, u.quality, value)) return
-    const unitProperty = u.properties?.engUnit?.value
     const payload: MetricFeedPayload = {
       value,
       timestamp: u.timestamp,
       quality: u.quality,
-      datatype: dataTypeName(u.datatype),
-      source: plainSource(u),
+      datatype: u.datatype,
+      source: plainSource(u.source),
       historical: u.historical
     }
-    if (typeof unitProperty === 'string') payload.unit = unitProperty
+    if (u.unit !== undefined) payload.unit = u.unit
     this.emit({ topic, payload })
   }
 

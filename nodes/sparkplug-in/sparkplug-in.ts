@@ -30,7 +30,7 @@ export = function (RED: NodeAPI): void {
     }
     let feed: SparkplugMetricFeed
     try {
-      feed = new SparkplugMetricFeed({ model: hub.model, host: sparkplug.host, namespace: sparkplug.namespace }, {
+      feed = new SparkplugMetricFeed({ stream: sparkplug.stream, host: sparkplug.host, namespace: hub.uns.namespace }, {
         filter: def.topic || '#',
         includeStale: def.includeStale ?? true,
         includeHistorical: def.includeHistorical ?? false,

@@ -1,7 +1,7 @@
 // `uns in`: subscribes, in-process, to a plant path filter and emits each message with its JSON payload.
 import type { Node, NodeAPI, NodeDef } from 'node-red'
-import type { AedesPublishPacket } from 'aedes'
 import { hubServicesOf } from '../hub-services'
+import type { UnsMessage, UnsSubscription } from '../../uns/uns-port'
 
 interface UnsInDef extends NodeDef {
   topic: string
@@ -17,28 +17,27 @@ export = function (RED: NodeAPI): void {
       return
     }
     const filter = def.topic || '#'
-    const emit = (topic: string, raw: Buffer, retain: boolean, qos: number): void => {
-      const text = raw.toString()
+    const emit = (m: UnsMessage): void => {
+      const text = m.payload.toString()
       let payload: unknown = text
       try {
         payload = JSON.parse(text)
       } catch {
         // not JSON (e.g. a raw device value): passed on as a string
       }
-      node.send({ topic, payload, retain, qos } as never)
+      node.send({ topic: m.topic, payload, retain: m.retain, qos: m.qos } as never)
     }
-    const handler = (packet: AedesPublishPacket, cb: () => void): void => {
-      emit(packet.topic, packet.payload as Buffer, packet.retain, packet.qos)
-      cb()
-    }
-    hub.broker.aedes.subscribe(filter, handler, () => {
+    // Like an MQTT subscription: the current retained values first, so a flow knows the state at once.
+    const subscribed: Promise<UnsSubscription | undefined> = hub.uns.subscribe(filter, emit, { retainedFirst: true }).then((s) => {
       node.status({ fill: 'green', shape: 'dot', text: filter })
-      // Like an MQTT subscription: the current retained values first, so a flow knows the state at once.
-      void (async () => {
-        for await (const m of hub.broker.retained(filter)) emit(m.topic, m.payload, true, 0)
-      })().catch((err: Error) => node.warn(`could not read retained values for '${filter}': ${err.message}`))
+      return s
+    }, (err: Error) => {
+      node.warn(`could not subscribe to '${filter}': ${err.message}`)
+      return undefined
     })
-    node.on('close', (done: () => void) => hub.broker.aedes.unsubscribe(filter, handler, done))
+    node.on('close', (done: () => void) => {
+      void subscribed.then((s) => s?.close()).then(() => done(), () => done())
+    })
   }
   RED.nodes.registerType('uns in', UnsInNode)
 }

@@ -1,7 +1,7 @@
 // `uns out`: publishes msg.payload into the Unified Namespace, in-process, under a plant path.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { hubServicesOf } from '../hub-services'
-import { publishUns, toUnsPayload, type Quality } from '../../uns/uns-publish'
+import { toUnsPayload, type Quality } from '../../uns/uns-publish'
 import { failed } from '../node-status'
 
 interface UnsOutDef extends NodeDef {
@@ -29,7 +29,7 @@ export = function (RED: NodeAPI): void {
       const topic = def.topic || (typeof msg.topic === 'string' ? msg.topic : '')
       if (!topic) return done(new Error('no topic: set one on the node or in msg.topic'))
       const payload = toUnsPayload(msg.payload, { unit: msg.unit ?? (def.unit || undefined), quality: msg.quality })
-      publishUns(hub, topic, payload, { retain: msg.retain ?? def.retain, qos: def.qos === '0' ? 0 : 1 }).then(() => {
+      hub.uns.publish({ kind: 'flow', id: node.id }, topic, payload, { retain: msg.retain ?? def.retain, qos: def.qos === '0' ? 0 : 1 }).then(() => {
         node.status({ fill: 'green', shape: 'dot', text: topic.split('/').slice(-2).join('/') })
         done()
       }, failed(node, done))

@@ -7,7 +7,7 @@ import { hashPassword } from '../../core/passwords'
 import { connect, inbox, mqttUrl, sleep, testConfig, unsValue } from '../support/hub-fixture'
 import { startLoggedHub } from './log-lines'
 import { rawClient } from '../support/raw-mqtt'
-import { MAX_REPORTED_TOPIC_BYTES } from '../../broker/error-report'
+import { MAX_REPORTED_TOPIC_BYTES } from '../../uns/error-report'
 
 const GOOD = 'acme/dallas/press-shop/line-1/press-1/measurements/die-temperature'
 

@@ -11,7 +11,8 @@ import { createLogger } from '../../core/logger'
 import { ValidationError } from '../../core/errors'
 import { loadPlantModel, parsePlantModel } from '../../plant/load-plant-model'
 import type { MetricUpdate } from '../../sparkplug/host/session'
-import { DataType } from '../../sparkplug/datatypes'
+import type { UnsUpdate, UnsUpdateSource } from '../../uns/uns-update'
+import type { Quality } from '../../plant/uns-payload'
 import { createMes, openSqliteMes, type Mes } from '../../mes/index'
 import { RUNNING_JOB_TTL_MS, startMachineEvents, type MachineEvents } from '../../mes/machine-events'
 import { mqttUrl } from '../support/hub-fixture'
@@ -313,11 +314,19 @@ describe('machine events: held, scrap counter, BAD quality (fake host)', functio
   const fake = new EventEmitter()
   let ts = 1_700_000_000_000
 
-  const update = (name: string, value: unknown, over: Partial<MetricUpdate> = {}): MetricUpdate => ({
-    groupId: 'dallas', edgeNodeId: 'cell-7', name, datatype: typeof value === 'string' ? DataType.String : DataType.Int32,
-    value: value as MetricUpdate['value'], timestamp: ts++, quality: 'GOOD', historical: false, ...over
-  })
-  const emit = async (name: string, value: unknown, over: Partial<MetricUpdate> = {}): Promise<void> => {
+  const updates: UnsUpdateSource = { onUpdate: (l) => { fake.on('metric', l) }, offUpdate: (l) => { fake.off('metric', l) } }
+  // What the Sparkplug side's stream hands on for a metric of edge node dallas/cell-7 (or one of its devices).
+  const update = (name: string, value: unknown, over: { deviceId?: string, quality?: Quality } = {}): UnsUpdate => {
+    const device = over.deviceId === undefined ? '' : `/${over.deviceId}`
+    const tag = `${over.deviceId === undefined ? '' : over.deviceId + '/'}${name.toLowerCase().replace(/ /g, '-')}`
+    return {
+      topic: `acme/dallas/measurements/cell-7/${tag}`, equipment: 'acme/dallas', kind: 'measurements', tag: `cell-7/${tag}`,
+      value, datatype: typeof value === 'string' ? 'String' : 'Int32', unit: undefined, quality: over.quality ?? 'GOOD', timestamp: ts++,
+      source: { groupId: 'dallas', edgeNodeId: 'cell-7', deviceId: over.deviceId, name, id: `spBv1.0/dallas/cell-7${device}#${name}` },
+      historical: false
+    }
+  }
+  const emit = async (name: string, value: unknown, over: { deviceId?: string, quality?: Quality } = {}): Promise<void> => {
     fake.emit('metric', update(name, value, over))
     await events.flush()
   }
@@ -332,7 +341,7 @@ mes:
   goodCounter: Good Parts
   scrapCounter: Bad Parts
   state: { metric: Mode, running: ['1'], stopped: ['0'], held: ['9'] }`), 'cell.yaml')
-    events = startMachineEvents({ mes, model, host: fake, log })
+    events = startMachineEvents({ mes, model, updates, log })
     await mes.workOrders.create(demoOrder('9001', { operations: [{ sequence: 10, workCenter: 'PRESSL1', runTimePerUnit: 1 }] }), { who: 'erp:SAP' })
     await mes.workOrders.release('9001', SUPERVISOR)
   })

@@ -8,12 +8,11 @@ import sparkplugInNode = require('../../nodes/sparkplug-in/sparkplug-in')
 import sparkplugCommandNode = require('../../nodes/sparkplug-command/sparkplug-command')
 import type { RunningHub } from '../../hub/hub'
 import { HUB_SERVICES_SETTING } from '../../nodes/hub-services'
-import { Namespace } from '../../uns/namespace'
-import { unsRulesFor } from '../../uns/uns-rules'
+import type { Namespace } from '../../uns/namespace'
 import { startSparkplug, type RunningSparkplug } from '../../sparkplug/sparkplug-runtime'
 import { DEFAULT_SPARKPLUG } from '../../sparkplug/config'
 import type { MetricUpdate, SessionChange } from '../../sparkplug/host/session'
-import { mqttUrl, startTestHub } from '../support/hub-fixture'
+import { mqttUrl, startTestHub, hostMqtt } from '../support/hub-fixture'
 import { DT, TestEdgeNode, nextEvent, uniqueId } from '../sparkplug/host/edge-node'
 import { Sink as NodeSink } from '../support/node-sink'
 
@@ -58,9 +57,9 @@ describe('sparkplug in / sparkplug command nodes in a real Node-RED runtime', fu
 
   before(async function () {
     hub = await startTestHub()
-    namespace = new Namespace()
-    sp = await startSparkplug({ settings: { ...DEFAULT_SPARKPLUG, hostId: 'nodes-test', rebirthMinIntervalMs: 0 }, model: hub.model, broker: hub.broker, namespace, log: silent })
-    helper.settings({ [HUB_SERVICES_SETTING]: { model: hub.model, broker: hub.broker, uns: unsRulesFor(hub.model), mes: hub.mes.mes, sparkplug: { host: sp.host, namespace } } })
+    namespace = hub.uns.namespace
+    sp = await startSparkplug({ settings: { ...DEFAULT_SPARKPLUG, hostId: 'nodes-test', rebirthMinIntervalMs: 0 }, model: hub.model, mqtt: hostMqtt(hub), uns: hub.uns, log: silent })
+    helper.settings({ [HUB_SERVICES_SETTING]: { model: hub.model, uns: hub.uns, mes: hub.mes.mes, sparkplug: { host: sp.host, stream: sp.stream } } })
     await new Promise<void>((resolve) => helper.startServer(() => resolve()))
   })
   afterEach(async function () {

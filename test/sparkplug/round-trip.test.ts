@@ -10,12 +10,11 @@
 import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../hub/hub'
-import { Namespace } from '../../uns/namespace'
 import { startSparkplug, type RunningSparkplug } from '../../sparkplug/sparkplug-runtime'
 import { DEFAULT_SPARKPLUG } from '../../sparkplug/config'
 import { tagOf } from '../../sparkplug/uns-mapping'
 import { validateUnsPayload } from '../../plant/uns-payload'
-import { connect, mqttUrl, startTestHub } from '../support/hub-fixture'
+import { connect, mqttUrl, startTestHub, hostMqtt } from '../support/hub-fixture'
 import { TestEdgeNode, hasField, specDecode, specEncode, type SpecMetric } from './host/edge-node'
 
 const LINE_1 = 'acme/dallas/press-shop/line-1' // the demo plant binds edge node dallas/press-line-1 here
@@ -225,7 +224,7 @@ describe('A Sparkplug client written independently of the project\'s codec (from
 
   before(async function () {
     hub = await startTestHub()
-    sp = await startSparkplug({ settings: { ...DEFAULT_SPARKPLUG, hostId: 'round-trip', rebirthMinIntervalMs: 0 }, model: hub.model, broker: hub.broker, namespace: new Namespace(), log: silent })
+    sp = await startSparkplug({ settings: { ...DEFAULT_SPARKPLUG, hostId: 'round-trip', rebirthMinIntervalMs: 0 }, model: hub.model, mqtt: hostMqtt(hub), uns: hub.uns, log: silent })
     watcher = await connect(mqttUrl(hub))
     box = exactInbox(watcher)
     await watcher.subscribeAsync([`${LINE_1}/measurements/#`, '$hub/errors/#'], { qos: 1 })

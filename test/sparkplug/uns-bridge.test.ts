@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../hub/hub'
-import { Namespace } from '../../uns/namespace'
+import type { Namespace } from '../../uns/namespace'
 import { startSparkplug, type RunningSparkplug } from '../../sparkplug/sparkplug-runtime'
 import { DEFAULT_SPARKPLUG } from '../../sparkplug/config'
 import { validateUnsPayload } from '../../plant/uns-payload'
-import { connect, inbox, mqttUrl, startTestHub } from '../support/hub-fixture'
+import { connect, inbox, mqttUrl, startTestHub, hostMqtt } from '../support/hub-fixture'
 import { DT, TestEdgeNode, uniqueId } from './host/edge-node'
 
 const PRESS_1 = 'acme/dallas/press-shop/line-1/press-1'
@@ -26,8 +26,8 @@ describe('Sparkplug metrics in the Unified Namespace', function () {
 
   before(async function () {
     hub = await startTestHub()
-    namespace = new Namespace()
-    sp = await startSparkplug({ settings: { ...DEFAULT_SPARKPLUG, hostId: 'bridge-test', rebirthMinIntervalMs: 0 }, model: hub.model, broker: hub.broker, namespace, log: silent })
+    namespace = hub.uns.namespace
+    sp = await startSparkplug({ settings: { ...DEFAULT_SPARKPLUG, hostId: 'bridge-test', rebirthMinIntervalMs: 0 }, model: hub.model, mqtt: hostMqtt(hub), uns: hub.uns, log: silent })
     watcher = await connect(mqttUrl(hub))
     await watcher.subscribeAsync(['acme/#', '$hub/errors/#'], { qos: 1 })
     box = inbox(watcher)

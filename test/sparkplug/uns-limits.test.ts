@@ -6,10 +6,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../hub/hub'
-import { Namespace } from '../../uns/namespace'
+import type { Namespace } from '../../uns/namespace'
 import { startSparkplug, type RunningSparkplug } from '../../sparkplug/sparkplug-runtime'
 import { DEFAULT_SPARKPLUG, type SparkplugSettings } from '../../sparkplug/config'
-import { connect, inbox, mqttUrl, sleep, startTestHub, tempDir } from '../support/hub-fixture'
+import { connect, inbox, mqttUrl, sleep, startTestHub, tempDir, hostMqtt } from '../support/hub-fixture'
 import { loadConfig } from '../../hub/config'
 import { DT, TestEdgeNode, uniqueId } from './host/edge-node'
 
@@ -25,12 +25,12 @@ function booleanArrayBytes (count: number): number[] {
 
 async function setup (settings: Partial<SparkplugSettings>, maxMessageBytes?: number) {
   const hub = await startTestHub()
-  const namespace = new Namespace()
+  const namespace = hub.uns.namespace
   const warnings: string[] = []
   const log = { ...silent, warn: (l: string) => { warnings.push(l) }, child: () => log }
   const sp = await startSparkplug({
     settings: { ...DEFAULT_SPARKPLUG, hostId: uniqueId('limits'), rebirthMinIntervalMs: 0, ...settings },
-    model: hub.model, broker: hub.broker, namespace, log, maxMessageBytes
+    model: hub.model, mqtt: hostMqtt(hub), uns: hub.uns, log, maxMessageBytes
   })
   const watcher = await connect(mqttUrl(hub))
   await watcher.subscribeAsync(['acme/#', '$hub/errors/#'], { qos: 1 })

@@ -7,6 +7,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt'
 import { defaultConfig, type HubConfig } from '../../hub/config'
 import { startHub, type RunningHub } from '../../hub/hub'
 import { silentLogger } from '../../core/logger'
+import type { InProcessMqtt } from '../../sparkplug/sparkplug-runtime'
 
 export function tempDir (prefix = 'hub-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
@@ -34,6 +35,11 @@ export async function startTestHub (config: HubConfig = testConfig()): Promise<R
 
 export function mqttUrl (hub: RunningHub): string {
   return hub.broker.listeners.find((l) => l.name === 'mqtt')!.url
+}
+
+/** The in-process MQTT session a test's own Sparkplug host uses on the hub's broker (as hub/hub.ts gives its own). */
+export function hostMqtt (hub: RunningHub): InProcessMqtt {
+  return { connect: () => hub.broker.connectInternal(), forgetWill: (clientId) => hub.broker.forgetWill(clientId) }
 }
 
 export function wsUrl (hub: RunningHub): string {

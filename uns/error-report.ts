@@ -57,3 +57,46 @@ export function reportedTopic (topic: string): { topic: string, topicBytes?: num
 export function reportedReason (reason: string): string {
   return reason.length <= MAX_REASON_CHARS ? reason : `${reason.slice(0, MAX_REASON_CHARS)}… (reason cut)`
 }
+
+/** Who published from inside the hub: a flow's node, the MES, the Sparkplug bridge, an adapter. */
+export interface Publisher {
+  readonly kind: 'flow' | 'mes' | 'sparkplug' | 'adapter' | 'hub'
+  /** Which one of its kind: the node id, 'uns-bridge', the adapter's name. */
+  readonly id: string
+}
+
+/** The report on `$hub/errors/<topic>`, the same for an MQTT client's publish and for one from inside the hub. */
+export interface RejectionReport {
+  error: 'INVALID_TOPIC' | 'RESERVED_TOPIC' | 'PAYLOAD_TOO_LARGE' | 'NOT_AUTHORIZED' | 'UNS_TOPIC' | 'UNS_PAYLOAD' |
+  'UNS_COLLISION' | 'SPARKPLUG_LIMIT' | 'SPARKPLUG_REFUSED' | 'COMMAND_FAILED'
+  reason: string
+  /** The refused topic, cut after MAX_REPORTED_TOPIC_BYTES bytes. */
+  topic: string
+  /** Only when `topic` was cut: the size of the whole topic in bytes. */
+  topicBytes?: number
+  /** The MQTT client that published; null for a publish from inside the hub. */
+  clientId: string | null
+  username: string | null
+  /** Only for a publish from inside the hub: who it was. */
+  publisher?: Publisher
+  payloadBytes: number
+  action: 'rejected' | 'flagged'
+  timestamp: number
+}
+
+/** A report as published on `reportTopicFor(topic)`, with the reason and topic cut to a reportable size. */
+export function rejectionReport (what: { error: RejectionReport['error'], reason: string, topic: string, action: RejectionReport['action'],
+  payloadBytes: number, clientId?: string | null, username?: string | null, publisher?: Publisher }): RejectionReport {
+  const report: RejectionReport = {
+    error: what.error,
+    reason: reportedReason(what.reason),
+    ...reportedTopic(what.topic),
+    clientId: what.clientId ?? null,
+    username: what.username ?? null,
+    payloadBytes: what.payloadBytes,
+    action: what.action,
+    timestamp: Date.now()
+  }
+  if (what.publisher !== undefined) report.publisher = what.publisher
+  return report
+}
