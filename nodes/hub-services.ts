@@ -5,7 +5,7 @@
 import type { NodeAPI } from 'node-red'
 import type { PlantModel } from '../plant/plant-model'
 import type { UnsPort } from '../uns/uns-port'
-import type { Mes } from '../mes/index'
+import type { Mes } from '../mes/service'
 import type { SparkplugHostApplication } from '../sparkplug/host/host-application'
 import type { SparkplugUnsStream } from '../sparkplug/uns-stream'
 
