@@ -1,4 +1,4 @@
-// Child process of test/hub/mes-crash.test.ts: opens the MES store named by argv[2] (the hub config's `mes`
+// Child process of test/mes/crash.test.ts: opens the MES store named by argv[2] (the hub config's `mes`
 // section, JSON) and applies WIP report events to job argv[3] as fast as it can, from argv[5] writers at once (default
 // 1), each one event after the other (with several, the SQLite store commits them in groups). After each apply()
 // has resolved (the transaction is committed) it writes `ack <eventId>` to stdout, synchronously, so every line the

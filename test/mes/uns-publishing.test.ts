@@ -6,9 +6,9 @@ import type { MqttClient } from 'mqtt'
 import { connect, mqttUrl, testConfig } from '../support/hub-fixture'
 import { createLogger, silentLogger } from '../../core/logger'
 import { startHub } from '../../hub/hub'
-import { assertPostgresReachable, storeKinds } from '../mes/stores'
+import { assertPostgresReachable, storeKinds } from './stores'
 import { DispatchRefusedError } from '../../mes/errors'
-import { demoOrder, forEachHubStore, unsWatcher } from '../mes/hub-stores'
+import { demoOrder, forEachHubStore, unsWatcher } from './hub-stores'
 
 const LINE1 = 'acme/dallas/press-shop/line-1'
 const PRESS1 = `${LINE1}/press-1`

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
-import { forEachStore, SUPERVISOR } from '../mes/stores'
+import { forEachStore, SUPERVISOR } from './stores'
 import { createMes } from '../../mes/index'
 import { num, str } from '../../mes/store/store'
 
-const WRITER = path.join(__dirname, '..', 'mes', 'wip-burst-writer.js')
+const WRITER = path.join(__dirname, 'wip-burst-writer.js')
 const KILL_AFTER_ACKS = 300
 
 interface Burst { acked: string[], signal: NodeJS.Signals | null, stderr: string }
