@@ -5,8 +5,9 @@ import type { AedesPublishPacket } from 'aedes'
 import type { RunningBroker } from './broker'
 import type { Logger } from '../core/logger'
 import { clientText } from '../core/client-text'
+import { publishTopicProblem } from '../uns/mqtt-text'
 import { rejectionReport, reportTopicFor, type Publisher, type RejectionReport } from '../uns/error-report'
-import { Namespace, type NamespaceChild, type NamespaceEntry } from '../uns/namespace'
+import { Namespace, sourceKind, type NamespaceChild, type NamespaceEntry } from '../uns/namespace'
 import { unsVerdict, type Enforcement, type UnsRules } from '../uns/uns-rules'
 import { isUnsPayload, UnsPublishError, type UnsPayload } from '../uns/uns-publish'
 import type { UnsMessage, UnsPort, UnsPublishOptions, UnsRefusal, UnsSubscribeOptions, UnsSubscription } from '../uns/uns-port'
@@ -41,6 +42,9 @@ export class EmbeddedUns implements UnsPort {
   async publish (by: Publisher, topic: string, payload: UnsPayload | Buffer | null, opts: UnsPublishOptions = {}): Promise<void> {
     const retain = payload === null ? true : opts.retain ?? false
     const buf = payload === null ? Buffer.alloc(0) : Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload))
+    // What MQTT forbids in a topic is not the UNS's rule: refused whatever uns.enforcement says (as for a client).
+    const invalid = publishTopicProblem(topic)
+    if (invalid !== null) this.refuse(by, topic, buf.length, 'INVALID_TOPIC', invalid)
     if (buf.length > this.maxPayloadBytes) {
       this.refuse(by, topic, buf.length, 'PAYLOAD_TOO_LARGE', `payload of ${buf.length} bytes exceeds the limit of ${this.maxPayloadBytes} bytes (mqtt.maxPayloadBytes)`)
     }
@@ -119,7 +123,11 @@ export class EmbeddedUns implements UnsPort {
     const quality = payload.quality ?? 'GOOD'
     const entry = this.namespace.get(topic)
     const source = `${by.kind}:${by.id}`
-    if (entry !== undefined && entry.source === source && entry.unit === payload.unit) {
+    // An entry another kind of source writes (a Sparkplug metric's, the MES's) is not taken over: a flow's publish on
+    // a metric's topic is delivered, but the entry (its source, what sparkplug.maxTopics counts) stays the metric's.
+    if (entry !== undefined && sourceKind(entry.source) !== by.kind) return
+    if (entry !== undefined && entry.source === source && entry.unit === payload.unit &&
+      entry.properties === undefined && payload.properties === undefined) {
       entry.value = payload.value
       entry.timestamp = payload.timestamp
       entry.quality = quality

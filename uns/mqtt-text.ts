@@ -40,6 +40,20 @@ export function exceedsMqttStringLimit (text: string): boolean {
   return text.length > MAX_MQTT_STRING_BYTES / 3 && Buffer.byteLength(text) > MAX_MQTT_STRING_BYTES
 }
 
+/**
+ * null when `topic` may be the topic of a PUBLISH, otherwise why not: what MQTT itself forbids (no wildcards, at
+ * least one character, MQTT-3.3.2-2 and 4.7.3-1; the characters and the length of an MQTT string), whatever the
+ * namespace's rules are. An MQTT client cannot send such a topic at all; a publisher inside the hub must not either.
+ */
+export function publishTopicProblem (topic: string): string | null {
+  if (topic.length === 0) return 'empty topic: a PUBLISH needs at least one character'
+  if (topic.indexOf('+') !== -1 || topic.indexOf('#') !== -1) return `wildcards ('+', '#') are only allowed in subscriptions, not in a publish topic`
+  const bad = forbiddenCharacter(topic)
+  if (bad !== null) return `topic contains ${bad}; MQTT topics are UTF-8 text without control characters (MQTT-1.5.3)`
+  if (exceedsMqttStringLimit(topic)) return `topic of ${Buffer.byteLength(topic)} bytes is over MQTT's limit of ${MAX_MQTT_STRING_BYTES} bytes`
+  return null
+}
+
 /** `text` cut to at most `maxBytes` UTF-8 bytes, never inside a character. */
 export function cutToBytes (text: string, maxBytes: number): string {
   if (text.length <= maxBytes / 3) return text

@@ -52,8 +52,9 @@ export interface UnsPort {
 
   /**
    * Publishes after the rules: a `UnsPayload` is written as JSON, a Buffer as it is, `null` clears a retained topic.
-   * Rejects with UnsPublishError (code UNS_TOPIC, UNS_PAYLOAD or PAYLOAD_TOO_LARGE) when `uns.enforcement` refuses
-   * it; a refused or flagged publish is also reported on `$hub/errors/<topic>`.
+   * Rejects with UnsPublishError: INVALID_TOPIC (a topic MQTT does not allow) or PAYLOAD_TOO_LARGE whatever the
+   * mode, UNS_TOPIC or UNS_PAYLOAD when `uns.enforcement` refuses it; a refused or flagged publish is also reported
+   * on `$hub/errors/<topic>`.
    */
   publish (by: Publisher, topic: string, payload: UnsPayload | Buffer | null, opts?: UnsPublishOptions): Promise<void>
   /**

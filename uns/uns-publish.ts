@@ -13,7 +13,7 @@ export interface UnsPayload {
   properties?: Record<string, unknown>
 }
 
-/** A publish the UNS rules refused; `code` is UNS_TOPIC, UNS_PAYLOAD or PAYLOAD_TOO_LARGE, `source` the topic. */
+/** A publish the UNS rules refused; `code` is INVALID_TOPIC, UNS_TOPIC, UNS_PAYLOAD or PAYLOAD_TOO_LARGE, `source` the topic. */
 export class UnsPublishError extends HubError {}
 
 /** Wraps a bare value in the hub's payload shape; an object that already has value+timestamp passes as is. */
