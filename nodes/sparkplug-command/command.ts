@@ -7,7 +7,7 @@ import { parseUnsTopic } from '../../plant/uns-topic'
 import { HubError } from '../../core/errors'
 import type { UnsPort } from '../../uns/uns-port'
 import type { SparkplugHostApplication } from '../../sparkplug/host/host-application'
-import { mappingFor } from '../../sparkplug/uns-mapping'
+import type { SparkplugUnsStream } from '../../sparkplug/uns-stream'
 import { dataTypeName } from '../../sparkplug/datatypes'
 import type { JsonValue } from '../../sparkplug/json'
 import { parseSourceId, plainSource, sourceId, type MetricSource } from '../../sparkplug/source-id'
@@ -15,7 +15,9 @@ import { parseSourceId, plainSource, sourceId, type MetricSource } from '../../s
 export interface CommandServices {
   readonly model: PlantModel
   readonly host: SparkplugHostApplication
-  /** The namespace's last values (each names the metric behind its topic). */
+  /** Which metric owns a UNS topic: the stream that placed it (the one placement, collisions and limits included). */
+  readonly stream: Pick<SparkplugUnsStream, 'ownerOf'>
+  /** The namespace's last values (each names the metric behind its topic; after a restart, before any birth). */
   readonly uns: Pick<UnsPort, 'lastValue'>
 }
 
@@ -49,19 +51,16 @@ export function resolveCommandTarget (services: CommandServices, topic: string):
     throw new SparkplugCommandError('UNS_TOPIC', `'${parsed.kind}' data is not written to Sparkplug: use ` +
       `'${base}/commands/<tag>' (or the metric's '${base}/measurements/<tag>' topic)`, { source: topic })
   }
-  // The namespace knows the source of every Sparkplug value the bridge placed (also while it is STALE).
+  // The stream knows the owner of every topic it placed; the namespace also the Sparkplug values marked STALE after a
+  // restart, before their node's birth (a write then fails as offline, naming the metric).
+  for (const c of candidates) {
+    const owner = services.stream.ownerOf(c)
+    if (owner !== undefined) return { valueTopic: c, source: plainSource(owner) }
+  }
   for (const c of candidates) {
     const entry = services.uns.lastValue(c)
     const source = entry === undefined ? undefined : parseSourceId(entry.source)
     if (source !== undefined) return { valueTopic: c, source }
-  }
-  // Else the host's own tables, placed with the bridge's mapping.
-  const mapping = mappingFor(services.model)
-  for (const u of services.host.listMetrics()) {
-    const place = mapping.place(u.groupId, u.edgeNodeId, u.deviceId, u.name)
-    if (candidates.includes(place.topic)) {
-      return { valueTopic: place.topic, source: plainSource(u) }
-    }
   }
   throw new SparkplugCommandError('SPARKPLUG_UNKNOWN_METRIC', `no Sparkplug metric is behind this path (looked for ${candidates.map((c) => `'${c}'`).join(' and ')}; ` +
     'only metrics that an edge node or device declared in its birth certificate can be written)', { source: topic })

@@ -30,7 +30,7 @@ export = function (RED: NodeAPI): void {
       if (!services.sparkplug) return done(new Error('the Sparkplug host of the isa95-hub runtime is not running (sparkplug.enabled)'))
       const topic = def.topic || (typeof msg.topic === 'string' ? msg.topic : '')
       if (!topic) return done(new Error('no topic: set a UNS path (<equipment>/commands/<tag>) on the node or in msg.topic'))
-      sendCommand({ model: services.model, host: services.sparkplug.host, uns: services.uns }, topic, msg.payload).then((sent) => {
+      sendCommand({ model: services.model, host: services.sparkplug.host, stream: services.sparkplug.stream, uns: services.uns }, topic, msg.payload).then((sent) => {
         node.status({ fill: 'green', shape: 'dot', text: `${sent.metric} = ${show(commandValue(msg.payload))}` })
         msg.sparkplug = sent
         send(msg)
