@@ -5,6 +5,9 @@
 // Parsed with swc (TypeScript 7 has no compiler API for dependency-cruiser), which does not tell type-only imports
 // from others: every import counts, `import type` included, so there are no cycles at all, type-only or not.
 const SOURCE = '^(core|plant|uns|broker|sparkplug|mes|adapters|nodes|hub|sim)/'
+/** npm packages only some layers may use (the path they resolve to, also from a fixture tree below the project). */
+const AEDES = 'node_modules/aedes'
+const NODE_RED = 'node_modules/@?node-red'
 
 /** A layer and what it may import of ours (besides itself). */
 const LAYERS = [
@@ -73,6 +76,20 @@ module.exports = {
       to: { path: '^nodes/[^/]+/', pathNot: '^nodes/$1/' }
     },
     {
+      name: 'aedes-only-in-broker',
+      comment: 'only broker/ knows the embedded broker: the rest reaches the namespace through the UNS port (uns/uns-port.ts)',
+      severity: 'error',
+      from: { path: SOURCE, pathNot: '^broker/' },
+      to: { path: AEDES }
+    },
+    {
+      name: 'node-red-only-in-nodes-and-hub',
+      comment: 'logic lives in plain modules that tests drive without Node-RED; nodes/ wires it into flows, hub/ embeds Node-RED',
+      severity: 'error',
+      from: { path: SOURCE, pathNot: '^(nodes|hub)/' },
+      to: { path: NODE_RED }
+    },
+    {
       name: 'no-cycles',
       comment: 'no import cycle of any kind (type-only imports included)',
       severity: 'error',
@@ -84,7 +101,9 @@ module.exports = {
     parser: 'swc',
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist)/' },
-    includeOnly: SOURCE
+    exclude: { path: '(^|/)dist/' },
+    includeOnly: [SOURCE, AEDES, NODE_RED],
+    // aedes 1.x is an ES module whose exports name only `types` and `import`: resolve those as TypeScript does.
+    enhancedResolveOptions: { conditionNames: ['types', 'import', 'require', 'node', 'default'], exportsFields: ['exports'] }
   }
 }

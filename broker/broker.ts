@@ -16,6 +16,7 @@ import { markRedeliveries } from './redelivery'
 import { cacheTopicMatches } from './match-cache'
 import type { Duplex } from 'node:stream'
 import { inProcessPair } from '../core/in-process-connection'
+import { attachSparkplugAwareness, type SparkplugAwarenessOptions } from './sparkplug-aware'
 import { clientText } from '../core/client-text'
 import { connectRefusal, type ConnectFacts } from './connect-checks'
 import { LoginThrottle } from './login-throttle'
@@ -34,6 +35,8 @@ export interface BrokerOptions {
   reservedClientIds: readonly string[]
   /** The Sparkplug STATE topic only the hub's own host may write (broker/host-state-guard.ts); none without a host. */
   hostStateTopic?: string
+  /** The Sparkplug-aware server's options (broker/sparkplug-aware.ts): the hub passes the payload timestamper. */
+  sparkplugAware?: SparkplugAwarenessOptions
   log: Logger
 }
 
@@ -68,7 +71,7 @@ function remoteAddressOf (client: Client): string | undefined {
   return conn.remoteAddress ?? client.req?.socket?.remoteAddress
 }
 
-export async function startBroker ({ mqtt, dataDir, uns, enforcement, reservedClientIds, hostStateTopic, log }: BrokerOptions): Promise<RunningBroker> {
+export async function startBroker ({ mqtt, dataDir, uns, enforcement, reservedClientIds, hostStateTopic, sparkplugAware, log }: BrokerOptions): Promise<RunningBroker> {
   const checker = new PasswordChecker()
   const throttle = new LoginThrottle(mqtt.loginThrottle, log.child('login'))
   const access = new AccessControl({ ...mqtt, checkPassword: (pw, hash) => checker.check(pw, hash), throttle })
@@ -235,6 +238,8 @@ export async function startBroker ({ mqtt, dataDir, uns, enforcement, reservedCl
       await checker.close()
     }
   }
+  // Sparkplug-aware (births kept as retained certificates, NDEATH Wills stamped when sent) before any client connects.
+  attachSparkplugAwareness(running, log.child('sparkplug-aware'), sparkplugAware)
   try {
     listeners.push(await listenTcp(broker, mqtt.host, mqtt.port))
     if (mqtt.ws.enabled) listeners.push(await listenWebSocket(broker, mqtt.ws.host, mqtt.ws.port, mqtt.ws.path))

@@ -14,7 +14,7 @@ import { EmbeddedUns } from '../broker/embedded-uns'
 import type { UnsPort } from '../uns/uns-port'
 import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
 import { hostClientId } from '../sparkplug/host/host-application'
-import { attachSparkplugAwareness } from '../sparkplug/aware-broker'
+import { withPayloadTimestamp } from '../sparkplug/payload-timestamp'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -46,11 +46,9 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     enforcement: config.uns.enforcement,
     reservedClientIds: hostId === undefined ? [] : [hostClientId(hostId)],
     hostStateTopic: hostStateTopic(hostId),
+    sparkplugAware: { stampPayload: withPayloadTimestamp },
     log: log.child('broker')
   })
-  // Sparkplug-aware: births kept as retained certificates, NDEATH Wills stamped with the time they are sent. Attached
-  // before any client's packet is handled: only promise callbacks run between startBroker's return and this line.
-  attachSparkplugAwareness(broker, log.child('sparkplug-aware'))
   for (const l of broker.listeners) log.info(`${l.name.padEnd(5)} listening on ${l.url} (bound to ${l.bound})`)
 
   const uns: UnsPort = new EmbeddedUns({ broker, rules, enforcement: config.uns.enforcement, maxPayloadBytes: config.mqtt.maxPayloadBytes, log: log.child('uns') })

@@ -4,7 +4,7 @@
 // (./commands.ts). Its options, state machine and events are in ./host-types.ts; its queries ./session-queries.ts.
 //
 // Connection: in-process, by default. The mqtt.js client talks to aedes over a pair of in-memory streams handed to
-// `aedes.handle(stream)` (./in-process.ts), not over loopback TCP, because
+// the broker (`aedes.handle(stream)`, core/in-process-connection.ts), not over loopback TCP, because
 //   - it does not depend on the listener configuration: the TCP listener may be bound to one interface, be TLS-only
 //     later, or be firewalled, and the host still works; no port, no socket is exposed for it;
 //   - it is on the ingest path (every Sparkplug message goes broker -> host), and an in-memory stream spares two
@@ -188,9 +188,9 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     client.options.will!.payload = statePayload(false, t)
     const target = this.brokerTarget
     if ('connect' in target) return target.connect()
-    if ('aedes' in target) {
+    if ('handle' in target) {
       const { client, server } = inProcessPair(IN_PROCESS_PEER)
-      target.aedes.handle(server)
+      target.handle(server)
       return client
     }
     const socket = net.connect(target.port, target.host)

@@ -1,7 +1,6 @@
 // The Sparkplug host application's public types: its options and defaults, its own connection's state machine, and
 // the events it emits. The host itself is ./host-application.ts (connection and STATE) with ./ingest.ts (sessions)
 // and ./commands.ts (NCMD/DCMD).
-import type { Aedes } from 'aedes'
 import type { Duplex } from 'node:stream'
 import type { Logger } from '../../core/logger'
 import type { MetricUpdate, RebirthRecord, SessionChange } from './session-records'
@@ -20,10 +19,11 @@ export interface HostApplicationOptions {
   /** sparkplug_host_id: one topic level, unique in the infrastructure. Default 'isa95-hub'. */
   hostId?: string
   /**
-   * The broker: a trusted in-process connection of the hub's broker (`RunningBroker.connectInternal`), the hub's
-   * aedes directly (in-process, authenticated like a loopback client), or a TCP address.
+   * The broker: a trusted in-process connection of the hub's broker (`RunningBroker.connectInternal`), a function
+   * that takes the broker's end of an in-process stream pair (`(s) => aedes.handle(s)`: a client on loopback), or
+   * a TCP address.
    */
-  broker: { connect: () => Duplex } | { aedes: Aedes } | { host: string, port: number }
+  broker: { connect: () => Duplex } | { handle: (server: Duplex) => void } | { host: string, port: number }
   /** MQTT client id; default `sparkplug-host-<hostId>`. */
   clientId?: string
   username?: string

@@ -49,6 +49,8 @@ describe('layers: imports only downward, siblings never import each other, nothi
       ['nodes-are-siblings', 'nodes/a/a.ts → nodes/b/b.ts'],
       ['adapters-uses-mes-service-only', 'adapters/sap/idoc.ts → mes/orders.ts'],
       ['adapters-are-siblings', 'adapters/sap/idoc.ts → adapters/qms/inspection.ts'],
+      ['aedes-only-in-broker', 'sparkplug/patch-broker.ts'],
+      ['node-red-only-in-nodes-and-hub', 'mes/node-red-wiring.ts'],
       ['no-cycles', 'core/clock.ts']
     ]
     for (const [rule, where] of expected) {

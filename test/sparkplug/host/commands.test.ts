@@ -19,7 +19,7 @@ describe('Sparkplug host application: writes (NCMD/DCMD)', function () {
 
   before(async () => {
     hub = await startTestHub()
-    host = new SparkplugHostApplication({ hostId: uniqueId('host'), broker: { aedes: hub.broker.aedes } })
+    host = new SparkplugHostApplication({ hostId: uniqueId('host'), broker: { handle: (s) => hub.broker.aedes.handle(s) } })
     await host.start()
     e = await TestEdgeNode.connect(mqttUrl(hub), 'plant', uniqueId('node'))
     const online = nextEvent<SessionChange>(host, 'session', (c) => c.deviceId === 'press' && c.state === 'ONLINE')
@@ -99,7 +99,7 @@ describe('Sparkplug host application: writes (NCMD/DCMD)', function () {
   })
 
   it('tck-id-topics-ncmd-payload: a host that is not connected refuses writes (SparkplugHostNotConnectedError)', async () => {
-    const idle = new SparkplugHostApplication({ hostId: uniqueId('host'), broker: { aedes: hub.broker.aedes } })
+    const idle = new SparkplugHostApplication({ hostId: uniqueId('host'), broker: { handle: (s) => hub.broker.aedes.handle(s) } })
     await assert.rejects(idle.writeMetric('plant', e.edgeNodeId, undefined, 'Setpoint', 1), SparkplugHostNotConnectedError)
   })
 })

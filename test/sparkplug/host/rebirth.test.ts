@@ -24,7 +24,7 @@ describe('Sparkplug host application: reordering and rebirth requests', function
   })
 
   async function startHost (opts: Partial<HostApplicationOptions> = {}): Promise<SparkplugHostApplication> {
-    host = new SparkplugHostApplication({ hostId: uniqueId('host'), broker: { aedes: hub.broker.aedes }, rebirthMinIntervalMs: 0, ...opts })
+    host = new SparkplugHostApplication({ hostId: uniqueId('host'), broker: { handle: (s) => hub.broker.aedes.handle(s) }, rebirthMinIntervalMs: 0, ...opts })
     await host.start()
     return host
   }

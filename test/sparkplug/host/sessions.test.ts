@@ -18,7 +18,7 @@ describe('Sparkplug host application: edge node and device sessions', function (
   })
   after(async () => { await hub.stop() })
   beforeEach(async () => {
-    host = new SparkplugHostApplication({ hostId: uniqueId('host'), broker: { aedes: hub.broker.aedes }, rebirthMinIntervalMs: 0, reconnectPeriodMs: 50 })
+    host = new SparkplugHostApplication({ hostId: uniqueId('host'), broker: { handle: (s) => hub.broker.aedes.handle(s) }, rebirthMinIntervalMs: 0, reconnectPeriodMs: 50 })
     await host.start()
   })
   afterEach(async () => {

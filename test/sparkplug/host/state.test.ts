@@ -50,7 +50,7 @@ describe('Sparkplug host application: STATE birth and death', function () {
   })
 
   function newHost (hostId = uniqueId('host')): SparkplugHostApplication {
-    const h = new SparkplugHostApplication({ hostId, broker: { aedes: hub.broker.aedes }, reconnectPeriodMs: 50 })
+    const h = new SparkplugHostApplication({ hostId, broker: { handle: (s) => hub.broker.aedes.handle(s) }, reconnectPeriodMs: 50 })
     hosts.push(h)
     return h
   }
@@ -252,7 +252,7 @@ describe('Sparkplug host application: STATE birth and death', function () {
 
   it('tck-id-operational-behavior-host-application-host-id: a host id that is not one topic level is refused', () => {
     for (const bad of ['a/b', 'a+', '#', '']) {
-      assert.throws(() => new SparkplugHostApplication({ hostId: bad, broker: { aedes: hub.broker.aedes } }),
+      assert.throws(() => new SparkplugHostApplication({ hostId: bad, broker: { handle: (s) => hub.broker.aedes.handle(s) } }),
         (e: Error & { code?: string }) => e.code === 'SPARKPLUG_HOST_CONFIG')
     }
   })

@@ -13,14 +13,21 @@
 import type { Aedes, Client, PublishPacket } from 'aedes'
 import { SPARKPLUG_NAMESPACE } from '../plant/sparkplug-topic'
 import type { Logger } from '../core/logger'
-import { withPayloadTimestamp } from './payload-timestamp'
 
 const CERTIFICATES_ROOT = '$sparkplug/certificates'
 
 const PREFIX = SPARKPLUG_NAMESPACE + '/'
 
+/** A Sparkplug payload with its timestamp set (sparkplug/payload-timestamp.ts), or undefined when it is not one. */
+export type PayloadTimestamper = (payload: Buffer, timestamp: number) => Buffer | undefined
+
 export interface SparkplugAwarenessOptions {
-  /** Set the NDEATH Will's payload timestamp to the time it is published (default true). */
+  /**
+   * Sets an NDEATH Will's payload timestamp to the time it is published. The hub passes the Sparkplug codec's
+   * (broker/ may not import sparkplug/, its sibling); without it the Wills keep their timestamps.
+   */
+  stampPayload?: PayloadTimestamper
+  /** Set the NDEATH Will's payload timestamp to the time it is published (default true, when stampPayload is given). */
   replaceNdeathTimestamp?: boolean
 }
 
@@ -53,12 +60,7 @@ export function isNdeathTopic (topic: string): boolean {
   return levels.length === 4 && levels[2] === 'NDEATH' && levels[1] !== '' && levels[3] !== ''
 }
 
-/**
- * What the awareness needs of the embedded broker: its aedes (the 'publish' event, authorizePublish) and a publish
- * from inside the hub, which may write $sparkplug/... (clients may not). A structural interface rather than
- * broker/broker.ts' RunningBroker: the NDEATH timestamp rule needs the Sparkplug payload encoding
- * (./payload-timestamp.ts), so this stays in sparkplug/, which may not import broker/; hub/hub.ts attaches it.
- */
+/** What the awareness needs of the broker: its aedes and a publish from inside the hub (which may write $sparkplug/...). */
 export interface SparkplugAwareBroker {
   readonly aedes: Aedes
   publish (topic: string, payload: Buffer, opts: { qos: 0 | 1, retain: boolean }): Promise<void>
@@ -72,7 +74,7 @@ const attached = new WeakMap<Aedes, SparkplugAwareness>()
 
 /**
  * Makes the running broker Sparkplug aware. Idempotent per broker (a second call returns the first handle).
- * hub/hub.ts calls it right after `startBroker(...)`.
+ * startBroker attaches it before its listeners accept a connection.
  */
 export function attachSparkplugAwareness (broker: SparkplugAwareBroker, log: Logger,
   options: SparkplugAwarenessOptions = {}): SparkplugAwareness {
@@ -110,13 +112,14 @@ export function attachSparkplugAwareness (broker: SparkplugAwareBroker, log: Log
   // with client null for a Will left in the store by an earlier run. The timestamp is set after the hub's own guard
   // has passed it (a diverted Will is on $hub/errors and keeps its payload).
   const authorize = runtime.authorizePublish
-  if (options.replaceNdeathTimestamp !== false) {
+  const stampPayload = options.stampPayload
+  if (stampPayload !== undefined && options.replaceNdeathTimestamp !== false) {
     runtime.authorizePublish = function authorizeWithNdeathTimestamp (client, packet, cb) {
       const isWill = client === null || (client as unknown as { will?: unknown }).will === packet
       if (!isWill) return authorize.call(this, client, packet, cb)
       authorize.call(this, client, packet, (err) => {
         if (!err && isNdeathTopic(packet.topic)) {
-          const stamped = withPayloadTimestamp(packet.payload as Buffer, Date.now())
+          const stamped = stampPayload(packet.payload as Buffer, Date.now())
           if (stamped) packet.payload = stamped
           else log.warn(`NDEATH Will on ${packet.topic} is not a protobuf payload; its timestamp was left as it was`)
         }
