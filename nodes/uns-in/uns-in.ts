@@ -33,6 +33,7 @@ export = function (RED: NodeAPI): void {
       return s
     }, (err: Error) => {
       node.warn(`could not subscribe to '${filter}': ${err.message}`)
+      node.status({ fill: 'red', shape: 'ring', text: 'not subscribed: see the debug log' })
       return undefined
     })
     node.on('close', (done: () => void) => {
