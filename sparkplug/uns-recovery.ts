@@ -8,7 +8,6 @@ import { parseUnsTopic } from '../plant/uns-topic'
 import type { Logger } from '../core/logger'
 import type { UnsPort } from '../uns/uns-port'
 import { isSparkplugSource } from './source-id'
-import { SPARKPLUG_PUBLISHER } from './refusals'
 
 export const HUB_RESTART = 'HUB_RESTART'
 const SESSION_TAG = 'sparkplug-session'
@@ -54,15 +53,20 @@ export async function markRetainedSparkplugStale (opts: { model: PlantModel, uns
       })
     }
   }
-  // Published after the scan: a retained stream is not changed while it is read.
+  // Published after the scan: a retained stream is not changed while it is read. These are the hub's own messages,
+  // re-marked as the hub now knows them, so they take the fast path for hub-built messages, not the rules of a
+  // publish: a plant model changed since they were written (equipment renamed, removed) must not leave them GOOD.
+  let marked = 0
   for (const c of changed) {
+    const payload = Buffer.from(c.payload)
     try {
-      await uns.publish(SPARKPLUG_PUBLISHER, c.topic, Buffer.from(c.payload), { qos: 1, retain: true })
+      await uns.storeRetained(c.topic, payload)
+      uns.publishLive(c.topic, payload)
+      marked++
     } catch (err) {
-      // The rules changed since it was written (another plant model): reported by the port, and left as it is.
       log.warn(`retained ${c.topic} not marked STALE: ${(err as Error).message}`)
     }
   }
-  if (changed.length > 0) log.info(`${changed.length} retained Sparkplug topics marked OFFLINE/STALE until their edge nodes birth again (hub restart)`)
-  return changed.length
+  if (marked > 0) log.info(`${marked} retained Sparkplug topics marked OFFLINE/STALE until their edge nodes birth again (hub restart)`)
+  return marked
 }
