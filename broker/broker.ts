@@ -7,6 +7,7 @@ import type { Enforcement } from '../uns/config'
 import type { Logger } from '../core/logger'
 import { AccessControl, isLoopback, type Principal } from './access-control'
 import { catchRetainedStreamErrors, openPersistence, type BrokerPersistence } from './persistence'
+import { livePublisher, type LivePublish } from './live-publish'
 import { createPublishGuard, type UnsRules } from './publish-guard'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners'
 import { installWillGuard, type WillAccounts } from './will-guard'
@@ -52,6 +53,8 @@ export interface RunningBroker {
   connectInternal (): Duplex
   /** Deletes a client's stored Will (after a clean in-process disconnect, before the store closes). */
   forgetWill (clientId: string): Promise<void>
+  /** A live QoS 0, non-retained message from inside the hub, delivered as aedes would but without its pipeline (live-publish.ts). */
+  publishLive: LivePublish
   /** Stores a retained message without delivering it (for values already delivered live). */
   storeRetained (topic: string, payload: Buffer): Promise<void>
   /** The retained messages whose topics match an MQTT filter, as a new subscriber would receive them. */
@@ -218,6 +221,7 @@ export async function startBroker ({ mqtt, dataDir, uns, enforcement, reservedCl
     aedes: broker,
     listeners,
     publish: publishInternal,
+    publishLive: livePublisher(broker),
     connectInternal () {
       const { client, server } = inProcessPair(undefined)
       internalStreams.add(server)

@@ -59,7 +59,7 @@ export class EmbeddedUns implements UnsPort {
   }
 
   publishLive (topic: string, payload: Buffer): void {
-    this.broker.aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false } as AedesPublishPacket, noop)
+    this.broker.publishLive(topic, payload)
   }
 
   storeRetained (topic: string, payload: Buffer): Promise<void> {

@@ -55,9 +55,12 @@ function valueText (v: unknown): string {
   }
 }
 
+/** The end of a topic's JSON payload, and what it was built from. */
+interface Tail { readonly datatype: string, readonly unit: string | undefined, readonly historical: boolean, readonly text: string }
+
 export class SparkplugUnsBridge {
   /** Per topic: the end of its JSON payload (unit, properties), which changes only with a new birth. */
-  private readonly tails = new Map<string, { key: string, text: string }>()
+  private readonly tails = new Map<string, Tail>()
   /** Latest payload per topic not yet written as retained. */
   private readonly snapshot = new Map<string, Buffer>()
   private timer: NodeJS.Timeout | undefined
@@ -130,13 +133,13 @@ export class SparkplugUnsBridge {
     const { topic, datatype, unit, value } = u
     const owner = u.source
     // The payload is assembled from parts that change (value, time, quality) and a tail cached per topic, datatype
-    // and unit: this runs once per metric on the ingest path, where JSON.stringify of the whole object showed up.
-    const tailKey = `${datatype}\u0000${unit ?? ''}\u0000${u.historical ? 1 : 0}`
+    // and unit: this runs once per metric on the ingest path, where JSON.stringify of the whole object showed up
+    // (and then a key string built per metric to compare the tail by: compared field by field now).
     let tail = this.tails.get(topic)
-    if (tail === undefined || tail.key !== tailKey) {
+    if (tail === undefined || tail.datatype !== datatype || tail.unit !== unit || tail.historical !== u.historical) {
       const properties: Record<string, unknown> = { datatype, source: owner.id }
       if (u.historical) properties.historical = true
-      tail = { key: tailKey, text: `${unit ? `,"unit":${JSON.stringify(unit)}` : ''},"properties":${JSON.stringify(properties)}}` }
+      tail = { datatype, unit, historical: u.historical, text: `${unit ? `,"unit":${JSON.stringify(unit)}` : ''},"properties":${JSON.stringify(properties)}}` }
       if (!u.historical) this.tails.set(topic, tail)
     }
     const payload = Buffer.from(`{"value":${valueText(value)},"timestamp":${u.timestamp},"quality":"${u.quality}"${tail.text}`)

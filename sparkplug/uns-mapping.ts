@@ -61,16 +61,26 @@ export function mappingFor (model: PlantModel): SparkplugUnsMapping {
 }
 
 export class SparkplugUnsMapping {
-  private readonly cache = new Map<string, MetricPlace>()
+  /**
+   * group -> node -> device ('' for the node itself) -> metric name -> place. Nested rather than one joined key: the
+   * ids and names come from the session's tables, the same strings every time, so each lookup hashes nothing new;
+   * a joined key was a new string per metric to build and hash (7% of the hub's time at full ingest).
+   */
+  private readonly cache = new Map<string, Map<string, Map<string, Map<string, MetricPlace>>>>()
 
   constructor (private readonly model: PlantModel) {}
 
   place (groupId: string, edgeNodeId: string, deviceId: string | undefined, name: string): MetricPlace {
-    const key = `${groupId}\u0000${edgeNodeId}\u0000${deviceId ?? ''}\u0000${name}`
-    let p = this.cache.get(key)
+    let nodes = this.cache.get(groupId)
+    if (nodes === undefined) this.cache.set(groupId, nodes = new Map())
+    let devices = nodes.get(edgeNodeId)
+    if (devices === undefined) nodes.set(edgeNodeId, devices = new Map())
+    let names = devices.get(deviceId ?? '')
+    if (names === undefined) devices.set(deviceId ?? '', names = new Map())
+    let p = names.get(name)
     if (p === undefined) {
       p = this.compute(groupId, edgeNodeId, deviceId, name)
-      this.cache.set(key, p)
+      names.set(name, p)
     }
     return p
   }
