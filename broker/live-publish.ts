@@ -15,7 +15,11 @@
 // - what it gets: QoS 0, retain false, dup false, the same bytes aedes would write (mqtt-packet's generate);
 // - authorizeForward is asked per client, and may refuse (then nothing) or hand back another packet (then that one);
 // - in-process subscribers (aedes.subscribe handlers, the UNS port's subscribe) get the message as aedes' emit would;
-// - per topic, messages leave in the order they are published (each is written synchronously in call order).
+// - per topic, live messages leave in the order they are published (written in call order). Not kept: order against
+//   an aedes.publish of the same topic in the same turn (aedes delivers a few turns later); the hub publishes live
+//   only what its Sparkplug stream builds, whose topics nothing else of the hub writes.
+// - a subscriber that stops reading is dropped after aedes' drainTimeout (its drain timer, as aedes' own writes);
+//   past MAX_UNSENT_BYTES unsent, its live messages are dropped (QoS 0) rather than held.
 // What is not done: aedes' 'publish' event (its one listener in the hub, sparkplug-aware.ts, reads only spBv1.0
 // topics) and the `published` hook (unused). Topics that start with `$`, or deeper than aedes allows, take aedes'
 // own path. Pinned against aedes.publish in test/broker/live-publish.test.ts.
@@ -40,7 +44,9 @@ interface ClientInternals {
   connected: boolean
   connecting?: boolean
   closed: boolean
-  conn: { write (chunk: Buffer): boolean, uncork?: () => void }
+  conn: { write (chunk: Buffer): boolean, uncork?: () => void, writableLength?: number }
+  /** aedes' own back-pressure: destroys the connection when the socket has not drained within drainTimeout. */
+  waitForDrain (callback: () => void): void
   subscriptions: Record<string, { func: Handler }>
 }
 
@@ -52,6 +58,10 @@ interface Batch { buf: Buffer, len: number }
 // Below half of Buffer.poolSize, so that a turn's first batch comes from Node's pool: a fresh 64 KB buffer per
 // turn and client was external memory that drove the GC and the latency p99.
 const BATCH_BYTES = 4095
+
+/** Unsent bytes in a subscriber's socket past which its live (QoS 0) messages are dropped: 64 MB, about 1.5 s at
+ * full ingest; aedes bounded a stalled subscriber by time only (drainTimeout), and held up everyone meanwhile. */
+const MAX_UNSENT_BYTES = 64 * 1024 * 1024
 
 /**
  * The bytes of an MQTT 3.1.1 PUBLISH at QoS 0 without retain or dup (section 3.3): 0x30, the remaining length
@@ -132,18 +142,27 @@ export function livePublisher (aedes: Aedes): LivePublish {
 
   // Batches written when this event-loop turn ends (setImmediate: after the I/O callbacks of the turn and the
   // ticks and promise jobs they started, as coalesceWrites in listeners.ts does for aedes' own writes).
-  const pending: ClientInternals[] = []
+  let pending: ClientInternals[] = []
+  let spare: ClientInternals[] = []
   const flush = (): void => {
-    for (const client of pending) {
-      const b = client[batch]!
-      client[batch] = undefined
-      if (!client.closed && (client.connected || client.connecting === true)) {
+    // Swapped before writing: a write that publishes again (or throws) starts the next turn's list, never loses it.
+    const now = pending
+    pending = spare
+    spare = now
+    try {
+      for (const client of now) {
+        const b = client[batch]!
+        client[batch] = undefined
+        if (client.closed || !(client.connected || client.connecting === true)) continue
         // One chunk already: sent now, not held for another turn by the socket's cork (listeners.ts coalesceWrites).
-        client.conn.write(b.buf.subarray(0, b.len))
+        // A full socket starts aedes' drain timer, as its own writes do: a subscriber that stops reading is dropped
+        // after drainTimeout instead of holding the hub's memory.
+        if (!client.conn.write(b.buf.subarray(0, b.len))) client.waitForDrain(noop)
         client.conn.uncork?.()
       }
+    } finally {
+      now.length = 0
     }
-    pending.length = 0
   }
   const batchOf = (client: ClientInternals, need: number): Batch => {
     let b = client[batch]
@@ -183,6 +202,8 @@ export function livePublisher (aedes: Aedes): LivePublish {
     let size = 0
     for (const client of t.clients) {
       if (client.closed || !(client.connected || client.connecting === true)) continue
+      // QoS 0 may be dropped: a subscriber this far behind loses live values until it catches up (or is dropped).
+      if ((client.conn.writableLength ?? 0) > MAX_UNSENT_BYTES) continue
       const forward = broker.authorizeForward(client as unknown as Client, packet)
       if (!forward) continue
       if (forward !== packet) {
