@@ -1,6 +1,7 @@
 // What the live publish path (broker/live-publish.ts) must keep of aedes.publish beyond the pinned scenarios of
 // live-publish.test.ts: a subscriber that stops reading is dropped after aedes' drainTimeout, a subscriber that
-// publishes live from its own message handler does not stop later deliveries, a WebSocket subscriber gets them.
+// publishes live from its own message handler does not stop later deliveries, nothing lost beside aedes.publish of
+// the same topic, a WebSocket subscriber gets them.
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import mqttPacket from 'mqtt-packet'
@@ -85,6 +86,29 @@ describe('live publish path: slow subscribers, re-entry, WebSocket', function ()
     inner.end(true)
     await outer.endAsync()
   })
+
+  // The stated limit (broker/live-publish.ts): against aedes.publish of the same topic in one turn, order is kept
+  // within each path only; nothing is lost either way.
+  for (const order of [['aedes', 'live'], ['live', 'aedes']] as const) {
+    it(`delivers every message of ${order[0]} and ${order[1]} publishes of one topic in one turn, each path in its own order`, async function () {
+      const sub = await connect(mqttUrl(hub))
+      await sub.subscribeAsync(T, { qos: 0 })
+      const got: string[] = []
+      const all = new Promise<void>((resolve) => sub.on('message', (_t, p) => { got.push(p.toString()); if (got.length === 20) resolve() }))
+      for (let i = 0; i < 10; i++) {
+        for (const how of order) {
+          const payload = Buffer.from(`${i}-${how}`)
+          if (how === 'live') viaLive(T, payload)
+          else hub.broker.aedes.publish({ cmd: 'publish', topic: T, payload, qos: 0, retain: false, dup: false } as AedesPublishPacket, () => {})
+        }
+      }
+      await all
+      for (const how of ['aedes', 'live']) {
+        assert.deepEqual(got.filter((m) => m.endsWith(`-${how}`)), Array.from({ length: 10 }, (_, i) => `${i}-${how}`), `${how} messages in order`)
+      }
+      await sub.endAsync()
+    })
+  }
 
   it('delivers live messages to a WebSocket subscriber, large and small', async function () {
     const sub = await connect(wsUrl(hub))
