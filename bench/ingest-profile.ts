@@ -5,12 +5,12 @@
 //   node --max-semi-space-size=32 --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/ingest-profile.js [rounds] [subscribers]
 //
 // Not a benchmark (no baseline, not run by `npm run bench`): a tool for reading a profile.
+import { METRIC_NAMES, METRIC_TYPES, metricValue } from './ddata-metrics'
 import { fork } from 'node:child_process'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { MqttClient } from 'mqtt'
 import { encodePayload } from '../sparkplug/codec'
 import { DataType } from '../sparkplug/datatypes'
-import type { SparkplugMetric } from '../sparkplug/types'
 import { benchClient, startBenchHub } from './bench-targets'
 import { secondsSince } from './stats'
 
@@ -19,17 +19,6 @@ const MESSAGES = 20_000
 const GROUP = 'dallas'
 const NODE = 'press-line-1'
 const DEVICE = 'press-1'
-const NAMES = ['Die Temperature', 'Strokes', 'Running', 'State', 'Tonnage', 'Oil Pressure', 'Cycle Time', 'Counter', 'Fault', 'Recipe']
-const TYPES = [DataType.Double, DataType.Int64, DataType.Boolean, DataType.String, DataType.Double, DataType.Double, DataType.Double, DataType.Int64, DataType.Boolean, DataType.String]
-
-function valueFor (i: number, k: number): SparkplugMetric['value'] {
-  switch (TYPES[k]) {
-    case DataType.Int64: return BigInt(i)
-    case DataType.Boolean: return (i + k) % 2 === 0
-    case DataType.String: return `R-${(i + k) % 97}`
-    default: return 100 + ((i * 7 + k) % 1000) / 10
-  }
-}
 
 async function clients (url: string, rounds: number, subscribers: number): Promise<void> {
   const subs: MqttClient[] = []
@@ -46,11 +35,11 @@ async function clients (url: string, rounds: number, subscribers: number): Promi
   await c.publishAsync(`spBv1.0/${GROUP}/NBIRTH/${NODE}`, Buffer.from(encodePayload({ timestamp: Date.now(), seq: next(), metrics: [
     { name: 'bdSeq', datatype: DataType.Int64, value: 0n }, { name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: false }] })), { qos: 0 })
   await c.publishAsync(`spBv1.0/${GROUP}/DBIRTH/${NODE}/${DEVICE}`, Buffer.from(encodePayload({ timestamp: Date.now(), seq: next(),
-    metrics: NAMES.map((name, k) => ({ name, alias: k + 1, datatype: TYPES[k], value: valueFor(0, k) })) })), { qos: 0 })
+    metrics: METRIC_NAMES.map((name, k) => ({ name, alias: k + 1, datatype: METRIC_TYPES[k], value: metricValue(0, k) })) })), { qos: 0 })
   await new Promise((r) => setTimeout(r, 300))
   for (let round = 0; round < rounds; round++) {
     const payloads = Array.from({ length: MESSAGES }, (_, i) => Buffer.from(encodePayload({ timestamp: Date.now(), seq: next(),
-      metrics: NAMES.map((_n, k) => ({ alias: k + 1, value: valueFor(i, k), datatype: TYPES[k] })) })))
+      metrics: METRIC_NAMES.map((_n, k) => ({ alias: k + 1, value: metricValue(i, k), datatype: METRIC_TYPES[k] })) })))
     const base = metrics
     const expected = MESSAGES * METRICS_PER_MESSAGE * subscribers
     const t0 = process.hrtime.bigint()

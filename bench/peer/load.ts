@@ -1,6 +1,7 @@
 // The Sparkplug load of the peer benchmark: edge nodes `node-<i>` of group `bench`, each with devices `dev-<j>` of
 // ten metrics (aliases 1..10, the eighth a counter that carries the message's index for latency), and the plant model
 // that binds them, so that the hub places every metric on an equipment topic as a user's model would.
+import { METRIC_NAMES, METRIC_TYPES, metricValue } from '../ddata-metrics'
 import { encodePayload } from '../../sparkplug/codec'
 import { DataType } from '../../sparkplug/datatypes'
 import type { SparkplugMetric } from '../../sparkplug/types'
@@ -20,17 +21,11 @@ export const SHAPES: readonly Shape[] = [
 export const nodeId = (i: number): string => `node-${i}`
 export const deviceId = (j: number): string => `dev-${j}`
 
-export const NAMES = ['Die Temperature', 'Strokes', 'Running', 'State', 'Tonnage', 'Oil Pressure', 'Cycle Time', 'Counter', 'Fault', 'Recipe']
-const TYPES = [DataType.Double, DataType.Int64, DataType.Boolean, DataType.String, DataType.Double, DataType.Double, DataType.Double, DataType.Int64, DataType.Boolean, DataType.String]
+export const NAMES = METRIC_NAMES
 
+/** As metricValue, except that the counter metric carries the message index (the subscribers count by it). */
 function valueFor (i: number, k: number): SparkplugMetric['value'] {
-  if (k === COUNTER_INDEX) return BigInt(i)
-  switch (TYPES[k]) {
-    case DataType.Int64: return BigInt(i)
-    case DataType.Boolean: return (i + k) % 2 === 0
-    case DataType.String: return `R-${(i + k) % 97}`
-    default: return 100 + ((i * 7 + k) % 1000) / 10
-  }
+  return k === COUNTER_INDEX ? BigInt(i) : metricValue(i, k)
 }
 
 export function nbirth (seq: number): Buffer {
@@ -41,12 +36,12 @@ export function nbirth (seq: number): Buffer {
 /** A DBIRTH of the ten metrics; `device` offsets the aliases, which Sparkplug makes unique per edge node. */
 export function dbirth (seq: number, device: number): Buffer {
   return Buffer.from(encodePayload({ timestamp: Date.now(), seq,
-    metrics: NAMES.map((name, k) => ({ name, alias: aliasOf(device, k), datatype: TYPES[k]!, value: valueFor(0, k) })) }))
+    metrics: NAMES.map((name, k) => ({ name, alias: aliasOf(device, k), datatype: METRIC_TYPES[k]!, value: valueFor(0, k) })) }))
 }
 
 export function ddata (seq: number, device: number, index: number): Buffer {
   return Buffer.from(encodePayload({ timestamp: Date.now(), seq,
-    metrics: NAMES.map((_n, k) => ({ alias: aliasOf(device, k), value: valueFor(index, k), datatype: TYPES[k]! })) }))
+    metrics: NAMES.map((_n, k) => ({ alias: aliasOf(device, k), value: valueFor(index, k), datatype: METRIC_TYPES[k]! })) }))
 }
 
 const aliasOf = (device: number, k: number): number => device * 100 + k + 1
