@@ -1,5 +1,6 @@
 // PostgreSQL store (pg Pool). Each transaction takes one pooled connection from BEGIN to COMMIT; row locks
 // (`FOR UPDATE`) order concurrent writers. Placeholders are written `?` and numbered here.
+import { redactUrl } from '../config'
 import { Pool, type PoolClient, type PoolConfig } from 'pg'
 import type { AppliedMigration, MesStore, RunResult, SqlValue, Tx } from './store'
 import { listMigrations, migrate } from './migrate'
@@ -48,7 +49,7 @@ export class PostgresStore implements MesStore {
     if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
       throw new StoreError(`invalid schema name ${JSON.stringify(opts.schema)}`, 'postgres', 'use lower-case letters, digits, _')
     }
-    const source = redact(opts.connectionString)
+    const source = redactUrl(opts.connectionString)
     const config: PoolConfig = {
       connectionString: opts.connectionString,
       max: opts.max ?? 10,
@@ -186,8 +187,4 @@ export class PostgresStore implements MesStore {
     this.closed = true
     await this.pool.end()
   }
-}
-
-function redact (url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
 }
