@@ -33,6 +33,8 @@ import {
 } from './host-types'
 import { SparkplugIngest } from './ingest'
 
+const noLog = (): void => {}
+
 export {
   DEFAULT_HOST_ID, DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_METRICS_PER_NODE, HOST_TRANSITIONS, hostClientId,
   type HostApplicationOptions, type HostEvents, type HostStateChange, type HostStatus, type MetricPath
@@ -101,6 +103,9 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
       // so the birth is always the first publish of a session (tck-id-host-topic-phid-birth-message).
       resubscribe: false,
       queueQoSZero: false,
+      // mqtt.js asks the debug package per packet whether its namespace is on (a few % of the hub at full ingest);
+      // with DEBUG unset nothing would be printed anyway.
+      ...(process.env.DEBUG === undefined ? { log: noLog } : {}),
       username: options.username,
       password: options.password,
       // The payload is set when each CONNECT is sent (streamBuilder below).
