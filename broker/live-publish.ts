@@ -59,6 +59,12 @@ interface Batch { buf: Buffer, len: number }
 // turn and client was external memory that drove the GC and the latency p99.
 const BATCH_BYTES = 4095
 
+/**
+ * A batch this large is written at once, within the turn: a turn that handles a large read (the hub fell behind for a
+ * moment) otherwise holds every message of it until the turn ends, and the first ones wait for the last ones.
+ */
+const SEND_BYTES = 16_000
+
 /** Unsent bytes in a subscriber's socket past which its live (QoS 0) messages are dropped: 64 MB, about 1.5 s at
  * full ingest; aedes bounded a stalled subscriber by time only (drainTimeout), and held up everyone meanwhile. */
 const MAX_UNSENT_BYTES = 64 * 1024 * 1024
@@ -140,6 +146,15 @@ export function livePublisher (aedes: Aedes): LivePublish {
     return t
   }
 
+  const send = (client: ClientInternals, b: Batch): void => {
+    if (client.closed || !(client.connected || client.connecting === true)) return
+    // One chunk already: sent now, not held for another turn by the socket's cork (listeners.ts coalesceWrites).
+    // A full socket starts aedes' drain timer, as its own writes do: a subscriber that stops reading is dropped
+    // after drainTimeout instead of holding the hub's memory.
+    if (!client.conn.write(b.buf.subarray(0, b.len))) client.waitForDrain(noop)
+    client.conn.uncork?.()
+  }
+
   // Batches written when this event-loop turn ends (setImmediate: after the I/O callbacks of the turn and the
   // ticks and promise jobs they started, as coalesceWrites in listeners.ts does for aedes' own writes).
   let pending: ClientInternals[] = []
@@ -153,12 +168,7 @@ export function livePublisher (aedes: Aedes): LivePublish {
       for (const client of now) {
         const b = client[batch]!
         client[batch] = undefined
-        if (client.closed || !(client.connected || client.connecting === true)) continue
-        // One chunk already: sent now, not held for another turn by the socket's cork (listeners.ts coalesceWrites).
-        // A full socket starts aedes' drain timer, as its own writes do: a subscriber that stops reading is dropped
-        // after drainTimeout instead of holding the hub's memory.
-        if (!client.conn.write(b.buf.subarray(0, b.len))) client.waitForDrain(noop)
-        client.conn.uncork?.()
+        send(client, b)
       }
     } finally {
       now.length = 0
@@ -170,6 +180,11 @@ export function livePublisher (aedes: Aedes): LivePublish {
       b = { buf: Buffer.allocUnsafe(Math.max(BATCH_BYTES, need)), len: 0 }
       client[batch] = b
       if (pending.push(client) === 1) setImmediate(flush)
+    } else if (b.len + need > b.buf.length && b.len >= SEND_BYTES) {
+      // Written now; the client stays in this turn's list with a fresh batch for what follows.
+      send(client, b)
+      b = { buf: Buffer.allocUnsafe(Math.max(SEND_BYTES, need)), len: 0 }
+      client[batch] = b
     } else if (b.len + need > b.buf.length) {
       const grown = Buffer.allocUnsafe(Math.max(b.buf.length * 2, b.len + need))
       b.buf.copy(grown, 0, 0, b.len)

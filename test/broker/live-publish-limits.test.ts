@@ -121,4 +121,23 @@ describe('live publish path: slow subscribers, re-entry, WebSocket', function ()
     assert.deepEqual(got, sizes)
     await sub.endAsync()
   })
+  it('writes a long turn\'s messages to the socket as they accumulate, not all at the end of the turn, in order', async function () {
+    const sub = await connect(mqttUrl(hub), { clientId: 'long-turn' })
+    await sub.subscribeAsync(T, { qos: 0 })
+    const conn = (hub.broker.aedes as unknown as { clients: Record<string, { conn: net.Socket }> }).clients['long-turn']!.conn
+    const count = 2000
+    const got: number[] = []
+    const done = new Promise<void>((resolve) => sub.on('message', (_t, p) => { if (got.push(Number(p.toString().slice(0, 8))) === count) resolve() }))
+    const before = conn.bytesWritten
+    let inTurn = 0
+    // One synchronous loop: ~200 KB for one subscriber in one event-loop turn (a large read the hub caught up on).
+    for (let i = 0; i < count; i++) {
+      viaLive(T, Buffer.from(String(i).padStart(8, '0') + 'x'.repeat(92)))
+      if (i === count - 1) inTurn = conn.bytesWritten - before
+    }
+    assert.ok(inTurn > 100_000, `${inTurn} bytes handed to the socket before the turn ended (expected most of ~230 KB)`)
+    await done
+    assert.deepEqual(got, Array.from({ length: count }, (_, i) => i), 'every message, in order')
+    await sub.endAsync()
+  })
 })
