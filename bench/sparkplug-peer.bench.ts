@@ -4,7 +4,8 @@
 // aedes relaying the DDATA to a subscriber that decodes it (the baseline). Every broker, the bridge and the clients
 // (edge nodes + subscriber, bench/peer/client-process.ts) run in processes of their own; rounds alternate between
 // the three targets in one run, after one unmeasured warm-up round of each, and each rate is the median of three.
-// A metric counts as lost when the subscriber has not seen it QUIET_MS after the last arrival.
+// A metric counts as lost when the subscriber has not seen it QUIET_MS after the last arrival. Beside each latency
+// round an idle process measures how late its 1 ms timers fire (bench/peer/jitter-process.ts): the machine's floor.
 import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -12,6 +13,7 @@ import path from 'node:path'
 import type { Benchmark, BenchResult } from './bench-result'
 import { median } from './stats'
 import type { BirthsResult, Job, LatencyResult, ThroughputResult } from './peer/client-process'
+import type { Jitter } from './peer/jitter-process'
 import { HUB_FILTER, METRICS_PER_MESSAGE, PEER_FILTER, RAW_FILTER, SHAPES, plantModel, type Shape } from './peer/load'
 import { mosquittoBinary, mosquittoVersion, startMosquitto, type Mosquitto } from './peer/mosquitto'
 
@@ -115,17 +117,26 @@ export const benchmark: Benchmark = {
         rows.push(...ingestRows(shape, rates, lost, binary !== undefined))
       }
 
+      // Beside each latency round, an idle process measures how late its 1 ms timers fire: the machine's floor.
+      const jitterProc = forkModule('jitter-process.js', [])
+      children.push(jitterProc)
+      const jitters: Record<string, Jitter> = {}
       const latencies: Record<string, LatencyResult> = {}
       const latencyShape = SHAPES[0]!
       progress(`latency (${latencyShape.name}), edge publish -> UNS subscriber, ${LATENCY_SECONDS} s measured after ${LATENCY_WARMUP_SECONDS} s unmeasured`)
       for (const rate of LATENCY_RATES) {
         for (const t of targets.filter((x) => !x.raw)) {
+          jitterProc.send({ start: true })
           const r = await job<LatencyResult>({ kind: 'latency', url: t.url, filter: t.filter, shape: latencyShape, metricsPerSecond: rate, warmupSeconds: LATENCY_WARMUP_SECONDS, seconds: LATENCY_SECONDS })
+          jitterProc.send({ stop: true })
+          const j = await reply<Jitter>(jitterProc, 'jitter', 'jitter process')
           latencies[`${t.name}@${rate}`] = r
-          progress(`  ${t.name} @ ${k(rate)}/s (sent at ${k(r.achievedRate)}/s): p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, p99.9 ${ms(r.p999)} ms, ${r.expected - r.got} lost`)
+          jitters[`${t.name}@${rate}`] = j
+          progress(`  ${t.name} @ ${k(rate)}/s (sent at ${k(r.achievedRate)}/s): p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, p99.9 ${ms(r.p999)} ms, ${r.expected - r.got} lost; ` +
+            `an idle process's 1 ms timers meanwhile late by p99 ${ms(j.p99)} ms, p99.9 ${ms(j.p999)} ms, max ${ms(j.max)} ms`)
         }
       }
-      for (const rate of LATENCY_RATES) rows.push(...latencyRows(rate, latencies[`hub@${rate}`]!, latencies[`peer@${rate}`]))
+      for (const rate of LATENCY_RATES) rows.push(...latencyRows(rate, latencies[`hub@${rate}`]!, latencies[`peer@${rate}`], jitters[`hub@${rate}`]!))
 
       // Memory: heap after two full collections (the hub's process is forked with --expose-gc) and RSS, before and
       // after births of new topics, with the edge nodes still connected.
@@ -166,7 +177,7 @@ function ingestRows (shape: Shape, rates: Record<Name, number[]>, lost: Record<N
   ]
 }
 
-function latencyRows (rate: number, hub: LatencyResult, peer: LatencyResult | undefined): BenchResult[] {
+function latencyRows (rate: number, hub: LatencyResult, peer: LatencyResult | undefined, jitter: Jitter): BenchResult[] {
   const bound = LATENCY_TARGET_P99_MS[rate]!
   const hubLost = hub.expected - hub.got
   const at = `@ ${rate.toLocaleString('en-US')} metrics/s${hubLost > 0 ? ` (hub lost ${hubLost})` : ''}`
@@ -174,5 +185,10 @@ function latencyRows (rate: number, hub: LatencyResult, peer: LatencyResult | un
     name: `Sparkplug latency ${label} ${at}`, unit: 'ms', value: hub[q], baseline: peer?.[q] ?? NaN, baselineName: peer ? 'mosquitto + bridge' : 'peer (MOSQUITTO NOT INSTALLED)', ratio: (peer?.[q] ?? NaN) / hub[q],
     ...(q === 'p99' ? { target: `p99 < ${bound} ms, none lost`, met: hub.p99 < bound && hubLost === 0 } : {})
   })
-  return [row('p50', 'p50'), row('p99', 'p99'), row('p999', 'p99.9')]
+  // The floor: how late an idle process's timers were during the hub's round (no broker is run sooner than that).
+  const floor = (q: 'p99' | 'p999', label: string): BenchResult => ({
+    name: `Machine floor ${label} @ ${rate.toLocaleString('en-US')} metrics/s: an idle process's 1 ms timer late by, during the hub's round`,
+    unit: 'ms', value: jitter[q], baseline: hub[q], baselineName: `hub latency ${label}`, ratio: jitter[q] / hub[q]
+  })
+  return [row('p50', 'p50'), row('p99', 'p99'), row('p999', 'p99.9'), floor('p99', 'p99'), floor('p999', 'p99.9')]
 }
