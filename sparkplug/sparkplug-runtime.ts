@@ -34,7 +34,8 @@ export async function startSparkplug (opts: { settings: SparkplugSettings, model
   const host = new SparkplugHostApplication({
     hostId: settings.hostId,
     clientId,
-    broker: { connect: () => mqtt.connect() },
+    // The namespace straight from the broker (host-types.ts SparkplugFeed): the host's MQTT session stays as it is.
+    broker: { connect: () => mqtt.connect(), feed: async (filter, onMessage) => await uns.subscribe(filter, (m) => onMessage(m.topic, m.payload)) },
     reorderTimeoutMs: settings.reorderTimeoutMs,
     rebirthMinIntervalMs: settings.rebirthMinIntervalMs,
     maxMetricsPerNode: settings.maxMetricsPerNode,

@@ -61,6 +61,9 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   private stopping: Promise<void> | undefined
   private lastStateRestoreAt = -Infinity
   private stateRestoreTimer: NodeJS.Timeout | undefined
+  /** The open feed (SparkplugFeed) of this connection, and a number that a closed one's late messages fail. */
+  private feedSubscription: { close (): Promise<void> } | undefined
+  private feedSession = 0
 
   constructor (options: HostApplicationOptions) {
     super()
@@ -174,6 +177,7 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
         }
         await client.endAsync(!client.connected)
       }
+      this.closeFeed()
       this.ingest.takeAllOffline('HOST_STOPPED')
       clearTimeout(this.stateRestoreTimer)
       this.ingest.clearTimers()
@@ -214,10 +218,32 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
   private onConnack (): void {
     if (this.statusValue === 'STOPPING') return
     this.transition('CONNACK')
+    const target = this.brokerTarget
+    const feed = 'feed' in target ? target.feed : undefined
+    if (feed === undefined) return this.subscribe(false)
+    // The namespace from the broker's feed first, then the own STATE topic over MQTT, then the birth.
+    const session = ++this.feedSession
+    const own = stateTopic(this.hostId)
+    feed(`${SPARKPLUG_NAMESPACE}/#`, (topic, payload) => {
+      if (session === this.feedSession && topic !== own) this.ingest.onMessage(topic, payload)
+    }).then((sub) => {
+      if (session !== this.feedSession || this.statusValue !== 'SUBSCRIBING') return void sub.close()
+      this.feedSubscription = sub
+      this.subscribe(true)
+    }, (err: Error) => {
+      this.log.error(`Sparkplug host '${this.hostId}': could not subscribe to the Sparkplug namespace in the broker: ${err.message}; ` +
+        'it stays offline until it reconnects')
+    })
+  }
+
+  /**
+   * Own STATE topic and (without a feed) the Sparkplug namespace, in one SUBSCRIBE, before the birth
+   * (tck-id-host-topic-phid-birth-sub-required, tck-id-message-flow-phid-sparkplug-subscription).
+   */
+  private subscribe (fed: boolean): void {
     const client = this.client!
-    // Own STATE topic and the Sparkplug namespace, in one SUBSCRIBE, before the birth
-    // (tck-id-host-topic-phid-birth-sub-required, tck-id-message-flow-phid-sparkplug-subscription).
-    client.subscribe({ [stateTopic(this.hostId)]: { qos: 1 }, [`${SPARKPLUG_NAMESPACE}/#`]: { qos: 1 } }, (err, granted) => {
+    const topics = fed ? { [stateTopic(this.hostId)]: { qos: 1 as const } } : { [stateTopic(this.hostId)]: { qos: 1 as const }, [`${SPARKPLUG_NAMESPACE}/#`]: { qos: 1 as const } }
+    client.subscribe(topics, (err, granted) => {
       if (err || this.statusValue !== 'SUBSCRIBING') {
         if (err) this.log.warn(`Sparkplug host '${this.hostId}': subscribe failed: ${err.message}`)
         return
@@ -238,7 +264,16 @@ export class SparkplugHostApplication extends EventEmitter<HostEvents> {
     })
   }
 
+  /** Closes this connection's feed; a message it still delivers is dropped (the session number moved on). */
+  private closeFeed (): void {
+    this.feedSession++
+    const sub = this.feedSubscription
+    this.feedSubscription = undefined
+    sub?.close().catch((err: Error) => this.log.warn(`Sparkplug host '${this.hostId}': closing the namespace feed: ${err.message}`))
+  }
+
   private onClose (): void {
+    this.closeFeed()
     if (this.statusValue === 'STOPPED') return
     const wasConnected = this.statusValue === 'ONLINE' || this.statusValue === 'SUBSCRIBING'
     this.transition('CONNECTION_LOST')
