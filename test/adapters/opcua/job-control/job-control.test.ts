@@ -4,8 +4,8 @@
 // or a Bad StatusCode, and change nothing.
 import assert from 'node:assert/strict'
 import {
-  DataType, NodeId, NodeIdType, StatusCodes, VariantArrayType, makeBrowsePath,
-  type CallMethodResult, type ClientSession, type NodeIdLike
+  AttributeIds, ClientSubscription, DataType, NodeId, NodeIdType, StatusCodes, TimestampsToReturn, VariantArrayType, makeBrowsePath,
+  type CallMethodResult, type DataValue, type ClientSession, type NodeIdLike
 } from 'node-opcua'
 import { JOB_CONTROL_NAMESPACE } from '../../../../adapters/opcua/job-control/install-job-control'
 import { ERP, SUPERVISOR, sampleOrder } from '../../../mes/stores'
@@ -223,6 +223,24 @@ describe('OPC UA job control (OPC 10031-4) backed by the MES', function () {
       [{ dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: [running] }])
     assert.deepEqual(returnStatus(byState), NO_ERROR)
     assert.deepEqual((byState.outputArguments![0]!.value as any[]).map((r) => r.jobOrderID), [jobId])
+  })
+
+  it('a job dispatched in the MES (not over OPC UA) reaches a subscription to JobOrderList', async function () {
+    const subscription = ClientSubscription.create(oscar.session, { requestedPublishingInterval: 50, publishingEnabled: true })
+    try {
+      const item = await subscription.monitor({ nodeId: await nodeOf(oscar.session, 'SAW-01', 'JobOrderReceiver', 'JobOrderList'), attributeId: AttributeIds.Value },
+        { samplingInterval: 0, queueSize: 10 }, TimestampsToReturn.Both)
+      const jobId = `${orderNumber}-10-1`
+      const seen = new Promise<void>((resolve) => {
+        item.on('changed', (dv: DataValue) => {
+          if ((dv.value.value as any[] ?? []).some((j) => j.jobOrder.jobOrderID === jobId)) resolve()
+        })
+      })
+      await s.mes.dispatch.dispatchOperation(orderNumber, 10, 'SAW-01', SUPERVISOR)
+      await seen
+    } finally {
+      await subscription.terminate()
+    }
   })
 
   it('offers only what the MES can do: no Clear, no Update', async function () {
