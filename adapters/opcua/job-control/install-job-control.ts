@@ -5,7 +5,7 @@
 // user as who. The address space must have the job-control nodeset loaded; the server that owns it decides which
 // units get one and who may call (see JobControlOptions).
 import {
-  DataType, StatusCodes, UserNameIdentityToken, Variant, VariantArrayType,
+  DataType, EventNotifierFlags, StatusCodes, UserNameIdentityToken, Variant, VariantArrayType,
   type AddressSpace, type CallMethodResultOptions, type ISessionContext, type UAMethod, type UAObject, type UAVariable
 } from 'node-opcua'
 import type { Mes } from '../../../mes/service'
@@ -15,7 +15,7 @@ import { HubError } from '../../../core/errors'
 import { silentLogger, type Logger } from '../../../core/logger'
 import { ENDED_JOB_STATES, JOB_COMMANDS, mesStatesOf, type JobCommandName } from './job-states'
 import { RETURN_BIT, SUCCESS, outcomeOfMesError, refused, returnStatusVariant, statusCodeOf, type MethodOutcome } from './return-status'
-import { jobOrderAndState, jobResponse } from './job-values'
+import { jobOrderAndState, jobResponse, stateValue } from './job-values'
 import { storeJobOrder } from './store-job-order'
 import { OrderCache, UnitJobLists, type Encode } from './unit-job-lists'
 
@@ -80,6 +80,9 @@ export function installJobControl (addressSpace: AddressSpace, opts: JobControlO
     jobOrderAndState: addressSpace.findDataType('ISA95JobOrderAndStateDataType', ns)!,
     jobResponse: addressSpace.findDataType('ISA95JobResponseDataType', ns)!
   }
+  const stateType = addressSpace.findDataType('ISA95StateDataType', ns)!
+  const statusEventType = addressSpace.findEventType('ISA95JobOrderStatusEventType', ns)!
+  const jobOrderType = addressSpace.findDataType('ISA95JobOrderDataType', ns)!
   const encode: Encode = (kind, job, order) =>
     addressSpace.constructExtensionObject(dataTypes[kind], kind === 'jobOrderAndState' ? jobOrderAndState(job, order) : jobResponse(job, order))
   const orders = new OrderCache(mes)
@@ -100,7 +103,9 @@ export function installJobControl (addressSpace: AddressSpace, opts: JobControlO
     const provider = providerType.instantiate({
       browseName: { name: 'JobResponseProvider', namespaceIndex },
       componentOf: unit.parent,
-      optionals: ['JobOrderResponseList']
+      optionals: ['JobOrderResponseList'],
+      // It raises ISA95JobOrderStatusEventType when a job of the unit changes state: clients subscribe to it.
+      eventNotifier: EventNotifierFlags.SubscribeToEvents
     })
     const component = (o: UAObject, name: string): UAVariable => o.getComponentByName(name, ns) as UAVariable
     component(receiver, 'EquipmentID').setValueFromSource({ dataType: DataType.String, arrayType: VariantArrayType.Array, value: [unit.workUnit] })
@@ -206,17 +211,37 @@ export function installJobControl (addressSpace: AddressSpace, opts: JobControlO
     }
   }
 
+  /** ISA95JobOrderStatusEventType on the unit's provider: the job order, its new state and its response. */
+  async function raiseStatusEvent (job: JobOrder): Promise<void> {
+    const provider = providers.get(job.workUnit)
+    if (provider === undefined) return
+    const order = await orders.get(job.orderNumber)
+    const jobOrder = (jobOrderAndState(job, order) as { jobOrder: Record<string, unknown> }).jobOrder
+    const state = stateValue(job).map((st) => addressSpace.constructExtensionObject(stateType, st))
+    provider.raiseEvent(statusEventType, {
+      sourceName: { dataType: DataType.String, value: job.workUnit },
+      message: { dataType: DataType.LocalizedText, value: { text: `job ${job.jobId} is ${job.state}` } },
+      jobOrder: { dataType: DataType.ExtensionObject, value: addressSpace.constructExtensionObject(jobOrderType, jobOrder) },
+      jobState: { dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: state },
+      jobResponse: { dataType: DataType.ExtensionObject, value: encode('jobResponse', job, order) }
+    })
+  }
+
   const refreshAll = (): void => { for (const l of lists.values()) void l.refresh().catch(() => undefined) }
   const unsubscribe = mes.onEvent((e) => {
     if (e.kind === 'wip') {
       const l = lists.get(e.workUnit)
       if (l === undefined) return
       if (ENDED_JOB_STATES.includes(e.to)) l.ended(e.job)
+      if (e.from !== e.to) void raiseStatusEvent(e.job).catch((err: unknown) => log.warn(`no job status event for job ${e.jobId}: ${(err as Error).message}`))
       void l.refresh().catch((err: unknown) => log.warn(`job lists of work unit ${e.workUnit} not refreshed: ${(err as Error).message}`))
       return
     }
     orders.forget(e.orderNumber)
-    if (e.action === 'dispatch' && e.job !== undefined) void lists.get(e.job.workUnit)?.refresh().catch(() => undefined)
+    if (e.action === 'dispatch' && e.job !== undefined) {
+      void lists.get(e.job.workUnit)?.refresh().catch(() => undefined)
+      void raiseStatusEvent(e.job).catch((err: unknown) => log.warn(`no job status event for job ${e.job?.jobId ?? '?'}: ${(err as Error).message}`))
+    }
     // A cancel aborts the order's waiting jobs, an update may change what the lists show of it.
     else if (e.action === 'cancel' || e.action === 'update') refreshAll()
   })

@@ -3,7 +3,7 @@
 // last jobs that ended while the hub ran (older ones: RequestJobResponseByJobOrderID, or the MES API). A refresh
 // reads the MES; refreshes asked for while one runs are served by one more read that starts after it, so a caller
 // that awaits its refresh sees its own change and a burst of job events costs two reads, not one per event.
-import { DataType, VariantArrayType, type UAVariable } from 'node-opcua'
+import { DataType, VariantArrayType, type ExtensionObject, type UAVariable } from 'node-opcua'
 import type { Mes } from '../../../mes/service'
 import type { JobOrder, WorkOrder } from '../../../mes/model/types'
 import { ACTIVE_JOB_STATES } from './job-states'
@@ -26,7 +26,7 @@ export class OrderCache {
 }
 
 /** A job as a value of the nodeset: builds the extension object of its data type. */
-export type Encode = (kind: 'jobOrderAndState' | 'jobResponse', job: JobOrder, order: WorkOrder | undefined) => unknown
+export type Encode = (kind: 'jobOrderAndState' | 'jobResponse', job: JobOrder, order: WorkOrder | undefined) => ExtensionObject
 
 /** Bounds JobOrderList (the MES has no limit on dispatched jobs; a client reading thousands should page the MES API). */
 const MAX_LISTED = 1000

@@ -4,8 +4,8 @@
 // or a Bad StatusCode, and change nothing.
 import assert from 'node:assert/strict'
 import {
-  AttributeIds, ClientSubscription, DataType, NodeId, NodeIdType, StatusCodes, TimestampsToReturn, VariantArrayType, makeBrowsePath,
-  type CallMethodResult, type DataValue, type ClientSession, type NodeIdLike
+  AttributeIds, ClientSubscription, DataType, NodeId, NodeIdType, StatusCodes, TimestampsToReturn, VariantArrayType, constructEventFilter, makeBrowsePath,
+  type CallMethodResult, type DataValue, type Variant, type ClientSession, type NodeIdLike
 } from 'node-opcua'
 import { JOB_CONTROL_NAMESPACE } from '../../../../adapters/opcua/job-control/install-job-control'
 import { ERP, SUPERVISOR, sampleOrder } from '../../../mes/stores'
@@ -238,6 +238,29 @@ describe('OPC UA job control (OPC 10031-4) backed by the MES', function () {
       })
       await s.mes.dispatch.dispatchOperation(orderNumber, 10, 'SAW-01', SUPERVISOR)
       await seen
+    } finally {
+      await subscription.terminate()
+    }
+  })
+
+  it('a job\'s state changes are ISA95JobOrderStatusEventType events of the unit\'s provider', async function () {
+    const subscription = ClientSubscription.create(oscar.session, { requestedPublishingInterval: 50, publishingEnabled: true })
+    try {
+      const provider = await nodeOf(oscar.session, 'SAW-01', 'JobResponseProvider')
+      const item = await subscription.monitor({ nodeId: provider, attributeId: AttributeIds.EventNotifier },
+        { queueSize: 100, filter: constructEventFilter(['SourceName', `${jc}:JobState`, `${jc}:JobOrder`]) }, TimestampsToReturn.Both)
+      const jobId = `${orderNumber}-10-1`
+      const states: string[] = []
+      const running = new Promise<void>((resolve) => {
+        item.on('changed', (fields: Variant[]) => {
+          if ((fields[2]!.value as any)?.jobOrderID !== jobId) return
+          states.push((fields[1]!.value as any[])[0].stateText.text)
+          if (states.includes('Running')) resolve()
+        })
+      })
+      await store(oscar.session, 'SAW-01', 'StoreAndStart', jobId)
+      await running
+      assert.deepEqual(states, ['AllowedToStart', 'Running'])
     } finally {
       await subscription.terminate()
     }
