@@ -8,6 +8,9 @@ import type { Mes } from '../../../mes/service'
 import type { JobOrder, WorkOrder } from '../../../mes/model/types'
 import { ACTIVE_JOB_STATES } from './job-states'
 
+/** How many work orders the cache holds; the oldest read is dropped first (the lists show a unit's current orders). */
+const MAX_CACHED_ORDERS = 500
+
 /** Work orders by number, read once and dropped when the MES reports a change to the order. */
 export class OrderCache {
   private readonly orders = new Map<string, Promise<WorkOrder | undefined>>()
@@ -17,6 +20,7 @@ export class OrderCache {
     let o = this.orders.get(orderNumber)
     if (o === undefined) {
       o = this.mes.workOrders.get(orderNumber).catch(() => undefined)
+      if (this.orders.size >= MAX_CACHED_ORDERS) this.orders.delete(this.orders.keys().next().value!)
       this.orders.set(orderNumber, o)
     }
     return o

@@ -178,6 +178,7 @@ describe('OPC UA job control (OPC 10031-4) backed by the MES', function () {
     assert.deepEqual(returnStatus(noOrder), UNABLE_TO_ACCEPT)
     const wrongUnit = await store(oscar.session, 'WELD-01', 'Store', `${orderNumber}-10-1`)
     assert.equal(wrongUnit.statusCode.name, 'Uncertain', 'operation 10 is cut at WC-CUT, not on the welding unit')
+    assert.deepEqual(returnStatus(wrongUnit), [2 ** (33 - 32), 16], 'unable to accept (bit 4): refused by an MES rule (bit 33)')
     assert.deepEqual(await s.mes.wip.listJobs({ orderNumber }), [], 'no job was dispatched')
 
     assert.deepEqual(returnStatus(await store(oscar.session, 'SAW-01', 'Store', `${orderNumber}-10-1`)), NO_ERROR)
