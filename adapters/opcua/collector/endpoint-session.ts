@@ -243,7 +243,9 @@ export class EndpointSession {
     this.to('resubscribing', why)
     this.opts.listener.stale(reason)
     this.subscribe(generation, this.session).then(() => {
-      if (generation === this.generation && this.stateValue === 'resubscribing') this.to('connected')
+      if (generation !== this.generation || this.stateValue !== 'resubscribing') return
+      this.to('connected')
+      this.opts.log.info(`OPC UA ${this.opts.binding.endpoint}: subscription rebuilt on the same session`)
     }, (err: Error) => { this.lost(generation, `rebuilding the subscription failed: ${oneLine(err.message)}`) })
   }
 

@@ -151,6 +151,7 @@ describe('OPC UA collector: a press that speaks OPC UA feeds the namespace', fun
     const status = await until('press-1 status', () => seen.get(`${PRESS_1}/state/opcua-session`), (m) => m?.value.state === 'connected')
     assert.equal(status!.value.endpoint, machine1.endpoint)
     assert.equal(status!.value.connected, true)
+    // Five items in calls of at most two (the machine's MaxMonitoredItemsPerCall refuses more in one call).
     assert.deepEqual(status!.value.items, { ok: 4, bad: 1, pending: 0 })
     assert.equal(status!.value.badItems[0].tag, 'measurements/ghost')
     assert.match(status!.value.badItems[0].reason, /ns=1;s=Press.NoSuchThing: BadNodeIdUnknown/)
@@ -191,6 +192,20 @@ describe('OPC UA collector: a press that speaks OPC UA feeds the namespace', fun
     assert.deepEqual(up!.value.items, { ok: 4, bad: 1, pending: 0 })
     // New subscriptions deliver: the restarted machine counts from zero again.
     await until('strokes from the new machine', () => seen.get(`${PRESS_1}/measurements/strokes`), (m) => m?.quality === 'GOOD' && Number(m.value) < 1000)
+  })
+
+  it('a subscription the server dropped while the session lives: the watchdog notices and rebuilds it on the same session', async () => {
+    const topic = `${PRESS_1}/measurements/strokes`
+    await until('press-1 live', () => seen.get(`${PRESS_1}/state/opcua-session`), (m) => m?.value.state === 'connected')
+    const reconnects = seen.get(`${PRESS_1}/state/opcua-session`)!.value.reconnects as number
+    assert.equal(machine1.dropSubscriptions(), 1)
+
+    const stale = await until('STALE once silent', () => hub.uns.lastValue(topic), (e) => e?.quality === 'STALE')
+    assert.match(stale!.staleReason!, /subscription silent \(no data and no keep-alive for 900 ms\)/)
+    const strokes = machine1.strokes
+    await until('GOOD again, new values', () => hub.uns.lastValue(topic), (e) => e?.quality === 'GOOD' && Number(e.value) >= strokes)
+    const status = await until('status connected', () => seen.get(`${PRESS_1}/state/opcua-session`), (m) => m?.value.state === 'connected')
+    assert.equal(status!.value.reconnects, reconnects, 'the same session: no reconnection was needed')
   })
 
   it('the line is cut without closing it: the watchdog notices, values go STALE, and come back when it forwards again', async () => {

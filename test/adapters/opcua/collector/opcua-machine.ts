@@ -7,7 +7,7 @@ import '../../../../adapters/opcua/node-opcua-log'
 import net from 'node:net'
 import path from 'node:path'
 import {
-  DataType, MessageSecurityMode, VariantArrayType, OPCUACertificateManager, OPCUAServer, SecurityPolicy, Variant, type UAVariable
+  DataType, MessageSecurityMode, VariantArrayType, OPCUACertificateManager, OPCUAServer, SecurityPolicy, Variant, type ServerSession, type UAVariable
 } from 'node-opcua'
 
 export const MAX_ITEMS_PER_CALL = 2
@@ -55,6 +55,22 @@ export class OpcUaMachine {
   async stop (): Promise<void> {
     clearInterval(this.timer)
     await this.server.shutdown(0)
+  }
+
+  /**
+   * Deletes every subscription on the server and keeps the sessions: the failure of a server that "stops
+   * delivering after hours". Nothing is sent to the client; its session still answers. Returns how many went.
+   */
+  dropSubscriptions (): number {
+    // node-opcua keeps its sessions in a private field; a test may reach in, the hub never does.
+    const sessions = (this.server.engine as unknown as { _sessions: Record<string, ServerSession> })._sessions
+    let dropped = 0
+    for (const session of Object.values(sessions)) {
+      for (const sub of [...session.publishEngine.subscriptions]) {
+        if (session.deleteSubscription(sub.id).isGood()) dropped++
+      }
+    }
+    return dropped
   }
 
   private build (): void {
