@@ -16,6 +16,8 @@ interface ItemVerdict { readonly ok: boolean, readonly reason: string | undefine
 
 export class EndpointFeed implements EndpointListener {
   private readonly verdicts = new Map<CollectedNode, ItemVerdict>()
+  /** Topics whose refused publish was logged: a variable that changes every 100 ms would say it 10 times a second. */
+  private readonly refusedTopics = new Set<string>()
 
   constructor (private readonly binding: EndpointBinding, private readonly uns: UnsPort, private readonly log: Logger) {}
 
@@ -103,7 +105,11 @@ export class EndpointFeed implements EndpointListener {
 
   private publish (topic: string, payload: Buffer, qos: 0 | 1): void {
     this.uns.publish(COLLECTOR_PUBLISHER, topic, payload, { retain: true, qos }).catch((err: Error) => {
-      this.log.warn(`OPC UA ${this.binding.endpoint}: not published on '${topic}': ${err.message}`)
+      // The UNS port has reported it on $hub/errors/<topic>; the log says it once per topic.
+      const text = `OPC UA ${this.binding.endpoint}: not published on '${topic}': ${err.message}`
+      if (this.refusedTopics.has(topic)) return this.log.debug(text)
+      this.refusedTopics.add(topic)
+      this.log.warn(`${text} (said once per topic; the refusals are on $hub/errors/${topic})`)
     })
   }
 }

@@ -74,6 +74,8 @@ export class EndpointSession {
   private generation = 0
   private retryTimer: NodeJS.Timeout | undefined
   private watchdog: NodeJS.Timeout | undefined
+  /** The close of an abandoned client, still under way: stop waits for it. */
+  private closing: Promise<void> = Promise.resolve()
   private lastAlive = 0
   private silentAfterMs = 0
 
@@ -91,6 +93,7 @@ export class EndpointSession {
     this.generation++
     clearTimeout(this.retryTimer)
     clearInterval(this.watchdog)
+    await this.closing
     await this.closeClient(this.opts.settings.requestTimeoutMs)
   }
 
@@ -263,7 +266,7 @@ export class EndpointSession {
     else log.debug(`OPC UA ${binding.endpoint}: ${why}; retrying in ${delay} ms`)
     this.to('disconnected', why)
     this.opts.listener.stale(`OPC UA server ${binding.endpoint} not reachable: ${why}`)
-    void this.closeClient(settings.requestTimeoutMs)
+    this.closing = this.closeClient(settings.requestTimeoutMs)
     this.retryTimer = setTimeout(() => { void this.connect() }, delay)
   }
 

@@ -6,7 +6,7 @@ import type { Quality } from '../../../plant/uns-payload'
 
 export interface CollectedValue {
   readonly value: unknown
-  /** The OPC UA DataType's name ('Double', 'Int64', ...); arrays end in '[]'. */
+  /** The OPC UA DataType's name ('Double', 'Int64', ...); arrays end in 'Array' ('DoubleArray'), as Sparkplug's do. */
   readonly datatype: string
   readonly quality: Quality
   /** UTC ms: the source timestamp, else the server's, else now. */
@@ -19,7 +19,7 @@ export function collectedValue (dv: DataValue, now = Date.now()): CollectedValue
   const name = DataType[v.dataType] ?? 'Variant'
   return {
     value: scalar ? toJson(v.dataType, v.value) : arrayToJson(v),
-    datatype: scalar ? name : `${name}[]`,
+    datatype: scalar ? name : `${name}Array`,
     quality: qualityOf(dv.statusCode),
     timestamp: plausible(dv.sourceTimestamp) ?? plausible(dv.serverTimestamp) ?? now
   }

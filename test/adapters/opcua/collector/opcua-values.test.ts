@@ -27,7 +27,7 @@ describe('OPC UA values in the namespace', () => {
     assert.equal(collectedValue(dv(DataType.Double, Number.NaN)).value, 'NaN')
     const arr = collectedValue(dv(DataType.Double, [1, 2.5], { arrayType: VariantArrayType.Array }))
     assert.deepEqual(arr.value, [1, 2.5])
-    assert.equal(arr.datatype, 'Double[]')
+    assert.equal(arr.datatype, 'DoubleArray')
   })
 
   it('the StatusCode severity is the quality', () => {
