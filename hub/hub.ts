@@ -15,6 +15,7 @@ import type { UnsPort } from '../uns/uns-port'
 import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
 import { hostClientId } from '../sparkplug/host/host-application'
 import { withPayloadTimestamp } from '../sparkplug/payload-timestamp'
+import { startOpcUaCollector, type RunningCollector } from '../adapters/opcua/collector/collector'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -25,6 +26,8 @@ export interface RunningHub {
   /** The Unified Namespace port: what the Sparkplug side, the MES and the nodes publish and read through. */
   readonly uns: UnsPort
   readonly sparkplug: RunningSparkplug | undefined
+  /** The OPC UA collector (no endpoints when the plant model binds no OPC UA variables). */
+  readonly opcuaCollector: RunningCollector
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
   /** Stops everything; resolves when files are closed. */
@@ -54,12 +57,19 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   const uns: UnsPort = new EmbeddedUns({ broker, rules, enforcement: config.uns.enforcement, maxPayloadBytes: config.mqtt.maxPayloadBytes, log: log.child('uns') })
   let sparkplug: RunningSparkplug | undefined
   let mes: MesRuntime
+  let opcuaCollector: RunningCollector
   try {
     if (config.sparkplug.enabled) {
       const mqtt = { connect: () => broker.connectInternal(), forgetWill: (clientId: string) => broker.forgetWill(clientId) }
       sparkplug = await startSparkplug({ settings: config.sparkplug, model, mqtt, uns, log, maxMessageBytes: config.mqtt.maxPayloadBytes })
     }
     mes = await startMesRuntime({ config, model, uns, log: log.child('mes'), sparkplug: sparkplug?.stream })
+    try {
+      opcuaCollector = await startOpcUaCollector({ model, uns, settings: config.opcua.collector, dataDir: config.dataDir, log: log.child('opcua') })
+    } catch (err) {
+      await mes.close()
+      throw err
+    }
   } catch (err) {
     await sparkplug?.stop()
     await broker.close()
@@ -74,6 +84,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     try {
       editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services })
     } catch (err) {
+      await opcuaCollector.stop()
       await mes.close()
       await sparkplug?.stop()
       await broker.close()
@@ -92,10 +103,12 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     mes,
     uns,
     sparkplug,
+    opcuaCollector,
     services,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
+        await opcuaCollector.stop()
         await mes.close()
         // The host's STATE death goes out before the broker closes (a clean death, not its Will).
         await sparkplug?.stop()

@@ -153,6 +153,8 @@ class SemanticCheck {
   private readonly sparkplug = new Map<string, Seen>()
   private readonly sapWorkCenters = new Map<string, Seen>()
   private readonly sapPlants = new Map<string, Seen>()
+  /** The first binding of each OPC UA endpoint: one session per endpoint, so one security and one user. */
+  private readonly opcuaEndpoints = new Map<string, Seen & { readonly session: string }>()
 
   run (doc: Record<string, unknown>): void {
     const enterprise = doc.enterprise
@@ -193,6 +195,7 @@ class SemanticCheck {
     }
     const plant = this.sap(node.sap, p, topic, inheritedPlant)
     this.sparkplugBinding(node.sparkplug, p, topic)
+    this.opcuaBinding(node.opcua, p, topic)
     if (level === 4) this.machineEvents(node, p)
     if (level === 1) this.siblings(node.areas, `${p}/areas`, topic, 2, undefined, plant)
     if (level === 2) this.siblings(node.workCenters, `${p}/workCenters`, topic, 3, undefined, plant)
@@ -228,6 +231,50 @@ class SemanticCheck {
       ? `Sparkplug edge node '${sp.groupId}/${sp.edgeNodeId}'`
       : `Sparkplug device '${device}' of edge node '${sp.groupId}/${sp.edgeNodeId}'`
     this.once(this.sparkplug, sparkplugKey(sp.groupId, sp.edgeNodeId, device), `${p}/sparkplug`, topic, what)
+  }
+
+  private opcuaBinding (ua: unknown, p: string, topic: string): void {
+    if (!isRecord(ua) || typeof ua.endpoint !== 'string') return
+    const mode = typeof ua.securityMode === 'string' ? ua.securityMode : 'None'
+    const policy = typeof ua.securityPolicy === 'string' ? ua.securityPolicy : 'None'
+    if (mode === 'None' && policy !== 'None') {
+      this.problem(`${p}/opcua/securityMode`, `security policy '${policy}' needs securityMode Sign or SignAndEncrypt (None sends everything in clear)`)
+    } else if (mode !== 'None' && policy === 'None') {
+      this.problem(`${p}/opcua/securityPolicy`, `securityMode '${mode}' needs a securityPolicy: Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss`)
+    }
+    if ((ua.username === undefined) !== (ua.passwordEnv === undefined)) {
+      this.problem(`${p}/opcua`, ua.username === undefined
+        ? 'passwordEnv names the password of a user: add username (or remove passwordEnv for an anonymous session)'
+        : `user '${String(ua.username)}' needs passwordEnv: the name of the environment variable that holds the password`)
+    }
+    const session = `${mode}/${policy}/${typeof ua.username === 'string' ? ua.username : ''}`
+    const first = this.opcuaEndpoints.get(ua.endpoint)
+    if (first === undefined) {
+      this.opcuaEndpoints.set(ua.endpoint, { topic, path: p, session })
+    } else if (first.session !== session) {
+      this.problem(`${p}/opcua`, `endpoint '${ua.endpoint}' is also bound at '${first.topic}' (${first.path}) with another securityMode, ` +
+        'securityPolicy or username; the hub opens one session per endpoint: give every binding of it the same ones')
+    }
+    if (!Array.isArray(ua.nodes)) return
+    const topics = new Map<string, number>()
+    ua.nodes.forEach((n: unknown, i) => {
+      if (!isRecord(n)) return
+      const np = `${p}/opcua/nodes/${i}`
+      if ((n.nodeId === undefined) === (n.browsePath === undefined)) {
+        this.problem(np, n.nodeId === undefined
+          ? 'says which variable by neither nodeId nor browsePath: give one of them'
+          : 'gives both nodeId and browsePath: give one of them, so that the variable is not ambiguous')
+      }
+      if (typeof n.tag !== 'string') return
+      const kind = typeof n.kind === 'string' ? n.kind : 'measurements'
+      const key = `${kind}/${n.tag}`
+      const seen = topics.get(key)
+      if (seen !== undefined) {
+        this.problem(`${np}/tag`, `'${topic}/${key}' is already fed by ${p}/opcua/nodes/${seen}: a topic can have one source`)
+      } else {
+        topics.set(key, i)
+      }
+    })
   }
 
   /**

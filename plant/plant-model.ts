@@ -10,7 +10,39 @@ export type WorkUnitKind = 'WorkCell' | 'Unit' | 'StorageUnit'
 
 export interface SapBindingDocument { plant?: string, workCenter?: string }
 export interface SparkplugBinding { readonly groupId: string, readonly edgeNodeId: string, readonly deviceId?: string }
-export interface OpcUaBinding { readonly endpoint: string, readonly nodeId?: string }
+export type OpcUaSecurityMode = 'None' | 'Sign' | 'SignAndEncrypt'
+/** The policies the hub speaks: the legacy RSA PKCS#1 v1.5 ones (Basic128Rsa15, Basic256) need a Node security revert. */
+export type OpcUaSecurityPolicy = 'None' | 'Basic256Sha256' | 'Aes128_Sha256_RsaOaep' | 'Aes256_Sha256_RsaPss'
+/** The data kinds an OPC UA variable can feed: process values or the equipment's condition. */
+export type OpcUaNodeKind = 'measurements' | 'state'
+
+/** One OPC UA variable whose value the hub collects into `<equipment>/<kind>/<tag>`. */
+export interface OpcUaNodeBinding {
+  /** The variable's NodeId ('ns=2;s=Press1.Temperature'); exactly one of nodeId and browsePath. */
+  readonly nodeId?: string
+  /** Its browse path ('/2:Press/2:Temperature'), from the binding's nodeId, else from the Objects folder. */
+  readonly browsePath?: string
+  readonly tag: string
+  /** Default 'measurements'. */
+  readonly kind?: OpcUaNodeKind
+  /** Engineering unit (UN/CEFACT or UCUM code) published with each value. */
+  readonly unit?: string
+}
+
+/** An OPC UA server that serves this equipment's data: the hub keeps one client session per endpoint. */
+export interface OpcUaBinding {
+  readonly endpoint: string
+  /** The equipment's own node in the server; browse paths start there. */
+  readonly nodeId?: string
+  /** Default 'None' (then the policy is None too). */
+  readonly securityMode?: OpcUaSecurityMode
+  readonly securityPolicy?: OpcUaSecurityPolicy
+  /** User name for the session; its password comes from the environment variable `passwordEnv`, never the file. */
+  readonly username?: string
+  readonly passwordEnv?: string
+  /** The variables to collect (none: the binding only says where the equipment lives). */
+  readonly nodes?: readonly OpcUaNodeBinding[]
+}
 
 export interface EquipmentDocument {
   id: string
@@ -170,6 +202,11 @@ export class PlantModel {
     return [...this.walk()].filter((e) => e.level === 'workUnit' && e.mes !== undefined)
   }
 
+  /** The equipment whose OPC UA binding names variables to collect, in file order. */
+  opcuaCollected (): Equipment[] {
+    return [...this.walk()].filter((e) => (e.bindings.opcua?.nodes?.length ?? 0) > 0)
+  }
+
   /** Every node below and including `from` (default: the enterprise), parents before children, in file order. */
   * walk (from: Equipment = this.enterprise): Generator<Equipment, void, undefined> {
     yield from
@@ -224,7 +261,10 @@ export class PlantModel {
       bindings.sap = doc.sap.workCenter !== undefined ? { plant, workCenter: doc.sap.workCenter } : { plant }
     }
     if (doc.sparkplug) bindings.sparkplug = { ...doc.sparkplug }
-    if (doc.opcua) bindings.opcua = { ...doc.opcua }
+    if (doc.opcua) {
+      const { nodes, ...rest } = doc.opcua
+      bindings.opcua = nodes === undefined ? { ...rest } : { ...rest, nodes: nodes.map((n) => ({ ...n })) }
+    }
     return bindings
   }
 }
