@@ -8,6 +8,7 @@ import type { UnsPort } from '../uns/uns-port'
 import type { Mes } from '../mes/service'
 import type { SparkplugHostApplication } from '../sparkplug/host/host-application'
 import type { SparkplugUnsStream } from '../sparkplug/uns-stream'
+import type { OpcUaBrowser } from '../adapters/opcua/browse'
 
 export interface HubServices {
   readonly model: PlantModel
@@ -17,6 +18,8 @@ export interface HubServices {
   readonly mes?: Mes
   /** The Sparkplug host application and its stream of placed metrics; set when Sparkplug is enabled. */
   readonly sparkplug?: { readonly host: SparkplugHostApplication, readonly stream: SparkplugUnsStream }
+  /** Browsing the OPC UA servers the plant model binds (the `opcua browse` node and its editor dialog). */
+  readonly opcua?: OpcUaBrowser
 }
 
 /** The key of the Node-RED settings under which the hub puts its services. */

@@ -13,6 +13,12 @@ declare module 'node-red-node-test-helper' {
     load (nodes: unknown, flow: unknown[], credentials?: unknown): Promise<void>
     unload (): Promise<void>
     getNode (id: string): TestNode
+    /** supertest against the runtime's admin app (httpAdmin), with its routes. */
+    request (): { get (path: string): RequestChain }
+  }
+  interface RequestChain {
+    query (q: Record<string, string>): RequestChain
+    expect (status: number): Promise<{ status: number, body: any }>
   }
   export = helper
 }
