@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // node dist/sim/cli.js [--url mqtt://127.0.0.1:1883] [--rate N] [--primary-host ID] [--username U --password P]
-// Drives the demo plant's Sparkplug edge nodes against a hub (or any MQTT server). Ctrl-C: NDEATH, DISCONNECT, exit 0.
+//   [--opcua-port N | --no-opcua]
+// Drives the demo plant's Sparkplug edge nodes against a hub (or any MQTT server), and runs assembly line A as an
+// OPC UA server for the hub's collector. Ctrl-C: NDEATH, DISCONNECT, the OPC UA server shut down, exit 0.
 import { DemoPlantSimulator } from './demo-plant-simulator'
+
+/** The port plant/demo-plant.yaml binds assembly line A's OPC UA server to. */
+export const DEFAULT_OPCUA_STATION_PORT = 4841
 
 export interface SimulatorArgs {
   url: string
@@ -9,6 +14,8 @@ export interface SimulatorArgs {
   primaryHostId?: string
   username?: string
   password?: string
+  /** The OPC UA station server's port; undefined: not started (--no-opcua). */
+  opcuaPort: number | undefined
   help: boolean
 }
 
@@ -17,11 +24,13 @@ const USAGE = `usage: node dist/sim/cli.js [options]
   --rate N             simulation ticks per second (default 1)
   --primary-host ID    wait for this Sparkplug primary host application's STATE online before the births
   --username U         MQTT username (default: anonymous); --password P (or HUB_SIM_PASSWORD)
+  --opcua-port N       port of assembly line A's OPC UA server (default ${DEFAULT_OPCUA_STATION_PORT}, as plant/demo-plant.yaml binds it)
+  --no-opcua           do not start the OPC UA server
   --help               this text`
 
 /** Parses the command line; throws an Error whose message is meant for the user. */
 export function parseArgs (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SimulatorArgs {
-  const args: SimulatorArgs = { url: env.HUB_SIM_URL ?? 'mqtt://127.0.0.1:1883', rate: 1, help: false, password: env.HUB_SIM_PASSWORD }
+  const args: SimulatorArgs = { url: env.HUB_SIM_URL ?? 'mqtt://127.0.0.1:1883', rate: 1, help: false, password: env.HUB_SIM_PASSWORD, opcuaPort: DEFAULT_OPCUA_STATION_PORT }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
@@ -42,6 +51,14 @@ export function parseArgs (argv: readonly string[], env: NodeJS.ProcessEnv = pro
       case '--primary-host': args.primaryHostId = value(); break
       case '--username': args.username = value(); break
       case '--password': args.password = value(); break
+      case '--opcua-port': {
+        const v = value()
+        const n = Number(v)
+        if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--opcua-port must be a TCP port (1-65535), not '${v}'`)
+        args.opcuaPort = n
+        break
+      }
+      case '--no-opcua': args.opcuaPort = undefined; break
       case '--help': case '-h': args.help = true; break
       default: throw new Error(`unknown option '${a}'`)
     }
@@ -73,11 +90,17 @@ export async function main (argv: readonly string[]): Promise<number> {
     mqtt: args.username ? { username: args.username, password: args.password } : undefined,
     log: logLine
   })
+  // Loaded only when wanted: node-opcua takes a second or two to load.
+  let station: import('./opcua-station').OpcUaStation | undefined
+  if (args.opcuaPort !== undefined) {
+    const { OpcUaStation } = require('./opcua-station') as typeof import('./opcua-station')
+    station = new OpcUaStation({ port: args.opcuaPort, rate: args.rate, log: logLine })
+  }
   let stopping: Promise<void> | undefined
   const stop = (signal: string): void => {
     if (stopping) return
     logLine(`${signal}: stopping (NDEATH, DISCONNECT)`)
-    stopping = sim.stop().then(() => {
+    stopping = Promise.all([sim.stop(), station?.stop()]).then(() => {
       logLine('stopped cleanly')
       process.exit(0)
     }, (err: Error) => {
@@ -89,6 +112,7 @@ export async function main (argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'))
   try {
     await sim.start()
+    await station?.start()
   } catch (err) {
     logLine(`cannot start: ${(err as Error).message}`)
     return 1

@@ -1,7 +1,11 @@
 // The demo plant simulator and its command line against the real hub.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import os from 'node:os'
 import path from 'node:path'
+import '../../adapters/opcua/node-opcua-log'
+import { AttributeIds, OPCUACertificateManager, OPCUAClient } from 'node-opcua'
+import { freePort } from '../adapters/opcua/collector/opcua-machine'
 import { connect, mqttUrl, startTestHub } from '../support/hub-fixture'
 import type { RunningHub } from '../../hub/hub'
 import { DataType } from '../../sparkplug/index'
@@ -75,16 +79,20 @@ describe('demo plant simulator', function () {
 
   it('parses its command line: --url, --rate, --primary-host; refuses what it does not know', function () {
     assert.deepEqual(parseArgs(['--url', 'mqtt://h:1884', '--rate=5', '--primary-host', 'scada'], {}),
-      { url: 'mqtt://h:1884', rate: 5, primaryHostId: 'scada', help: false, password: undefined })
+      { url: 'mqtt://h:1884', rate: 5, primaryHostId: 'scada', help: false, password: undefined, opcuaPort: 4841 })
+    assert.equal(parseArgs(['--opcua-port', '4900'], {}).opcuaPort, 4900)
+    assert.equal(parseArgs(['--no-opcua'], {}).opcuaPort, undefined)
+    assert.throws(() => parseArgs(['--opcua-port', '0'], {}), /--opcua-port must be a TCP port/)
     assert.equal(parseArgs([], {}).url, 'mqtt://127.0.0.1:1883')
     assert.throws(() => parseArgs(['--rate', 'fast'], {}), /--rate must be/)
     assert.throws(() => parseArgs(['--url', 'http://x'], {}), /--url must be/)
     assert.throws(() => parseArgs(['--verbose'], {}), /unknown option '--verbose'/)
   })
 
-  it('runs as `node dist/sim/cli.js --url ... --rate N`, logs what it does and stops cleanly on SIGINT with NDEATH', async function () {
+  it('runs as `node dist/sim/cli.js --url ... --rate N`, serves line A over OPC UA, logs what it does and stops cleanly on SIGINT with NDEATH', async function () {
     const cli = path.resolve(__dirname, '../../sim/cli.js')
-    const child = spawn(process.execPath, [cli, '--url', mqttUrl(hub), '--rate', '20'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const port = await freePort()
+    const child = spawn(process.execPath, [cli, '--url', mqttUrl(hub), '--rate', '20', '--opcua-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => { out += d.toString() })
     child.stderr.on('data', (d: Buffer) => { out += d.toString() })
@@ -93,6 +101,24 @@ describe('demo plant simulator', function () {
       const nbirth = await obs.next(is('NBIRTH', 'warehouse'), 15000)
       await obs.next(is('DDATA', 'press-line-1'), 15000)
       const bdSeq = bdSeqOf(nbirth.payload)
+      // Line A over OPC UA, as plant/demo-plant.yaml binds it: the station's torque changes.
+      const deadline = Date.now() + 15000
+      while (!/OPC UA station simulator on/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 },
+        clientCertificateManager: new OPCUACertificateManager({ rootFolder: path.join(os.tmpdir(), `hub-sim-test-pki-${process.pid}`) }) })
+      await client.connect(`opc.tcp://127.0.0.1:${port}`)
+      try {
+        const session = await client.createSession()
+        const first = await session.read({ nodeId: 'ns=1;s=LineA.Station10.ScrewCount', attributeId: AttributeIds.Value })
+        await new Promise((r) => setTimeout(r, 200))
+        const later = await session.read({ nodeId: 'ns=1;s=LineA.Station10.ScrewCount', attributeId: AttributeIds.Value })
+        assert.ok(first.statusCode.isGood() && (later.value.value as number) > (first.value.value as number), 'the screw count goes up')
+        const torque = await session.read({ nodeId: 'ns=1;s=LineA.Station10.Torque', attributeId: AttributeIds.Value })
+        assert.ok(Math.abs((torque.value.value as number) - 12) < 1, `torque near 12 N.m: ${String(torque.value.value)}`)
+        await session.close()
+      } finally {
+        await client.disconnect()
+      }
       child.kill('SIGINT')
       assert.equal(await exited, 0, out)
       assert.equal(bdSeqOf((await obs.next(is('NDEATH', 'warehouse'))).payload), bdSeq)
