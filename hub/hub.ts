@@ -15,6 +15,7 @@ import type { UnsPort } from '../uns/uns-port'
 import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
 import { hostClientId } from '../sparkplug/host/host-application'
 import { withPayloadTimestamp } from '../sparkplug/payload-timestamp'
+import { startOpcUaServer, type RunningOpcUaServer } from '../adapters/opcua/server/opcua-server'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -25,6 +26,8 @@ export interface RunningHub {
   /** The Unified Namespace port: what the Sparkplug side, the MES and the nodes publish and read through. */
   readonly uns: UnsPort
   readonly sparkplug: RunningSparkplug | undefined
+  /** The OPC UA server (opcua.server), when enabled. */
+  readonly opcua: RunningOpcUaServer | undefined
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
   /** Stops everything; resolves when files are closed. */
@@ -69,11 +72,26 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices }
   log.info(`MES store: ${mes.description}`)
 
+  let opcua: RunningOpcUaServer | undefined
+  if (config.opcua.server.enabled) {
+    try {
+      opcua = await startOpcUaServer({
+        settings: config.opcua.server, model, uns, dataDir: config.dataDir, access: config.mqtt, log: log.child('opcua')
+      })
+    } catch (err) {
+      await mes.close()
+      await sparkplug?.stop()
+      await broker.close()
+      throw err
+    }
+  }
+
   let editor: RunningEditor | undefined
   if (config.editor.enabled) {
     try {
       editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services })
     } catch (err) {
+      await opcua?.stop()
       await mes.close()
       await sparkplug?.stop()
       await broker.close()
@@ -92,10 +110,12 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     mes,
     uns,
     sparkplug,
+    opcua,
     services,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
+        await opcua?.stop()
         await mes.close()
         // The host's STATE death goes out before the broker closes (a clean death, not its Will).
         await sparkplug?.stop()
