@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { OPCUACertificateManager } from 'node-opcua'
+import './opcua-log'
 import { HubError } from '../../../core/errors'
 
 export const REJECTED_TOPIC_ROOT = '$hub/opcua/certificates/rejected'
