@@ -39,6 +39,7 @@ export function addEquipmentObjects (addressSpace: AddressSpace, namespace: Name
     const obj = type.instantiate({
       browseName: { name: e.id, namespaceIndex: namespace.index },
       displayName: e.name,
+      namespace,
       nodeId: `s=${e.topic}`,
       organizedBy: parent,
       optionals: ['EquipmentLevel'],

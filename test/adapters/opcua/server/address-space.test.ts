@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {
   AttributeIds, ClientMonitoredItem, ClientSubscription, DataType, StatusCodes, TimestampsToReturn, type ClientSession,
-  type DataValue, type ReferenceDescription
+  constructEventFilter, ofType, type DataValue, type ReferenceDescription, type Variant
 } from 'node-opcua'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../../../hub/hub'
@@ -117,9 +117,19 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     await sub.terminate()
   })
 
-  it('makes a new topic a variable without a restart, and shows Sparkplug session health per edge node and device', async function () {
+  it('makes a new topic a variable without a restart (announced by a GeneralModelChangeEvent), and shows Sparkplug session health per edge node and device', async function () {
+    const sub = ClientSubscription.create(admin.session, { requestedPublishingInterval: 50, publishingEnabled: true, requestedMaxKeepAliveCount: 20 })
+    const events = ClientMonitoredItem.create(sub, { nodeId: 'ns=0;i=2253', attributeId: AttributeIds.EventNotifier },
+      { samplingInterval: 0, queueSize: 100, filter: constructEventFilter(['EventType', 'Changes'], ofType('GeneralModelChangeEventType')) }, TimestampsToReturn.Both)
+    const affected: string[] = []
+    events.on('changed', (fields: unknown) => {
+      for (const c of ((fields as Variant[])[1]?.value ?? []) as Array<{ affected: { toString (): string } }>) affected.push(c.affected.toString())
+    })
+    await new Promise<void>((resolve) => events.once('initialized', () => resolve()))
     await edge.send('DBIRTH', 'press-2', [{ name: 'Tonnage', alias: 20, datatype: DT.Float, floatValue: 250 }])
     await eventually(async () => (await read(admin.session, `${PRESS_2}/measurements/tonnage`)).statusCode.equals(StatusCodes.Good), 3000, 'press-2 tonnage')
+    await eventually(() => affected.includes(id(`${PRESS_2}/measurements/tonnage`)), 3000, `the model change event (saw ${affected.join(', ')})`)
+    await sub.terminate()
     assert.equal((await read(admin.session, `${PRESS_2}/measurements/tonnage`)).value.dataType, DataType.Float)
     for (const health of ['acme/dallas/press-shop/line-1/state/sparkplug-session', `${PRESS_1}/state/sparkplug-session`]) {
       await eventually(async () => (await read(admin.session, health)).statusCode.equals(StatusCodes.Good), 3000, health)
@@ -168,6 +178,15 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     assert.equal(published.value, 30)
     assert.equal((await edge.nextCommand()).payload.metrics[0]!.intValue, 30)
     assert.equal(edge.unread.length, 0)
+  })
+
+  it('gives the job control a work unit\'s equipment object and the ISA-95 job control types', function () {
+    const opcua = hub.opcua!
+    assert.equal(opcua.equipmentObject(PRESS_1)?.nodeId.toString(), id(PRESS_1))
+    assert.equal(opcua.equipmentObject('acme/nowhere'), undefined)
+    assert.ok(opcua.jobControlNamespaceIndex > 0)
+    assert.ok(opcua.addressSpace.findObjectType('ISA95JobOrderReceiverObjectType', opcua.jobControlNamespaceIndex))
+    assert.ok(opcua.addressSpace.findObjectType('ISA95JobResponseProviderObjectType', opcua.jobControlNamespaceIndex))
   })
 
   it('refuses a wrong password', async function () {
