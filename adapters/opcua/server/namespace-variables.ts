@@ -5,7 +5,8 @@
 //
 // The namespace says what changed as it happens (once per metric on the ingest path): the handler only remembers
 // the entry, and the changes of one event-loop turn are applied together, each topic once with its latest value.
-// A subscription therefore sees every value that stood for a turn, in order, and the ingest pays a Set insert.
+// A subscription therefore sees every value that stood for a turn, in order; the ingest pays the namespace's change
+// event and a Map write (the entry's topic is already a key after its first change).
 import {
   AccessLevelFlag, DataType, makeEUInformation, ModelChangeStructureDataType, StatusCodes, UserNameIdentityToken,
   Variant, VariantArrayType, type AddressSpace, type DataValue, type ISessionContext, type Namespace, type StatusCode,
@@ -55,7 +56,7 @@ export function euInformation (unit: string): ReturnType<typeof makeEUInformatio
 export class NamespaceVariables {
   private readonly placed = new Map<string, Placed>()
   private readonly folders = new Map<string, BaseNode>()
-  private readonly dirty = new Set<NamespaceEntry>()
+  private readonly dirty = new Map<string, NamespaceEntry>()
   private readonly gone = new Set<string>()
   private scheduled: NodeJS.Immediate | undefined
   private changes: ModelChangeStructureDataType[] = []
@@ -64,11 +65,13 @@ export class NamespaceVariables {
 
   /** Remembers a changed entry; applied at the end of the turn. */
   changed (entry: NamespaceEntry): void {
-    this.dirty.add(entry)
+    this.dirty.set(entry.topic, entry)
     this.scheduled ??= setImmediate(() => this.flush())
   }
 
   removed (topic: string): void {
+    // A topic changed and removed in one turn goes; one removed and added again is made anew.
+    this.dirty.delete(topic)
     this.gone.add(topic)
     this.scheduled ??= setImmediate(() => this.flush())
   }
@@ -88,7 +91,7 @@ export class NamespaceVariables {
     this.scheduled = undefined
     for (const topic of this.gone) this.delete(topic)
     this.gone.clear()
-    for (const entry of this.dirty) {
+    for (const entry of this.dirty.values()) {
       try {
         this.apply(entry)
       } catch (err) {

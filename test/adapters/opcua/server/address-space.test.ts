@@ -180,6 +180,14 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     assert.equal(edge.unread.length, 0)
   })
 
+  it('removes the variable of a topic that leaves the namespace', async function () {
+    const topic = `${PRESS_2}/events/jam`
+    await hub.uns.publish({ kind: 'flow', id: 'jam-detector' }, topic, { value: 'jam at station 3', timestamp: Date.now() })
+    await eventually(async () => (await read(admin.session, topic)).value.value === 'jam at station 3', 3000, 'the variable')
+    hub.uns.namespace.delete(topic)
+    await eventually(async () => (await read(admin.session, topic)).statusCode.equals(StatusCodes.BadNodeIdUnknown), 3000, 'the variable gone')
+  })
+
   it('gives the job control a work unit\'s equipment object and the ISA-95 job control types', function () {
     const opcua = hub.opcua!
     assert.equal(opcua.equipmentObject(PRESS_1)?.nodeId.toString(), id(PRESS_1))
