@@ -36,6 +36,9 @@ export async function startBenchHub (patch?: (c: HubConfig) => void): Promise<Be
   c.mqtt.port = 0
   c.mqtt.ws.enabled = false
   c.editor.enabled = false
+  // The OPC UA server stays on, as shipped, on a free loopback port (4840 may be taken).
+  c.opcua.server.host = '127.0.0.1'
+  c.opcua.server.port = 0
   patch?.(c)
   const h = await startHub(c, silentLogger)
   return { url: h.broker.listeners[0].url, stop: () => h.stop() }

@@ -12,7 +12,7 @@ import { BROKER_SECTION } from '../broker/config'
 import { UNS_SECTION } from '../uns/config'
 import { SPARKPLUG_SECTION } from '../sparkplug/config'
 import { MES_SECTION } from '../mes/config'
-import { OPCUA_COLLECTOR_SECTION } from '../adapters/opcua/collector/config'
+import { OPCUA_SECTION } from '../adapters/opcua/config'
 
 // The sections of the config file, in the order of the schema and of `--help`. A new subsystem (an adapter) writes
 // its own `config.ts` with a ConfigSection (core/config-section.ts) and adds one line here; HubConfig, the
@@ -25,7 +25,7 @@ export const CONFIG_SECTIONS = [
   EDITOR_SECTION,
   SPARKPLUG_SECTION,
   MES_SECTION,
-  OPCUA_COLLECTOR_SECTION
+  OPCUA_SECTION
 ] as const
 
 type Section = typeof CONFIG_SECTIONS[number]

@@ -15,7 +15,7 @@ import type { UnsPort } from '../uns/uns-port'
 import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-runtime'
 import { hostClientId } from '../sparkplug/host/host-application'
 import { withPayloadTimestamp } from '../sparkplug/payload-timestamp'
-import { startOpcUaCollector, type RunningCollector } from '../adapters/opcua/collector/collector'
+import { startOpcUa, type RunningOpcUa } from './opcua-runtime'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -26,8 +26,8 @@ export interface RunningHub {
   /** The Unified Namespace port: what the Sparkplug side, the MES and the nodes publish and read through. */
   readonly uns: UnsPort
   readonly sparkplug: RunningSparkplug | undefined
-  /** The OPC UA collector (no endpoints when the plant model binds no OPC UA variables). */
-  readonly opcuaCollector: RunningCollector
+  /** OPC UA: the collector (no endpoints when the plant model binds no variables), the server, job control. */
+  readonly opcua: RunningOpcUa
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
   /** Stops everything; resolves when files are closed. */
@@ -57,7 +57,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   const uns: UnsPort = new EmbeddedUns({ broker, rules, enforcement: config.uns.enforcement, maxPayloadBytes: config.mqtt.maxPayloadBytes, log: log.child('uns') })
   let sparkplug: RunningSparkplug | undefined
   let mes: MesRuntime
-  let opcuaCollector: RunningCollector
+  let opcua: RunningOpcUa
   try {
     if (config.sparkplug.enabled) {
       const mqtt = { connect: () => broker.connectInternal(), forgetWill: (clientId: string) => broker.forgetWill(clientId) }
@@ -65,7 +65,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     }
     mes = await startMesRuntime({ config, model, uns, log: log.child('mes'), sparkplug: sparkplug?.stream })
     try {
-      opcuaCollector = await startOpcUaCollector({ model, uns, settings: config.opcua.collector, dataDir: config.dataDir, log: log.child('opcua') })
+      opcua = await startOpcUa({ config, model, uns, mes: mes.mes, log: log.child('opcua') })
     } catch (err) {
       await mes.close()
       throw err
@@ -76,7 +76,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     throw err
   }
   const sparkplugServices = sparkplug ? { host: sparkplug.host, stream: sparkplug.stream } : undefined
-  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices }
+  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser }
   log.info(`MES store: ${mes.description}`)
 
   let editor: RunningEditor | undefined
@@ -84,7 +84,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     try {
       editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services })
     } catch (err) {
-      await opcuaCollector.stop()
+      await opcua.stop()
       await mes.close()
       await sparkplug?.stop()
       await broker.close()
@@ -103,12 +103,12 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     mes,
     uns,
     sparkplug,
-    opcuaCollector,
+    opcua,
     services,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
-        await opcuaCollector.stop()
+        await opcua.stop()
         await mes.close()
         // The host's STATE death goes out before the broker closes (a clean death, not its Will).
         await sparkplug?.stop()

@@ -29,13 +29,16 @@ export class OpcUaStation {
 
   async start (): Promise<void> {
     const port = this.opts.port
+    // Both stores in one folder of our own: without a user store node-opcua makes one in the home directory.
+    const pki = new OPCUACertificateManager({
+      rootFolder: this.opts.pkiDir ?? path.join(os.tmpdir(), 'isa95-hub-sim-opcua-pki'), automaticallyAcceptUnknownCertificate: true
+    })
     const server = new OPCUAServer({
       port,
       hostname: '127.0.0.1',
       alternateHostname: ['127.0.0.1'],
-      serverCertificateManager: new OPCUACertificateManager({
-        rootFolder: this.opts.pkiDir ?? path.join(os.tmpdir(), 'isa95-hub-sim-opcua-pki'), automaticallyAcceptUnknownCertificate: true
-      }),
+      serverCertificateManager: pki,
+      userCertificateManager: pki,
       securityModes: [MessageSecurityMode.None],
       securityPolicies: [SecurityPolicy.None],
       allowAnonymous: true,

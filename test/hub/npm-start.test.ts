@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { connect, inbox, tempDir } from '../support/hub-fixture'
 import { freePort, spawnHub, type ChildHub } from '../support/child-hub'
 import { DemoPlantSimulator } from '../../sim/demo-plant-simulator'
+import { openSession } from '../adapters/opcua/server/support'
 
 // The whole hub as a user runs it: `npm start` (build, then the CLI), Node-RED included, on free ports.
 describe('npm start', function () {
@@ -47,6 +48,18 @@ describe('npm start', function () {
     assert.equal(typeof payload.value, 'number')
     assert.equal(payload.unit, 'CEL')
     await tcp.endAsync()
+  })
+
+  it('serves the plant over OPC UA (on by default), with node-opcua\'s console warnings kept out of the output', async function () {
+    const port = (await hub.waitFor(/OPC UA server on opc\.tcp:\/\/127\.0\.0\.1:(\d+)/))[1]
+    const s = await openSession(`opc.tcp://127.0.0.1:${port}`)
+    try {
+      const objects = await s.session.browse('ns=0;i=85')
+      assert.ok(objects.references?.some((r) => r.browseName.name === 'acme'), 'the enterprise under Objects')
+    } finally {
+      await s.close()
+    }
+    assert.doesNotMatch(hub.output(), /NODE-OPCUA-W27|security-revert/)
   })
 
   it('is the Sparkplug host: STATE online, and the demo plant simulator\'s metrics appear as UNS JSON under the plant model', async function () {

@@ -32,7 +32,11 @@ describe('loading a plant model', () => {
     }
     assert.equal(model.byTopic('acme/dallas')?.bindings.sap?.plant, '1000')
     assert.equal(model.byTopic('acme/dallas/assembly/warehouse')?.kind, 'StorageZone')
-    assert.ok([...model.walk()].some((e) => e.bindings.opcua?.endpoint === 'opc.tcp://127.0.0.1:4840'))
+    // Line A's stations are collected from the simulator's OPC UA server (npm run simulate, port 4841).
+    assert.deepEqual(model.opcuaCollected().map((e) => [e.topic, e.bindings.opcua!.endpoint, e.bindings.opcua!.nodes!.length]), [
+      ['acme/dallas/assembly/line-a/station-10', 'opc.tcp://127.0.0.1:4841', 4],
+      ['acme/dallas/assembly/line-a/station-20', 'opc.tcp://127.0.0.1:4841', 3]
+    ])
   })
 
   it('a JSON plant model loads just like YAML', () => {

@@ -30,7 +30,9 @@ export interface ChildHub {
 export function spawnHub (command: string, args: string[], env: Record<string, string>): ChildHub {
   const proc = spawn(command, args, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
+    // The OPC UA server is on by default on 4840: a child hub takes a free port on loopback unless a test says
+    // otherwise; the collector (the demo plant binds line A to the simulator's server) is off unless a test turns it on.
+    env: { ...process.env, HUB_OPCUA_HOST: '127.0.0.1', HUB_OPCUA_PORT: '0', HUB_OPCUA_COLLECTOR_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so that a signal reaches npm and the hub together, as Ctrl-C or systemd do.
     detached: true

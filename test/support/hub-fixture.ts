@@ -25,6 +25,12 @@ export function testConfig (dataDir = tempDir(), patch?: ConfigPatch): HubConfig
   // Sparkplug suites start their own host applications and count what they send; a second one started by the
   // hub would answer the same edge nodes. Tests of the hub's own Sparkplug side turn it back on.
   c.sparkplug.enabled = false
+  // The OPC UA server's suites turn it on, on a free port (its default is 4840).
+  c.opcua.server.enabled = false
+  c.opcua.server.host = '127.0.0.1'
+  c.opcua.server.port = 0
+  // The demo plant binds line A's stations to an OPC UA server (npm run simulate): the collector's suites turn it on.
+  c.opcua.collector.enabled = false
   patch?.(c)
   return c
 }

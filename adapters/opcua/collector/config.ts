@@ -2,7 +2,7 @@
 // model binds, and how it notices and heals a session or subscription that went away. The `opcua` section of the
 // config file holds these under `collector`, beside the server's settings.
 import type { Problem } from '../../../core/errors'
-import type { ConfigSection, EnvSetting, JsonSchema } from '../../../core/config-section'
+import type { EnvSetting, JsonSchema } from '../../../core/config-section'
 
 export interface OpcUaCollectorConfig {
   /** Collect from the servers the plant model binds (opcua.nodes); nothing starts when no binding names nodes. */
@@ -87,15 +87,3 @@ export function checkCollector (c: OpcUaCollectorConfig): Problem[] {
  * The `opcua` section with the collector alone. The OPC UA server's settings live in the same section
  * (adapters/opcua/config.ts); where both exist, that section takes `collector` from here.
  */
-export const OPCUA_COLLECTOR_SECTION: ConfigSection<{ collector: OpcUaCollectorConfig }, 'opcua'> = {
-  key: 'opcua',
-  defaults: () => ({ collector: collectorDefaults() }),
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    description: 'OPC UA: the collector (and the server, where configured).',
-    properties: { collector: COLLECTOR_SCHEMA }
-  },
-  settings: COLLECTOR_SETTINGS,
-  check: (v) => checkCollector(v.collector)
-}

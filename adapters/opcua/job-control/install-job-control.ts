@@ -95,12 +95,16 @@ export function installJobControl (addressSpace: AddressSpace, opts: JobControlO
 
   for (const unit of opts.units) {
     const namespaceIndex = unit.parent.nodeId.namespace
+    // In the equipment's namespace (node-opcua would otherwise put them in the server's own, ns=1).
+    const namespace = addressSpace.getNamespace(namespaceIndex)
     const receiver = receiverType.instantiate({
+      namespace,
       browseName: { name: 'JobOrderReceiver', namespaceIndex },
       componentOf: unit.parent,
       optionals: RECEIVER_METHODS
     })
     const provider = providerType.instantiate({
+      namespace,
       browseName: { name: 'JobResponseProvider', namespaceIndex },
       componentOf: unit.parent,
       optionals: ['JobOrderResponseList'],

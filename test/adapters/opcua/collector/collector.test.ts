@@ -103,6 +103,7 @@ describe('OPC UA collector: a press that speaks OPC UA feeds the namespace', fun
     const config = testConfig(path.join(dir, 'data'), (c) => {
       c.plantModel = file
       Object.assign(c.opcua.collector, {
+        enabled: true,
         publishingIntervalMs: 100, samplingIntervalMs: 50, keepAliveCount: 3, watchdogKeepAlives: 3,
         requestTimeoutMs: 2000, reconnectDelayMs: 200, reconnectMaxDelayMs: 1000
       })

@@ -37,6 +37,8 @@ export class OpcUaMachine {
       hostname: '127.0.0.1',
       alternateHostname: ['127.0.0.1'],
       serverCertificateManager: new OPCUACertificateManager({ rootFolder: path.join(dir, 'machine-pki'), automaticallyAcceptUnknownCertificate: true }),
+      // Without one of its own node-opcua makes a user store in the home directory.
+      userCertificateManager: new OPCUACertificateManager({ rootFolder: path.join(dir, 'machine-user-pki') }),
       securityModes: [MessageSecurityMode.None],
       securityPolicies: [SecurityPolicy.None],
       allowAnonymous: true,
