@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-
-const ROOT = path.resolve(__dirname, '../../..')
+import { PROJECT_ROOT as ROOT } from '../support/child-hub'
 type FlowNode = Record<string, unknown> & { id: string, type: string, z?: string, x?: number, y?: number, name?: string, wires?: string[][] }
 
 const CORE_TYPES = new Set(['tab', 'inject', 'debug', 'function', 'comment', 'catch', 'status', 'change', 'switch', 'link in', 'link out', 'delay', 'template'])

@@ -13,6 +13,7 @@ import { hashPassword } from '../../../core/passwords'
 import { OpcUaStation } from '../../../sim/opcua-station'
 import { JOB_CONTROL_NAMESPACE } from '../../../adapters/opcua/job-control/install-job-control'
 import { tempDir, testConfig } from '../../support/hub-fixture'
+import { PROJECT_ROOT } from '../../support/child-hub'
 import { freePort } from './collector/opcua-machine'
 import { eventually, openSession, type OpenSession } from './server/support'
 
@@ -32,7 +33,7 @@ describe('the demo plant over OPC UA: collected from the simulator, served by th
     station = new OpcUaStation({ port, rate: 20, pkiDir: path.join(dir, 'station-pki') })
     await station.start()
     const plant = path.join(dir, 'demo-plant.yaml')
-    const demo = fs.readFileSync(path.resolve(__dirname, '../../../../plant/demo-plant.yaml'), 'utf8')
+    const demo = fs.readFileSync(path.join(PROJECT_ROOT, 'plant', 'demo-plant.yaml'), 'utf8')
     assert.match(demo, /opc\.tcp:\/\/127\.0\.0\.1:4841/, 'the demo plant binds the simulator\'s default port')
     fs.writeFileSync(plant, demo.replaceAll('opc.tcp://127.0.0.1:4841', station.endpoint))
     const config = testConfig(path.join(dir, 'data'), (c) => {
