@@ -5,7 +5,22 @@
 // Security None, anonymous: a simulator on the machine's loopback, as a PLC on a cell network often is.
 import os from 'node:os'
 import path from 'node:path'
-import { DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, Variant, type UAObject, type UAVariable } from 'node-opcua'
+import { format } from 'node:util'
+import {
+  DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, Variant, setErrorLogger, setWarningLogger,
+  type UAObject, type UAVariable
+} from 'node-opcua'
+
+// node-opcua prints its warnings with console.log. Its W27 (Node 20 refuses RSA PKCS#1 v1.5 without
+// --security-revert=CVE-2023-46809) does not concern a server that offers SecurityPolicy None only: dropped; the
+// rest goes to the simulator's log once it has one.
+let simLog: ((line: string) => void) | undefined
+const fromNodeOpcua = (...args: unknown[]): void => {
+  const text = format(...args.filter((a) => !(typeof a === 'object' && a !== null && 'filename' in a)))
+  if (!/NODE-OPCUA-W27|security-revert=CVE-2023-46809/.test(text)) simLog?.(`node-opcua: ${text}`)
+}
+setWarningLogger(fromNodeOpcua)
+setErrorLogger(fromNodeOpcua)
 
 export interface OpcUaStationOptions {
   port: number
@@ -23,7 +38,9 @@ export class OpcUaStation {
   private screws = 0
   private tested = 0
 
-  constructor (private readonly opts: OpcUaStationOptions) {}
+  constructor (private readonly opts: OpcUaStationOptions) {
+    simLog = opts.log
+  }
 
   get endpoint (): string { return `opc.tcp://127.0.0.1:${this.opts.port}` }
 
