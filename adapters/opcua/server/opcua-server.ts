@@ -114,7 +114,9 @@ export async function startOpcUaServer (opts: OpcUaServerOptions): Promise<Runni
     serverCapabilities: {
       maxSessions: limits.maxSessions,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
+      maxSubscriptions: limits.maxSubscriptions,
       maxMonitoredItemsPerSubscription: limits.maxMonitoredItemsPerSubscription,
+      maxMonitoredItems: limits.maxMonitoredItems,
       operationLimits: {
         maxMonitoredItemsPerCall: limits.maxMonitoredItemsPerCall,
         maxNodesPerRead: limits.maxNodesPerRead,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {
   AttributeIds, ClientMonitoredItem, ClientSubscription, DataType, StatusCodes, TimestampsToReturn, type ClientSession,
-  constructEventFilter, ofType, type DataValue, type ReferenceDescription, type Variant
+  VariableIds, constructEventFilter, ofType, type DataValue, type ReferenceDescription, type Variant
 } from 'node-opcua'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../../../hub/hub'
@@ -195,6 +195,25 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     assert.ok(opcua.jobControlNamespaceIndex > 0)
     assert.ok(opcua.addressSpace.findObjectType('ISA95JobOrderReceiverObjectType', opcua.jobControlNamespaceIndex))
     assert.ok(opcua.addressSpace.findObjectType('ISA95JobResponseProviderObjectType', opcua.jobControlNamespaceIndex))
+  })
+
+  it('takes more than node-opcua\'s server-wide default of 100 subscriptions (the limits promise 50 per session)', async function () {
+    const sessions: OpenSession[] = []
+    try {
+      for (let k = 0; k < 3; k++) {
+        const other = await openSession(hub.opcua.server!.url, { user: ADMIN })
+        sessions.push(other)
+        for (let i = 0; i < 35; i++) {
+          await other.session.createSubscription2({ requestedPublishingInterval: 1000, requestedMaxKeepAliveCount: 10, publishingEnabled: true })
+        }
+      }
+    } finally {
+      for (const other of sessions) await other.close()
+    }
+    assert.equal(sessions.length, 3)
+    const capability = async (id: number): Promise<unknown> => (await admin.session.read({ nodeId: `ns=0;i=${id}`, attributeId: AttributeIds.Value })).value.value
+    assert.equal(await capability(VariableIds.Server_ServerCapabilities_MaxSubscriptions), 5000, 'all sessions together: 100 sessions of 50')
+    assert.equal(await capability(VariableIds.Server_ServerCapabilities_MaxMonitoredItems), 1_000_000)
   })
 
   it('refuses a wrong password', async function () {
