@@ -2,7 +2,7 @@
 // variables, writes as DCMDs, and the refusals a client sees for bad writes.
 import assert from 'node:assert/strict'
 import {
-  AttributeIds, ClientMonitoredItem, ClientSubscription, DataType, StatusCodes, TimestampsToReturn, type ClientSession,
+  AttributeIds, ClientMonitoredItem, NodeId, NodeIdType, ClientSubscription, DataType, StatusCodes, TimestampsToReturn, type ClientSession,
   VariableIds, constructEventFilter, ofType, type DataValue, type ReferenceDescription, type Variant
 } from 'node-opcua'
 import type { MqttClient } from 'mqtt'
@@ -186,6 +186,15 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     await eventually(async () => (await read(admin.session, topic)).value.value === 'jam at station 3', 3000, 'the variable')
     hub.uns.namespace.delete(topic)
     await eventually(async () => (await read(admin.session, topic)).statusCode.equals(StatusCodes.BadNodeIdUnknown), 3000, 'the variable gone')
+  })
+
+  it('makes a variable of a topic whose tag looks like a NodeId (the topic is the NodeId\'s string, never parsed)', async function () {
+    const topic = `${PRESS_2}/events/recipe;ns=0;i=2253`
+    await hub.uns.publish({ kind: 'flow', id: 'recipes' }, topic, { value: 'v2', timestamp: Date.now() })
+    const nodeId = new NodeId(NodeIdType.STRING, topic, ns)
+    await eventually(async () => (await admin.session.read({ nodeId, attributeId: AttributeIds.Value })).value.value === 'v2', 3000, 'the variable')
+    const server = await admin.session.read({ nodeId: 'ns=0;i=2253', attributeId: AttributeIds.BrowseName })
+    assert.equal((server.value.value as { name: string }).name, 'Server', 'the Server object is untouched')
   })
 
   it('gives the job control a work unit\'s equipment object and the ISA-95 job control types', function () {
