@@ -10,6 +10,7 @@ import { startOpcUaCollector, type RunningCollector } from '../adapters/opcua/co
 import type { RunningOpcUaServer } from '../adapters/opcua/server/opcua-server'
 import type { JobControl } from '../adapters/opcua/job-control/install-job-control'
 import type { OpcUaBrowser } from '../adapters/opcua/browse'
+import { LoginThrottle } from '../broker/login-throttle'
 
 export interface RunningOpcUa {
   readonly collector: RunningCollector
@@ -26,6 +27,7 @@ export async function startOpcUa (opts: { config: HubConfig, model: PlantModel, 
   const collector = await startOpcUaCollector({ model, uns, settings: config.opcua.collector, dataDir: config.dataDir, log })
   let server: RunningOpcUaServer | undefined
   let jobControl: JobControl | undefined
+  let throttle: LoginThrottle | undefined
   // node-opcua is loaded only when something here needs it (it takes a second or two and ~30 MB).
   const bound = [...model.walk()].some((e) => e.bindings.opcua !== undefined)
   try {
@@ -34,7 +36,11 @@ export async function startOpcUa (opts: { config: HubConfig, model: PlantModel, 
       const { OpcUaAccess } = require('../adapters/opcua/server/access') as typeof import('../adapters/opcua/server/access')
       const { installJobControl } = require('../adapters/opcua/job-control/install-job-control') as typeof import('../adapters/opcua/job-control/install-job-control')
       const { jobControlUnits } = require('../adapters/opcua/job-control/job-control-units') as typeof import('../adapters/opcua/job-control/job-control-units')
-      server = await startOpcUaServer({ settings: config.opcua.server, model, uns, dataDir: config.dataDir, access: config.mqtt, log })
+      // Wrong passwords over OPC UA are throttled per address as the broker throttles them over MQTT.
+      throttle = new LoginThrottle(config.mqtt.loginThrottle, log.child('login'))
+      server = await startOpcUaServer({
+        settings: config.opcua.server, model, uns, dataDir: config.dataDir, access: { accounts: config.mqtt.accounts, anonymous: config.mqtt.anonymous, throttle }, log
+      })
       const s = server
       const access = new OpcUaAccess({ accounts: config.mqtt.accounts, anonymous: config.mqtt.anonymous, securityNoneRemote: config.opcua.server.securityNoneRemote })
       const units = jobControlUnits(model).flatMap((u) => {
@@ -46,6 +52,7 @@ export async function startOpcUa (opts: { config: HubConfig, model: PlantModel, 
       log.info(`OPC UA job control (OPC 10031-4) on ${units.length} work unit${units.length === 1 ? '' : 's'}: ${units.map((u) => u.workUnit).join(', ') || 'none has an sap.workCenter'}`)
     }
   } catch (err) {
+    throttle?.close()
     await collector.stop()
     throw err
   }
@@ -61,6 +68,7 @@ export async function startOpcUa (opts: { config: HubConfig, model: PlantModel, 
       await browser?.close()
       jobControl?.stop()
       await server?.stop()
+      throttle?.close()
       await collector.stop()
     }
   }

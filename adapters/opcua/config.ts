@@ -10,7 +10,11 @@ export interface OpcUaServerLimits {
   /** TCP connections per endpoint. */
   maxConnections: number
   maxSubscriptionsPerSession: number
+  /** Subscriptions of all sessions together (node-opcua's own default is 100, whatever the per-session limit). */
+  maxSubscriptions: number
   maxMonitoredItemsPerSubscription: number
+  /** Monitored items of all subscriptions together. */
+  maxMonitoredItems: number
   /** Monitored items in one CreateMonitoredItems call (OperationLimits.MaxMonitoredItemsPerCall). */
   maxMonitoredItemsPerCall: number
   /** Nodes in one Read, Write or Browse call. */
@@ -38,7 +42,9 @@ export const DEFAULT_OPCUA_LIMITS: Readonly<OpcUaServerLimits> = {
   maxSessions: 100,
   maxConnections: 100,
   maxSubscriptionsPerSession: 50,
+  maxSubscriptions: 5_000,
   maxMonitoredItemsPerSubscription: 100_000,
+  maxMonitoredItems: 1_000_000,
   maxMonitoredItemsPerCall: 10_000,
   maxNodesPerRead: 10_000,
   maxNodesPerWrite: 1_000,
@@ -81,7 +87,9 @@ export const OPCUA_SECTION: ConfigSection<OpcUaConfig, 'opcua'> = {
               maxSessions: { ...COUNT, description: 'Sessions at once, all clients together.' },
               maxConnections: { ...COUNT, description: 'TCP connections per endpoint.' },
               maxSubscriptionsPerSession: COUNT,
+              maxSubscriptions: { ...COUNT, description: 'Subscriptions of all sessions together.' },
               maxMonitoredItemsPerSubscription: COUNT,
+              maxMonitoredItems: { ...COUNT, description: 'Monitored items of all subscriptions together.' },
               maxMonitoredItemsPerCall: { ...COUNT, description: 'Monitored items in one CreateMonitoredItems call.' },
               maxNodesPerRead: COUNT,
               maxNodesPerWrite: COUNT,

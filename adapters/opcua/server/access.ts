@@ -3,7 +3,8 @@
 // an admin writes everything; an anonymous session reads, and only from where the broker admits anonymous clients.
 // SecurityPolicy None carries passwords in clear text: a session over it is refused from other machines unless
 // `opcua.server.securityNoneRemote` allows it (GetEndpoints over None stays open: clients need it to find the
-// secure endpoints).
+// secure endpoints). Wrong passwords are counted per address by the same kind of throttle as the broker's (the hub
+// hands it in): a guessing client gets its burst, then its address is refused unchecked for a while.
 import { verifyPassword } from '../../../core/passwords'
 
 /** An MQTT account as the broker's config holds it (mqtt.accounts); only these fields matter here. */
@@ -16,10 +17,20 @@ export interface OpcUaAccount {
 
 export type AnonymousRole = 'admin' | 'machine' | 'viewer' | 'none'
 
+/** Failed logins per address (broker/login-throttle.ts's LoginThrottle has this shape). */
+export interface FailedLoginThrottle {
+  /** Seconds until `address` may try again, 0 when it may try now. */
+  retryAfterSeconds (address: string): number
+  failed (address: string, username: string | undefined, reason: string): void
+  throttled (address: string, username: string | undefined, reason: string): void
+}
+
 export interface AccessOptions {
   accounts: readonly OpcUaAccount[]
   anonymous: { readonly local: AnonymousRole, readonly remote: AnonymousRole }
   securityNoneRemote: boolean
+  /** Counts wrong passwords per address; without one, every guess is checked. */
+  throttle?: FailedLoginThrottle
 }
 
 /** What a session asks for when it activates. */
@@ -68,10 +79,18 @@ export class OpcUaAccess {
     return undefined
   }
 
-  async checkPassword (username: string, password: string): Promise<boolean> {
+  /** Whether the password is the account's; `address` is where the session comes from (for the throttle). */
+  async checkPassword (username: string, password: string, address = 'unknown address'): Promise<boolean> {
+    const throttle = this.opts.throttle
+    const wait = throttle?.retryAfterSeconds(address) ?? 0
+    if (wait > 0) {
+      throttle!.throttled(address, username, `OPC UA: too many failed logins from ${address}; try again in ${wait} s`)
+      return false
+    }
     const account = this.accounts.get(username)
-    const ok = await verifyPassword(password, account?.passwordHash ?? NO_ACCOUNT_HASH)
-    return ok && account !== undefined
+    const ok = await verifyPassword(password, account?.passwordHash ?? NO_ACCOUNT_HASH) && account !== undefined
+    if (!ok) throttle?.failed(address, username, `OPC UA: wrong username or password for '${username}'`)
+    return ok
   }
 
   /** Whether a session's user (undefined: anonymous) may write the commands of the equipment at `equipmentTopic`. */

@@ -8,7 +8,7 @@
 // A subscription therefore sees every value that stood for a turn, in order; the ingest pays the namespace's change
 // event and a Map write (the entry's topic is already a key after its first change).
 import {
-  AccessLevelFlag, DataType, makeEUInformation, ModelChangeStructureDataType, StatusCodes, UserNameIdentityToken,
+  AccessLevelFlag, DataType, makeEUInformation, ModelChangeStructureDataType, NodeId, NodeIdType, StatusCodes, UserNameIdentityToken,
   Variant, VariantArrayType, type AddressSpace, type DataValue, type ISessionContext, type Namespace, type StatusCode,
   type UAObject, type UAVariable, type BaseNode
 } from 'node-opcua'
@@ -136,7 +136,8 @@ export class NamespaceVariables {
     const { namespace } = this.opts
     const variable = namespace.addVariable({
       organizedBy: parent,
-      nodeId: `s=${entry.topic}`,
+      // A NodeId object, not 's=<topic>': node-opcua's parser would read a tag such as 'ns=0;i=2253' as another node.
+      nodeId: new NodeId(NodeIdType.STRING, entry.topic, namespace.index),
       browseName: { name: levels[levels.length - 1]!, namespaceIndex: namespace.index },
       description: `${entry.topic} (${entry.datatype} from ${entry.source})`,
       dataType: DataType[type.dataType],
@@ -169,7 +170,7 @@ export class NamespaceVariables {
     let f = this.folders.get(key)
     if (f === undefined) {
       const { namespace } = this.opts
-      f = namespace.addObject({ organizedBy: parent, typeDefinition: 'FolderType', nodeId: `s=${key}`, browseName: { name, namespaceIndex: namespace.index } })
+      f = namespace.addObject({ organizedBy: parent, typeDefinition: 'FolderType', nodeId: new NodeId(NodeIdType.STRING, key, namespace.index), browseName: { name, namespaceIndex: namespace.index } })
       this.folders.set(key, f)
     }
     return f

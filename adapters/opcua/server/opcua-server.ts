@@ -105,8 +105,9 @@ export async function startOpcUaServer (opts: OpcUaServerOptions): Promise<Runni
     securityModes: [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt],
     allowAnonymous: access.anonymousAllowed,
     userManager: {
-      isValidUserAsync (username: string, password: string, callback: (err: Error | null, ok?: boolean) => void): void {
-        access.checkPassword(username, password).then((ok) => callback(null, ok), (err: Error) => callback(err))
+      // node-opcua calls it with the session as `this`: its channel says where the guess comes from.
+      isValidUserAsync (this: ServerSession, username: string, password: string, callback: (err: Error | null, ok?: boolean) => void): void {
+        access.checkPassword(username, password, this.channel?.remoteAddress).then((ok) => callback(null, ok), (err: Error) => callback(err))
       }
     },
     maxAllowedSessionNumber: limits.maxSessions,
@@ -114,7 +115,9 @@ export async function startOpcUaServer (opts: OpcUaServerOptions): Promise<Runni
     serverCapabilities: {
       maxSessions: limits.maxSessions,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
+      maxSubscriptions: limits.maxSubscriptions,
       maxMonitoredItemsPerSubscription: limits.maxMonitoredItemsPerSubscription,
+      maxMonitoredItems: limits.maxMonitoredItems,
       operationLimits: {
         maxMonitoredItemsPerCall: limits.maxMonitoredItemsPerCall,
         maxNodesPerRead: limits.maxNodesPerRead,

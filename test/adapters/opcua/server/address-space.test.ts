@@ -2,8 +2,8 @@
 // variables, writes as DCMDs, and the refusals a client sees for bad writes.
 import assert from 'node:assert/strict'
 import {
-  AttributeIds, ClientMonitoredItem, ClientSubscription, DataType, StatusCodes, TimestampsToReturn, type ClientSession,
-  constructEventFilter, ofType, type DataValue, type ReferenceDescription, type Variant
+  AttributeIds, ClientMonitoredItem, NodeId, NodeIdType, ClientSubscription, DataType, StatusCodes, TimestampsToReturn, type ClientSession,
+  VariableIds, constructEventFilter, ofType, type DataValue, type ReferenceDescription, type Variant
 } from 'node-opcua'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../../../hub/hub'
@@ -188,6 +188,15 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     await eventually(async () => (await read(admin.session, topic)).statusCode.equals(StatusCodes.BadNodeIdUnknown), 3000, 'the variable gone')
   })
 
+  it('makes a variable of a topic whose tag looks like a NodeId (the topic is the NodeId\'s string, never parsed)', async function () {
+    const topic = `${PRESS_2}/events/recipe;ns=0;i=2253`
+    await hub.uns.publish({ kind: 'flow', id: 'recipes' }, topic, { value: 'v2', timestamp: Date.now() })
+    const nodeId = new NodeId(NodeIdType.STRING, topic, ns)
+    await eventually(async () => (await admin.session.read({ nodeId, attributeId: AttributeIds.Value })).value.value === 'v2', 3000, 'the variable')
+    const server = await admin.session.read({ nodeId: 'ns=0;i=2253', attributeId: AttributeIds.BrowseName })
+    assert.equal((server.value.value as { name: string }).name, 'Server', 'the Server object is untouched')
+  })
+
   it('gives the job control a work unit\'s equipment object and the ISA-95 job control types', function () {
     const opcua = hub.opcua.server!
     assert.equal(opcua.equipmentObject(PRESS_1)?.nodeId.toString(), id(PRESS_1))
@@ -195,6 +204,25 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     assert.ok(opcua.jobControlNamespaceIndex > 0)
     assert.ok(opcua.addressSpace.findObjectType('ISA95JobOrderReceiverObjectType', opcua.jobControlNamespaceIndex))
     assert.ok(opcua.addressSpace.findObjectType('ISA95JobResponseProviderObjectType', opcua.jobControlNamespaceIndex))
+  })
+
+  it('takes more than node-opcua\'s server-wide default of 100 subscriptions (the limits promise 50 per session)', async function () {
+    const sessions: OpenSession[] = []
+    try {
+      for (let k = 0; k < 3; k++) {
+        const other = await openSession(hub.opcua.server!.url, { user: ADMIN })
+        sessions.push(other)
+        for (let i = 0; i < 35; i++) {
+          await other.session.createSubscription2({ requestedPublishingInterval: 1000, requestedMaxKeepAliveCount: 10, publishingEnabled: true })
+        }
+      }
+    } finally {
+      for (const other of sessions) await other.close()
+    }
+    assert.equal(sessions.length, 3)
+    const capability = async (id: number): Promise<unknown> => (await admin.session.read({ nodeId: `ns=0;i=${id}`, attributeId: AttributeIds.Value })).value.value
+    assert.equal(await capability(VariableIds.Server_ServerCapabilities_MaxSubscriptions), 5000, 'all sessions together: 100 sessions of 50')
+    assert.equal(await capability(VariableIds.Server_ServerCapabilities_MaxMonitoredItems), 1_000_000)
   })
 
   it('refuses a wrong password', async function () {

@@ -122,3 +122,32 @@ describe('OPC UA server: sessions and the certificate trust workflow', function 
       (err: { stderr: string, code: number }) => /no rejected certificate.*npm run opcua -- certificates/.test(err.stderr) && err.code === 1)
   })
 })
+
+describe('OPC UA server: password guessing', function () {
+  let hub: RunningHub
+
+  before(async function () {
+    const config = testConfig(undefined, (c) => {
+      c.opcua.server.enabled = true
+      // The broker's throttle settings, so low that no token comes back while the test runs.
+      c.mqtt.loginThrottle = { burst: 3, refillPerSecond: 0.001 }
+    })
+    config.mqtt.accounts = [{ username: 'ops', passwordHash: await hashPassword('ops-secret'), role: 'admin' }]
+    hub = await startTestHub(config)
+  })
+
+  after(async function () {
+    await hub?.stop()
+  })
+
+  it('is throttled per address as over MQTT: after the burst of wrong passwords even the right one is refused for a while', async function () {
+    const url = hub.opcua.server!.url
+    const right = await openSession(url, { user: { name: 'ops', password: 'ops-secret' } })
+    await right.close()
+    for (let i = 0; i < 3; i++) {
+      await assert.rejects(openSession(url, { user: { name: 'ops', password: `guess-${i}` } }), /BadUserAccessDenied|BadIdentityTokenRejected/)
+    }
+    await assert.rejects(openSession(url, { user: { name: 'ops', password: 'ops-secret' } }), /BadUserAccessDenied|BadIdentityTokenRejected/,
+      'the address has used its burst: the password is not even checked')
+  })
+})
