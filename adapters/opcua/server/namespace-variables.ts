@@ -209,16 +209,25 @@ export class NamespaceVariables {
     Object.defineProperty(variable, 'writeValue', { value: writeValue, writable: true, configurable: true })
   }
 
-  /** One GeneralModelChangeEvent from the Server object for the nodes added and deleted in this turn. */
+  /**
+   * GeneralModelChangeEvents from the Server object for the nodes added and deleted in this turn, at most
+   * CHANGES_PER_EVENT changes each: a birth of 10,000 metrics is 10 events, not one notification a client must take whole.
+   */
   private announce (): void {
     const changes = this.changes
     this.changes = []
     const server = this.opts.addressSpace.rootFolder.objects.server
     const eventType = this.opts.addressSpace.findEventType('GeneralModelChangeEventType')
     if (eventType === null) return
-    server.raiseEvent(eventType, { changes: { dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: changes } })
+    for (let i = 0; i < changes.length; i += CHANGES_PER_EVENT) {
+      const part = changes.slice(i, i + CHANGES_PER_EVENT)
+      server.raiseEvent(eventType, { changes: { dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: part } })
+    }
   }
 }
+
+/** The most node changes one GeneralModelChangeEvent carries. */
+export const CHANGES_PER_EVENT = 1000
 
 /** The user name of a session; undefined for an anonymous one (or an in-process caller). */
 export function userOf (context: ISessionContext | null): string | undefined {

@@ -169,12 +169,13 @@ export async function startOpcUaServer (opts: OpcUaServerOptions): Promise<Runni
   const scan = setInterval(() => rejected.scan(), opts.certificateScanMs ?? 2000)
   scan.unref()
   rejected.scan()
-  log.info(`OPC UA server on opc.tcp://${settings.host}:${port} (${variables.size} variables; security Basic256Sha256, ` +
+  const url = `opc.tcp://${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${port}`
+  log.info(`OPC UA server on ${url}${settings.host === '0.0.0.0' ? ` (bound to 0.0.0.0:${port})` : ''} (${variables.size} variables; security Basic256Sha256, ` +
     `Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss; None ${settings.securityNoneRemote ? 'from anywhere' : 'from this machine only'})`)
 
   let stopping: Promise<void> | undefined
   return {
-    url: `opc.tcp://${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${port}`,
+    url,
     port,
     addressSpace,
     namespace,

@@ -138,6 +138,29 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     }
   })
 
+  it('announces a large birth in GeneralModelChangeEvents of at most 1,000 changes each, every new topic in one of them', async function () {
+    const sub = ClientSubscription.create(admin.session, { requestedPublishingInterval: 50, publishingEnabled: true, requestedMaxKeepAliveCount: 20 })
+    const events = ClientMonitoredItem.create(sub, { nodeId: 'ns=0;i=2253', attributeId: AttributeIds.EventNotifier },
+      { samplingInterval: 0, queueSize: 100, filter: constructEventFilter(['EventType', 'Changes'], ofType('GeneralModelChangeEventType')) }, TimestampsToReturn.Both)
+    const sizes: number[] = []
+    const affected = new Set<string>()
+    events.on('changed', (fields: unknown) => {
+      const changes = ((fields as Variant[])[1]?.value ?? []) as Array<{ affected: { toString (): string } }>
+      sizes.push(changes.length)
+      for (const c of changes) affected.add(c.affected.toString())
+    })
+    await new Promise<void>((resolve) => events.once('initialized', () => resolve()))
+    const topics = Array.from({ length: 2500 }, (_, i) => `${PRESS_1}/measurements/bulk/m-${i}`)
+    // One event-loop turn, as a birth of 2,500 metrics is.
+    for (const [i, topic] of topics.entries()) {
+      hub.uns.namespace.set({ topic, equipment: PRESS_1, kind: 'measurements', tag: `bulk/m-${i}`, datatype: 'Double', value: i, timestamp: Date.now(), quality: 'GOOD', source: 'test' })
+    }
+    await eventually(() => topics.every((t) => affected.has(id(t))), 10_000, `all 2,500 announced (events of ${sizes.join(', ')})`)
+    await sub.terminate()
+    assert.ok(sizes.length >= 3 && sizes.every((n) => n <= 1000), `events of at most 1,000 changes: ${sizes.join(', ')}`)
+    for (const t of topics) hub.uns.namespace.delete(t)
+  })
+
   it('writes a writable metric as the DCMD an MQTT command would send', async function () {
     const code = await admin.session.write({
       nodeId: id(`${PRESS_1}/measurements/stroke-rate-setpoint`), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Int32, value: 24 } }
