@@ -8,7 +8,7 @@
 // A subscription therefore sees every value that stood for a turn, in order; the ingest pays the namespace's change
 // event and a Map write (the entry's topic is already a key after its first change).
 import {
-  AccessLevelFlag, DataType, makeEUInformation, ModelChangeStructureDataType, NodeId, NodeIdType, StatusCodes, UserNameIdentityToken,
+  AccessLevelFlag, DataValue as DataValueOf, DataType, makeEUInformation, ModelChangeStructureDataType, NodeId, NodeIdType, StatusCodes, UserNameIdentityToken,
   Variant, VariantArrayType, type AddressSpace, type DataValue, type ISessionContext, type Namespace, type StatusCode,
   type UAObject, type UAVariable, type BaseNode
 } from 'node-opcua'
@@ -207,6 +207,13 @@ export class NamespaceVariables {
     }
     // The variable's own writeValue, answered for this variable only (see above).
     Object.defineProperty(variable, 'writeValue', { value: writeValue, writable: true, configurable: true })
+    // UserAccessLevel as this session's user has it (a viewer's client must not offer a write it would refuse):
+    // node-opcua reads it through _readUserAccessLevel(context), answered here for this variable only.
+    const readUserAccessLevel = (context: ISessionContext): DataValue => new DataValueOf({
+      statusCode: StatusCodes.Good,
+      value: { dataType: DataType.Byte, value: this.opts.mayWrite(userOf(context), entry.equipment) ? READ_WRITE : AccessLevelFlag.CurrentRead }
+    })
+    Object.defineProperty(variable, '_readUserAccessLevel', { value: readUserAccessLevel, writable: true, configurable: true })
   }
 
   /**
@@ -225,6 +232,8 @@ export class NamespaceVariables {
     }
   }
 }
+
+const READ_WRITE = AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite
 
 /** The most node changes one GeneralModelChangeEvent carries. */
 export const CHANGES_PER_EVENT = 1000

@@ -161,6 +161,24 @@ describe('OPC UA server: the namespace as an ISA-95 address space', function () 
     for (const t of topics) hub.uns.namespace.delete(t)
   })
 
+  it('shows each user the UserAccessLevel it has: a writable metric is writable for admin, read-only for a viewer and another unit\'s machine', async function () {
+    const setpoint = id(`${PRESS_1}/measurements/stroke-rate-setpoint`)
+    const level = async (session: ClientSession): Promise<number> =>
+      (await session.read({ nodeId: setpoint, attributeId: AttributeIds.UserAccessLevel })).value.value as number
+    const READ = 1
+    const WRITE = 2
+    assert.equal(await level(admin.session) & (READ | WRITE), READ | WRITE, 'admin')
+    for (const user of [VIEWER, MACHINE_2]) {
+      const other = await openSession(hub.opcua.server!.url, { user })
+      try {
+        assert.equal(await level(other.session) & (READ | WRITE), READ, `${user.name}: read only`)
+      } finally {
+        await other.close()
+      }
+    }
+    assert.equal((await admin.session.read({ nodeId: setpoint, attributeId: AttributeIds.AccessLevel })).value.value & WRITE, WRITE, 'AccessLevel: writable in itself')
+  })
+
   it('writes a writable metric as the DCMD an MQTT command would send', async function () {
     const code = await admin.session.write({
       nodeId: id(`${PRESS_1}/measurements/stroke-rate-setpoint`), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Int32, value: 24 } }
