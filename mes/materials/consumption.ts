@@ -107,8 +107,10 @@ export async function consume (tx: Tx, input: ConsumeInput, c: ConsumeContext): 
   const quantity = lot !== undefined ? (input.quantity ?? lot.quantity) : 1
   const decision = checkConsumption(await componentsOf(tx, job.orderNumber, c.defaultTolerancePct), {
     material, quantity, unit, sequence: job.sequence, source,
-    status: lot?.status ?? serial!.status, statusReason: lot?.statusReason ?? serial!.statusReason,
-    expiresAt: lot?.expiresAt ?? null, available: lot?.quantity ?? (serial!.status === 'consumed' ? 0 : 1), now: c.at
+    status: lot !== undefined ? lot.status : serial!.status,
+    statusReason: lot !== undefined ? lot.statusReason : serial!.statusReason,
+    expiresAt: lot !== undefined ? lot.expiresAt : null,
+    available: lot !== undefined ? lot.quantity : (serial!.status === 'consumed' ? 0 : 1), now: c.at
   })
   let override: MaterialActual['override'] = null
   if (decision.refusal !== null) {
