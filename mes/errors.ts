@@ -105,3 +105,13 @@ export class ConcurrentUpdateError extends MesError {
       'nothing of it was stored; retry it')
   }
 }
+
+/**
+ * A material command refused: a consumption the BOM check does not admit (wrong material, over the tolerance, a lot
+ * not released, expired or short), a status change or split not allowed. `rule` names the check. Nothing was changed.
+ */
+export class MaterialRefusedError extends MesError {
+  constructor (readonly rule: string, readonly subject: string, readonly reason: string, hint?: string) {
+    super('MES_MATERIAL_REFUSED', reason, { source: subject }, hint)
+  }
+}

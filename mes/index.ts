@@ -10,6 +10,7 @@ import { DispatchService } from './dispatch'
 import { ConfirmationQueue } from './confirmations'
 import { auditFor, queryAudit, verifyAuditTrail } from './audit-trail'
 import { MesEvents } from './events'
+import { MaterialService } from './materials/material-service'
 import type { CredentialCheck, DispatchRule } from './model/types'
 import type { Mes } from './service'
 
@@ -19,6 +20,8 @@ export interface MesOptions {
   verifyCredentials?: CredentialCheck
   defaultDispatchRule?: DispatchRule
   isWorkUnitOf?: (workCenter: string, workUnit: string) => boolean
+  /** Percent a consumption may exceed a BOM component's quantity when the component names no tolerance; default 0. */
+  bomTolerancePct?: number
 }
 
 export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
@@ -34,6 +37,7 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
       forEntity: async (entity, entityId) => await auditFor(store, entity, entityId),
       query: async (q) => await queryAudit(store, q)
     },
+    materials: new MaterialService(store, { now, verifyCredentials: opts.verifyCredentials, bomTolerancePct: opts.bomTolerancePct }),
     onEvent: (listener) => events.on(listener),
     onListenerError: (fn) => events.onListenerError(fn),
     close: async () => { await store.close() }

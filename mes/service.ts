@@ -6,7 +6,12 @@ import type {
   MesEvent, MesListener, OrderWipSummary, UpdateResult, WipEvent, WipResult, WipSummary, WorkOrder, WorkOrderStatus
 } from './model/types'
 
+import type {
+  ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialDefinition, MaterialNode, ProduceResult, Serial
+} from './materials/types'
+
 export type * from './model/types'
+export type * from './materials/types'
 
 export interface OrderFilter {
   status?: WorkOrderStatus | WorkOrderStatus[]
@@ -120,6 +125,32 @@ export interface AuditTrail {
   query: (q?: AuditQuery) => Promise<AuditRecord[]>
 }
 
+/**
+ * Material and genealogy (schemas/mes/materials.schema.json): definitions from the ERP, lots with status changed by
+ * the QMS and WMS, consumption and production at a running job, split and merge. Each command is one transaction
+ * with its quantity changes, genealogy links and audit record; a refusal (MaterialRefusedError) changes nothing.
+ */
+export interface Materials {
+  /** Creates or updates a material definition. */
+  define: (input: unknown, who: string) => Promise<MaterialDefinition>
+  definition: (material: string) => Promise<MaterialDefinition>
+  /** A lot received (default released), in its material's unit. */
+  receiveLot: (input: unknown) => Promise<Lot>
+  lot: (lotId: string) => Promise<Lot>
+  serial: (serial: string) => Promise<Serial>
+  /** { status, who, why }: released, quarantined, on-hold, blocked, expired. */
+  setLotStatus: (lotId: string, change: unknown) => Promise<Lot>
+  /** Checked against the order's BOM; refused with the reason, or admitted by a signed override where the operation allows one. */
+  consume: (input: unknown) => Promise<ConsumeResult>
+  produce: (input: unknown) => Promise<ProduceResult>
+  split: (input: unknown) => Promise<{ lot: Lot, sublots: Lot[], links: GenealogyLink[] }>
+  merge: (input: unknown) => Promise<{ lot: Lot, sources: Lot[], links: GenealogyLink[] }>
+  /** What a job consumed and produced, in the order reported. */
+  actualsOfJob: (jobId: string) => Promise<MaterialActual[]>
+  /** The genealogy links into and out of one lot or serial. */
+  links: (node: MaterialNode) => Promise<GenealogyLink[]>
+}
+
 /** The MES execution core (ISA-95 Part 4). */
 export interface Mes {
   readonly workOrders: WorkOrders
@@ -127,6 +158,7 @@ export interface Mes {
   readonly dispatch: Dispatch
   readonly confirmations: Confirmations
   readonly audit: AuditTrail
+  readonly materials: Materials
   /** Every committed change (orders and WIP), e.g. for publishing to the UNS. Returns the unsubscribe function. */
   onEvent: (listener: MesListener) => () => void
   /** A listener that threw (the change stays committed). Returns the unsubscribe function. */

@@ -5,7 +5,7 @@
 // PostgreSQL database share it), and every refused signature is an audit record; a password is never stored.
 import type { MesStore, Tx } from './store/store'
 import { num } from './store/store'
-import type { CredentialCheck, SignatureRecord, WipEventInput } from './model/types'
+import type { CredentialCheck, SignatureInput, SignatureRecord, WipEventInput } from './model/types'
 import { SignatureError } from './errors'
 import { appendAudit } from './audit-trail'
 
@@ -16,6 +16,14 @@ export const SIGNATURE_LOCKOUT_MS = 15 * 60_000
 /** The audit record's action for a refused signature (wrong password, no right to sign, or locked out). */
 export const SIGNATURE_REFUSED_ACTION = 'signature-refused'
 
+/** What a signature is given for: the job, who posted it, the action (a job event, 'consume'), the signature. */
+export interface SignedAction {
+  jobId: string
+  who: string
+  event: string
+  signature?: SignatureInput
+}
+
 export class Signatures {
   constructor (private readonly store: MesStore, private readonly check: CredentialCheck | undefined,
     private readonly now: () => Date) {}
@@ -25,6 +33,11 @@ export class Signatures {
    * committed to the audit trail. `recordedAt` is the hub's time of the event, which the signature carries.
    */
   async verify (e: WipEventInput, recordedAt: string): Promise<SignatureRecord | null> {
+    return await this.verifySigned({ jobId: e.jobId, who: e.who, event: e.event, signature: e.signature }, recordedAt)
+  }
+
+  /** As verify, for any signed action at a job (a job event, a BOM override of a consumption). */
+  async verifySigned (e: SignedAction, recordedAt: string): Promise<SignatureRecord | null> {
     if (e.signature === undefined) return null
     if (this.check === undefined) throw new SignatureError(e.jobId, 'no credential check is configured, so signatures cannot be verified')
     const signer = e.signature.user
@@ -61,7 +74,7 @@ export class Signatures {
   }
 
   /** The audit record of a refused signature: who posted the event, for whom, and why it was refused. */
-  private async refused (e: WipEventInput, at: string, detail: { reason: string, failures: number, lockedUntil?: string },
+  private async refused (e: SignedAction, at: string, detail: { reason: string, failures: number, lockedUntil?: string },
     tx?: Tx): Promise<void> {
     const entry = {
       who: e.who, at, entity: 'JobOrder', entityId: e.jobId, action: SIGNATURE_REFUSED_ACTION,

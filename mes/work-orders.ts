@@ -200,16 +200,18 @@ export class WorkOrderService implements WorkOrders {
 
 async function insertOperation (tx: Tx, orderNumber: string, op: OperationInput, orderQty: number, priority: number, dueMs: number): Promise<void> {
   await tx.run(`INSERT INTO operations (order_number, sequence, work_center, description, setup_time, run_time, quantity, critical,
-    status, priority, due_ms, proc_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    status, priority, due_ms, proc_time, bom_override) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
   [orderNumber, op.sequence, op.workCenter, op.description ?? null, op.setupTime ?? 0, op.runTimePerUnit ?? 0,
-    op.quantity ?? orderQty, op.critical === true ? 1 : 0, priority, dueMs, 0.001])
+    op.quantity ?? orderQty, op.critical === true ? 1 : 0, priority, dueMs, 0.001, op.bomOverride === true ? 1 : 0])
 }
 
 async function replaceMaterials (tx: Tx, orderNumber: string, materials: NonNullable<WorkOrderInput['materials']>): Promise<void> {
   await tx.run('DELETE FROM material_requirements WHERE order_number = ?', [orderNumber])
   for (const m of materials) {
-    await tx.run(`INSERT INTO material_requirements (order_number, item, material, quantity, unit, operation_seq)
-      VALUES (?, ?, ?, ?, ?, ?)`, [orderNumber, m.item, m.material, m.quantity, m.unit, m.operationSequence ?? null])
+    await tx.run(`INSERT INTO material_requirements (order_number, item, material, quantity, unit, operation_seq, alternates,
+      tolerance_pct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [orderNumber, m.item, m.material, m.quantity, m.unit,
+      m.operationSequence ?? null, m.alternates !== undefined && m.alternates.length > 0 ? JSON.stringify(m.alternates) : null,
+      m.tolerancePct ?? null])
   }
 }
 

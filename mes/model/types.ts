@@ -73,6 +73,8 @@ export interface OperationInput {
   /** Defaults to the order quantity. */
   quantity?: number
   critical?: boolean
+  /** A consumption the BOM check refuses may be accepted at this operation with a signed override. */
+  bomOverride?: boolean
 }
 
 export interface MaterialRequirementInput {
@@ -81,6 +83,10 @@ export interface MaterialRequirementInput {
   quantity: number
   unit: string
   operationSequence?: number
+  /** Materials allowed in place of this component. */
+  alternates?: string[]
+  /** Consumption may exceed the quantity by this percentage (default: the MES's bomTolerancePct). */
+  tolerancePct?: number
 }
 
 export interface WorkOrderInput {

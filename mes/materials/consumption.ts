@@ -1,0 +1,204 @@
+// Consumption and production at a running job's operation (ISA-95 material actuals). Each writes, in the caller's
+// ONE transaction, the quantity change, the material actual, the genealogy links (consumed -> produced, whichever of
+// the two is reported first) and the audit record. A consumption passes the BOM check of bom-compliance.ts or is
+// refused with the reason, nothing changed; where the operation allows it, a signed override admits it, marked.
+import type { Tx } from '../store/store'
+import { num, str, strOrNull } from '../store/store'
+import { appendAudit, auditJson } from '../audit-trail'
+import { loadJob, type JobRow } from '../repo'
+import { MaterialRefusedError, NotFoundError } from '../errors'
+import type { SignatureRecord } from '../model/types'
+import type { ConsumeInput, ConsumeResult, GenealogyLink, MaterialActual, MaterialNode, ProduceInput, ProduceResult, Serial } from './types'
+import { actualFromRow, insertLink, loadLot, loadSerial, serialFromRow } from './rows'
+import { checkConsumption, type Component } from './bom-compliance'
+import { drawFromLot, insertLot, requireDefinition } from './lots'
+import { DEFAULT_SERIAL_PATTERN, nextSerials } from './serial-pattern'
+
+export interface ConsumeContext {
+  at: string
+  /** Percent over a component's quantity allowed when the component names none. */
+  defaultTolerancePct: number
+  /** The verified override signature (verified before the transaction), if the input carries an override. */
+  overrideSignature: SignatureRecord | null
+}
+
+async function runningJob (tx: Tx, jobId: string, action: string): Promise<JobRow> {
+  const job = await loadJob(tx, jobId, true)
+  if (job === undefined) throw new NotFoundError('job', jobId)
+  if (job.state !== 'Running') {
+    throw new MaterialRefusedError('job-state', `${action} at job ${jobId}`, `job ${jobId} is ${job.state}; material is ${action}d only while it is Running`)
+  }
+  return job
+}
+
+async function componentsOf (tx: Tx, orderNumber: string, defaultTolerancePct: number): Promise<Component[]> {
+  const consumed = new Map<number, number>()
+  for (const r of await tx.all(`SELECT bom_item, SUM(quantity) AS q FROM material_actuals
+    WHERE order_number = ? AND direction = 'consumed' AND bom_item IS NOT NULL GROUP BY bom_item`, [orderNumber])) {
+    consumed.set(num(r.bom_item), num(r.q))
+  }
+  return (await tx.all('SELECT * FROM material_requirements WHERE order_number = ? ORDER BY item', [orderNumber])).map((r) => {
+    const alternates = strOrNull(r.alternates)
+    return {
+      item: num(r.item), material: str(r.material), quantity: num(r.quantity), unit: str(r.unit),
+      operationSequence: r.operation_seq === null || r.operation_seq === undefined ? null : num(r.operation_seq),
+      alternates: alternates === null ? [] : JSON.parse(alternates) as string[],
+      tolerancePct: r.tolerance_pct === null || r.tolerance_pct === undefined ? defaultTolerancePct : num(r.tolerance_pct),
+      consumed: consumed.get(num(r.item)) ?? 0
+    }
+  })
+}
+
+interface ActualInsert {
+  direction: MaterialActual['direction']
+  node: MaterialNode
+  material: string
+  quantity: number
+  unit: string
+  job: JobRow
+  who: string
+  at: string
+  bomItem: number | null
+  override: MaterialActual['override']
+  eventId: string | null
+}
+
+async function insertActual (tx: Tx, a: ActualInsert): Promise<MaterialActual> {
+  const row = await tx.get(`INSERT INTO material_actuals (direction, node_kind, node_id, material, quantity, unit, job_id,
+    order_number, sequence, work_unit, who, at, bom_item, override, signature, event_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  [a.direction, a.node.kind, a.node.id, a.material, a.quantity, a.unit, a.job.jobId, a.job.orderNumber, a.job.sequence,
+    a.job.workUnit, a.who, a.at, a.bomItem, a.override === null ? null : auditJson(a.override),
+    a.override === null ? null : auditJson(a.override.signature), a.eventId])
+  return actualFromRow(row!)
+}
+
+async function actualsOf (tx: Tx, jobId: string, direction: MaterialActual['direction']): Promise<MaterialActual[]> {
+  return (await tx.all('SELECT * FROM material_actuals WHERE job_id = ? AND direction = ? ORDER BY id', [jobId, direction])).map(actualFromRow)
+}
+
+function consumptionLink (consumed: MaterialActual, to: MaterialNode, job: JobRow, who: string, at: string): Parameters<typeof insertLink>[1] {
+  return {
+    type: 'consumption', from: consumed.node, to, quantity: consumed.quantity, unit: consumed.unit, jobId: job.jobId,
+    orderNumber: job.orderNumber, sequence: job.sequence, workUnit: job.workUnit, who, at
+  }
+}
+
+export async function consume (tx: Tx, input: ConsumeInput, c: ConsumeContext): Promise<ConsumeResult> {
+  const source = input.lotId !== undefined ? `lot ${input.lotId}` : `serial ${input.serial!}`
+  const subject = `consume ${source} at job ${input.jobId}`
+  const job = await runningJob(tx, input.jobId, 'consume')
+  if (input.eventId !== undefined) {
+    const done = await tx.get('SELECT * FROM material_actuals WHERE job_id = ? AND event_id = ?', [job.jobId, input.eventId])
+    if (done !== undefined) {
+      const actual = actualFromRow(done)
+      return {
+        actual, links: [], duplicate: true,
+        ...(actual.node.kind === 'lot' ? { lot: await loadLot(tx, actual.node.id) } : { serial: await loadSerial(tx, actual.node.id) })
+      }
+    }
+  }
+  const lot = input.lotId !== undefined ? await loadLot(tx, input.lotId, true) : undefined
+  const serial = input.serial !== undefined ? await loadSerial(tx, input.serial, true) : undefined
+  if (input.lotId !== undefined && lot === undefined) throw new NotFoundError('lot', input.lotId)
+  if (input.serial !== undefined && serial === undefined) throw new NotFoundError('serial', input.serial)
+  const material = lot?.material ?? serial!.material
+  const unit = lot?.unit ?? (await requireDefinition(tx, material)).unit
+  const quantity = lot !== undefined ? (input.quantity ?? lot.quantity) : 1
+  const decision = checkConsumption(await componentsOf(tx, job.orderNumber, c.defaultTolerancePct), {
+    material, quantity, unit, sequence: job.sequence, source,
+    status: lot !== undefined ? lot.status : serial!.status,
+    statusReason: lot !== undefined ? lot.statusReason : serial!.statusReason,
+    expiresAt: lot !== undefined ? lot.expiresAt : null,
+    available: lot !== undefined ? lot.quantity : (serial!.status === 'consumed' ? 0 : 1), now: c.at
+  })
+  let override: MaterialActual['override'] = null
+  if (decision.refusal !== null) {
+    const r = decision.refusal
+    if (!r.overridable) throw new MaterialRefusedError(r.rule, subject, r.reason, 'nothing was consumed')
+    if (input.override === undefined || c.overrideSignature === null) {
+      throw new MaterialRefusedError(r.rule, subject, r.reason, await overrideAllowed(tx, job)
+        ? 'nothing was consumed; operation allows an override signed by someone other than the operator'
+        : 'nothing was consumed')
+    }
+    if (!await overrideAllowed(tx, job)) {
+      throw new MaterialRefusedError(r.rule, subject, `${r.reason}; operation ${job.sequence} of order ${job.orderNumber} allows no BOM override`,
+        'nothing was consumed')
+    }
+    override = { rule: r.rule, refusal: r.reason, reason: input.override.reason, signature: c.overrideSignature }
+  }
+  const node: MaterialNode = lot !== undefined ? { kind: 'lot', id: lot.lotId } : { kind: 'serial', id: serial!.serial }
+  let lotAfter = lot
+  let serialAfter: Serial | undefined
+  if (lot !== undefined) lotAfter = await drawFromLot(tx, lot, quantity, input.who, c.at)
+  else {
+    await tx.run(`UPDATE material_serials SET status = 'consumed', status_by = ?, status_at = ?, status_reason = ? WHERE serial = ?`,
+      [input.who, c.at, `consumed at job ${job.jobId}`, serial!.serial])
+    serialAfter = (await loadSerial(tx, serial!.serial))!
+  }
+  const actual = await insertActual(tx, {
+    direction: 'consumed', node, material, quantity, unit, job, who: input.who, at: c.at, bomItem: decision.item,
+    override, eventId: input.eventId ?? null
+  })
+  const links: GenealogyLink[] = []
+  for (const p of await actualsOf(tx, job.jobId, 'produced')) links.push(await insertLink(tx, consumptionLink(actual, p.node, job, input.who, c.at)))
+  await appendAudit(tx, {
+    who: input.who, at: c.at, entity: node.kind === 'lot' ? 'MaterialLot' : 'MaterialSerial', entityId: node.id,
+    action: override === null ? 'consume' : 'consume-override', why: override?.reason ?? null,
+    oldValue: lot !== undefined ? { quantity: lot.quantity, status: lot.status } : { status: serial!.status },
+    newValue: {
+      jobId: job.jobId, orderNumber: job.orderNumber, sequence: job.sequence, workUnit: job.workUnit, quantity, unit,
+      bomItem: decision.item, ...(override !== null ? { overrides: override.rule, refusal: override.refusal } : {})
+    },
+    signature: override?.signature ?? null
+  })
+  return { actual, links, duplicate: false, ...(lotAfter !== undefined ? { lot: lotAfter } : { serial: serialAfter }) }
+}
+
+async function overrideAllowed (tx: Tx, job: JobRow): Promise<boolean> {
+  const r = await tx.get('SELECT bom_override FROM operations WHERE order_number = ? AND sequence = ?', [job.orderNumber, job.sequence])
+  return num(r?.bom_override) === 1
+}
+
+export async function produce (tx: Tx, input: ProduceInput, at: string): Promise<ProduceResult> {
+  const job = await runningJob(tx, input.jobId, 'produce')
+  const def = await requireDefinition(tx, input.material)
+  const outputs: Array<{ node: MaterialNode, quantity: number }> = []
+  let lot
+  const serials: Serial[] = []
+  if (input.lotId !== undefined) {
+    lot = await insertLot(tx, {
+      lotId: input.lotId, material: def.material, quantity: input.quantity!, unit: def.unit, status: 'released',
+      statusReason: null, expiresAt: null, parentLot: null, who: input.who, at
+    })
+    outputs.push({ node: { kind: 'lot', id: lot.lotId }, quantity: lot.quantity })
+  } else {
+    if (input.intoLot !== undefined && await loadLot(tx, input.intoLot) === undefined) throw new NotFoundError('lot', input.intoLot)
+    const numbers = input.serials ?? await nextSerials(tx, def.serialPattern ?? DEFAULT_SERIAL_PATTERN,
+      { material: def.material, order: job.orderNumber, at }, input.count!)
+    for (const s of numbers) {
+      if (await loadSerial(tx, s) !== undefined) {
+        throw new MaterialRefusedError('duplicate-serial', `produce at job ${job.jobId}`, `serial ${s} already exists`, 'nothing was produced')
+      }
+      await tx.run(`INSERT INTO material_serials (serial, material, lot_id, status, status_by, status_at, created_at)
+        VALUES (?, ?, ?, 'released', ?, ?, ?)`, [s, def.material, input.intoLot ?? null, input.who, at, at])
+      serials.push(serialFromRow((await tx.get('SELECT * FROM material_serials WHERE serial = ?', [s]))!))
+      outputs.push({ node: { kind: 'serial', id: s }, quantity: 1 })
+    }
+  }
+  const consumed = await actualsOf(tx, job.jobId, 'consumed')
+  const actuals: MaterialActual[] = []
+  const links: GenealogyLink[] = []
+  for (const o of outputs) {
+    actuals.push(await insertActual(tx, {
+      direction: 'produced', node: o.node, material: def.material, quantity: o.quantity, unit: def.unit, job,
+      who: input.who, at, bomItem: null, override: null, eventId: null
+    }))
+    for (const k of consumed) links.push(await insertLink(tx, consumptionLink(k, o.node, job, input.who, at)))
+  }
+  await appendAudit(tx, {
+    who: input.who, at, entity: 'JobOrder', entityId: job.jobId, action: 'produce',
+    newValue: { material: def.material, unit: def.unit, outputs: outputs.map((o) => `${o.node.kind} ${o.node.id} ${o.quantity}`) }
+  })
+  return { actuals, serials, links, ...(lot !== undefined ? { lot } : {}) }
+}

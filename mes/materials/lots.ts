@@ -1,0 +1,99 @@
+// Material definitions (from the ERP), lots and their status. A status change names who and why and is an audit
+// record; 'consumed' is set only by consumption (a lot whose quantity reaches 0), never by a caller.
+import type { Tx } from '../store/store'
+import { appendAudit } from '../audit-trail'
+import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
+import type { Lot, LotInput, LotStatusChange, MaterialDefinition, MaterialDefinitionInput } from './types'
+import { loadDefinition, loadLot } from './rows'
+
+/** Creates or updates a material definition (the ERP sends the whole definition again on a change). */
+export async function defineMaterial (tx: Tx, d: MaterialDefinitionInput, who: string, at: string): Promise<MaterialDefinition> {
+  const old = await loadDefinition(tx, d.material)
+  if (old === undefined) {
+    await tx.run(`INSERT INTO material_definitions (material, description, unit, serial_pattern, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?)`, [d.material, d.description ?? null, d.unit, d.serialPattern ?? null, at, at])
+  } else {
+    await tx.run('UPDATE material_definitions SET description = ?, unit = ?, serial_pattern = ?, updated_at = ? WHERE material = ?',
+      [d.description ?? null, d.unit, d.serialPattern ?? null, at, d.material])
+  }
+  const now = (await loadDefinition(tx, d.material))!
+  await appendAudit(tx, {
+    who, at, entity: 'MaterialDefinition', entityId: d.material, action: old === undefined ? 'create' : 'update',
+    oldValue: old === undefined ? null : { description: old.description, unit: old.unit, serialPattern: old.serialPattern },
+    newValue: { description: now.description, unit: now.unit, serialPattern: now.serialPattern }
+  })
+  return now
+}
+
+export async function requireDefinition (tx: Tx, material: string): Promise<MaterialDefinition> {
+  const d = await loadDefinition(tx, material)
+  if (d === undefined) throw new NotFoundError('material', material)
+  return d
+}
+
+export interface NewLot {
+  lotId: string
+  material: string
+  quantity: number
+  unit: string
+  status: Lot['status']
+  statusReason: string | null
+  expiresAt: string | null
+  parentLot: string | null
+  who: string
+  at: string
+}
+
+/** Inserts a lot (received, produced, split off or merged into), in the material's unit. */
+export async function insertLot (tx: Tx, l: NewLot): Promise<Lot> {
+  const def = await requireDefinition(tx, l.material)
+  if (def.unit !== l.unit) {
+    throw new MaterialRefusedError('unit-mismatch', `lot ${l.lotId}`, `material ${l.material} is kept in ${def.unit}, not ${l.unit}`)
+  }
+  if (await loadLot(tx, l.lotId) !== undefined) throw new DuplicateError('lot', l.lotId)
+  await tx.run(`INSERT INTO material_lots (lot_id, material, parent_lot, quantity, unit, status, status_reason, status_by,
+    status_at, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  [l.lotId, l.material, l.parentLot, l.quantity, l.unit, l.status, l.statusReason, l.who, l.at, l.expiresAt, l.at, l.at])
+  return (await loadLot(tx, l.lotId))!
+}
+
+export async function receiveLot (tx: Tx, input: LotInput, at: string): Promise<Lot> {
+  const lot = await insertLot(tx, {
+    lotId: input.lotId, material: input.material, quantity: input.quantity, unit: input.unit,
+    status: input.status ?? 'released', statusReason: input.why ?? null, expiresAt: input.expiresAt ?? null,
+    parentLot: null, who: input.who, at
+  })
+  await appendAudit(tx, {
+    who: input.who, at, entity: 'MaterialLot', entityId: lot.lotId, action: 'receive', why: input.why ?? null,
+    newValue: { material: lot.material, quantity: lot.quantity, unit: lot.unit, status: lot.status, expiresAt: lot.expiresAt }
+  })
+  return lot
+}
+
+export async function changeLotStatus (tx: Tx, lotId: string, c: LotStatusChange, at: string): Promise<Lot> {
+  const lot = await loadLot(tx, lotId, true)
+  if (lot === undefined) throw new NotFoundError('lot', lotId)
+  if (lot.status === 'consumed') {
+    throw new MaterialRefusedError('lot-status', `lot ${lotId}`, `is consumed; its status cannot be changed to ${c.status}`)
+  }
+  await tx.run('UPDATE material_lots SET status = ?, status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?',
+    [c.status, c.why, c.who, at, at, lotId])
+  await appendAudit(tx, {
+    who: c.who, at, entity: 'MaterialLot', entityId: lotId, action: 'status', why: c.why,
+    oldValue: { status: lot.status }, newValue: { status: c.status }
+  })
+  return (await loadLot(tx, lotId))!
+}
+
+/**
+ * Takes `quantity` out of a locked lot; at 0 the lot becomes consumed. The store's CHECK (quantity >= 0) refuses
+ * what the callers' own checks would have let through.
+ */
+export async function drawFromLot (tx: Tx, lot: Lot, quantity: number, who: string, at: string): Promise<Lot> {
+  const left = lot.quantity - quantity
+  const empty = Math.abs(left) < 1e-9
+  await tx.run(`UPDATE material_lots SET quantity = ${empty ? '0' : 'quantity - ?'}, updated_at = ?
+    ${empty ? `, status = 'consumed', status_by = ?, status_at = ?, status_reason = 'all consumed'` : ''} WHERE lot_id = ?`,
+  empty ? [at, who, at, lot.lotId] : [quantity, at, lot.lotId])
+  return (await loadLot(tx, lot.lotId))!
+}

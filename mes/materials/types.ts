@@ -1,0 +1,186 @@
+// Material as the MES tracks it (ISA-95 Part 2 material model, Part 4 material actuals): definitions from the ERP,
+// lots and sublots with quantity and unit, serials, and the genealogy links between them. Quantities are in the
+// lot's unit; times are ISO-8601 UTC.
+import type { SignatureInput, SignatureRecord } from '../model/types'
+
+export type LotStatus = 'released' | 'quarantined' | 'on-hold' | 'blocked' | 'expired' | 'consumed'
+export type SerialStatus = 'released' | 'quarantined' | 'on-hold' | 'blocked' | 'consumed' | 'scrapped'
+export const LOT_STATUSES: readonly LotStatus[] = ['released', 'quarantined', 'on-hold', 'blocked', 'expired', 'consumed']
+
+/** A node of the genealogy: a lot (or sublot) or one serialized item. */
+export type NodeKind = 'lot' | 'serial'
+export interface MaterialNode { kind: NodeKind, id: string }
+
+export interface MaterialDefinitionInput {
+  material: string
+  description?: string
+  unit: string
+  /** Serial numbers of this material, e.g. "SN-{material}-{yyyy}{mm}{dd}-{n:5}" (see mes/materials/serial-pattern.ts). */
+  serialPattern?: string
+}
+
+export interface MaterialDefinition {
+  material: string
+  description: string | null
+  unit: string
+  serialPattern: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface LotInput {
+  lotId: string
+  material: string
+  quantity: number
+  unit: string
+  /** Default released (a lot received from a supplier may start quarantined). */
+  status?: LotStatus
+  expiresAt?: string
+  who: string
+  why?: string
+}
+
+export interface Lot {
+  lotId: string
+  material: string
+  /** The lot this sublot was split from, if any. */
+  parentLot: string | null
+  quantity: number
+  unit: string
+  status: LotStatus
+  statusReason: string | null
+  statusBy: string
+  statusAt: string
+  expiresAt: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface Serial {
+  serial: string
+  material: string
+  lotId: string | null
+  status: SerialStatus
+  statusReason: string | null
+  statusBy: string
+  statusAt: string
+  createdAt: string
+}
+
+/** A status change by the QMS, the WMS or a person: who and why are required (audited). */
+export interface LotStatusChange {
+  status: Exclude<LotStatus, 'consumed'>
+  who: string
+  why: string
+}
+
+/** An override of a BOM refusal: the reason, and a signature of someone other than the operator. */
+export interface BomOverrideInput {
+  reason: string
+  signature: SignatureInput
+}
+
+/** Consumption at a running job's operation: part or all of a lot, or one serial. */
+export interface ConsumeInput {
+  jobId: string
+  who: string
+  lotId?: string
+  /** Of the lot; default: all that is left. */
+  quantity?: number
+  serial?: string
+  /** Caller's id: a retried consumption with the same id is not applied twice. */
+  eventId?: string
+  override?: BomOverrideInput
+}
+
+/** Production at a job's operation: a lot (quantity) or serials (count, numbered by the material's pattern). */
+export interface ProduceInput {
+  jobId: string
+  who: string
+  material: string
+  lotId?: string
+  quantity?: number
+  /** Serials to make; their numbers come from `serials` or the material's serial pattern. */
+  count?: number
+  serials?: string[]
+  /** The lot the serials belong to, if any. */
+  intoLot?: string
+}
+
+export interface SplitInput {
+  lotId: string
+  /** The new sublots and their quantities; what is left stays in the lot. */
+  into: Array<{ lotId: string, quantity: number }>
+  who: string
+  why?: string
+}
+
+export interface MergeInput {
+  lotIds: string[]
+  /** The new lot that receives all of their quantities. */
+  into: string
+  who: string
+  why?: string
+}
+
+export type BomRule = 'not-a-component' | 'over-tolerance' | 'unit-mismatch' | 'lot-status' | 'lot-expired' | 'serial-status' |
+  'insufficient-quantity'
+
+/** The override that admitted a consumption the BOM check refused. */
+export interface OverrideRecord {
+  rule: BomRule
+  refusal: string
+  reason: string
+  signature: SignatureRecord
+}
+
+export interface MaterialActual {
+  id: number
+  direction: 'consumed' | 'produced'
+  node: MaterialNode
+  material: string
+  quantity: number
+  unit: string
+  jobId: string
+  orderNumber: string
+  sequence: number
+  workUnit: string
+  who: string
+  at: string
+  /** The BOM item the consumption counts against, if the material is a component (or an alternate of one). */
+  bomItem: number | null
+  override: OverrideRecord | null
+}
+
+export interface GenealogyLink {
+  id: number
+  type: 'consumption' | 'split' | 'merge'
+  from: MaterialNode
+  to: MaterialNode
+  quantity: number | null
+  unit: string | null
+  jobId: string | null
+  orderNumber: string | null
+  sequence: number | null
+  workUnit: string | null
+  who: string
+  at: string
+}
+
+export interface ConsumeResult {
+  actual: MaterialActual
+  /** The lot after the consumption (absent for a serial). */
+  lot?: Lot
+  serial?: Serial
+  /** Links made to what the job had already produced. */
+  links: GenealogyLink[]
+  duplicate: boolean
+}
+
+export interface ProduceResult {
+  actuals: MaterialActual[]
+  lot?: Lot
+  serials: Serial[]
+  /** Links made from what the job had consumed so far. */
+  links: GenealogyLink[]
+}

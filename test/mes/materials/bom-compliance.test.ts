@@ -1,0 +1,96 @@
+// BOM compliance at consumption, on both stores: a wrong material, over the tolerance, a held lot and an expired lot
+// are refused with the reason and nothing changed; a refused material or quantity is admitted by an override signed
+// by someone other than the operator, where the operation allows one, and the record carries it.
+import assert from 'node:assert/strict'
+import { forEachStore, type Ctx } from '../stores'
+import { MaterialRefusedError, SignatureError } from '../../../mes/errors'
+import { credentials, frameOrder } from './fixture'
+
+/** Lot quantities, actuals and the audit trail's length: all must stay as they were after a refusal. */
+async function state (c: Ctx, jobId: string): Promise<string> {
+  const lots = await Promise.all(['T-1', 'T-2', 'TB-1', 'W-1', 'P-1'].map(async (id) => await c.mes.materials.lot(id)))
+  const audit = await c.mes.audit.query({ limit: 100000 })
+  return JSON.stringify({ lots: lots.map((l) => [l.lotId, l.quantity, l.status]), actuals: await c.mes.materials.actualsOfJob(jobId), audit: audit.length })
+}
+
+async function refused (c: Ctx, jobId: string, input: Record<string, unknown>, rule: string, reason: RegExp): Promise<void> {
+  const before = await state(c, jobId)
+  await assert.rejects(c.mes.materials.consume(input), (err: unknown) => {
+    assert.ok(err instanceof MaterialRefusedError, String(err))
+    assert.equal(err.rule, rule)
+    assert.match(err.message, reason)
+    assert.match(err.message, /nothing was consumed/)
+    return true
+  })
+  assert.equal(await state(c, jobId), before, 'nothing changed')
+}
+
+forEachStore('BOM compliance at consumption', (ctx) => {
+  it('refuses a wrong material, over the tolerance, a held lot and an expired lot, with the reason, and changes nothing', async () => {
+    const c = ctx()
+    const { cutJob, weldJob } = await frameOrder(c)
+    await refused(c, cutJob, { jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 1 }, 'not-a-component',
+      /material RM-PAINT is not a component of the order \(nor an allowed alternate\)/)
+    await refused(c, cutJob, { jobId: cutJob, who: 'op.olga', lotId: 'W-1', quantity: 1 }, 'not-a-component',
+      /material RM-WIRE is a component of operation 20, not of operation 10/)
+    // 400 M + 5 % = 420: 300 from T-1 and 121 from T-2 is one metre too many.
+    await c.mes.materials.consume({ jobId: cutJob, who: 'op.olga', lotId: 'T-1' })
+    await refused(c, cutJob, { jobId: cutJob, who: 'op.olga', lotId: 'T-2', quantity: 121 }, 'over-tolerance',
+      /BOM item 1 \(RM-TUBE\) allows 420 M \(400 \+ 5%\); 300 consumed, 121 more would be 421/)
+    await c.mes.materials.consume({ jobId: cutJob, who: 'op.olga', lotId: 'T-2', quantity: 120 })
+
+    await c.mes.materials.setLotStatus('W-1', { status: 'on-hold', who: 'qms:QM1', why: 'supplier complaint 4711' })
+    await refused(c, weldJob, { jobId: weldJob, who: 'op.olga', lotId: 'W-1', quantity: 1 }, 'lot-status',
+      /lot W-1 is on-hold \(supplier complaint 4711\), not released/)
+    const status = await c.mes.audit.forEntity('MaterialLot', 'W-1')
+    assert.deepEqual(status.map((a) => `${a.action} ${a.who} ${a.why ?? ''}`), ['receive wms:WH1 ', 'status qms:QM1 supplier complaint 4711'])
+
+    await c.mes.materials.setLotStatus('W-1', { status: 'released', who: 'qms:QM1', why: 'complaint closed' })
+    c.clock.t = Date.parse('2026-01-01T00:00:00Z')
+    await refused(c, weldJob, { jobId: weldJob, who: 'op.olga', lotId: 'W-1', quantity: 1 }, 'lot-expired', /lot W-1 expired at 2026-01-01T00:00:00Z/)
+    await refused(c, weldJob, { jobId: weldJob, who: 'op.olga', lotId: 'W-1', quantity: 11 }, 'lot-expired', /expired/)
+  })
+
+  it('refuses more than the lot holds, overridable or not', async () => {
+    const c = ctx()
+    const { cutJob } = await frameOrder(c)
+    await refused(c, cutJob, { jobId: cutJob, who: 'op.olga', lotId: 'TB-1', quantity: 51 }, 'insufficient-quantity', /lot TB-1 holds 50 M, not 51/)
+    await refused(c, cutJob, { jobId: cutJob, who: 'op.olga', lotId: 'TB-1', quantity: 51, override: { reason: 'x', signature: { user: 'qa.quinn', password: 'correct horse', meaning: 'approved' } } },
+      'insufficient-quantity', /holds 50 M/)
+  })
+
+  it('admits a wrong material with an override signed by someone other than the operator, and marks the record', async () => {
+    const c = ctx()
+    const { cutJob } = await frameOrder(c)
+    const signature = { user: 'qa.quinn', password: 'correct horse', meaning: 'approved deviation' }
+    await refused(c, cutJob, { jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 2 }, 'not-a-component',
+      /operation allows an override signed by someone other than the operator/)
+    await assert.rejects(c.mes.materials.consume({ jobId: cutJob, who: 'qa.quinn', lotId: 'P-1', quantity: 2, override: { reason: 'deviation D-12', signature } }),
+      (err: unknown) => err instanceof MaterialRefusedError && err.rule === 'override-signer' && /someone other than the operator \(qa\.quinn\)/.test(err.message))
+    await assert.rejects(c.mes.materials.consume({ jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 2, override: { reason: 'deviation D-12', signature: { ...signature, password: 'guess' } } }),
+      SignatureError)
+    assert.equal((await c.mes.materials.lot('P-1')).quantity, 20)
+
+    const r = await c.mes.materials.consume({ jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 2, override: { reason: 'deviation D-12', signature } })
+    assert.equal(r.lot?.quantity, 18)
+    assert.deepEqual(r.actual.override, {
+      rule: 'not-a-component', refusal: 'material RM-PAINT is not a component of the order (nor an allowed alternate)',
+      reason: 'deviation D-12', signature: { user: 'qa.quinn', meaning: 'approved deviation', at: '2025-03-03T06:00:00.000Z' }
+    })
+    assert.deepEqual((await c.mes.materials.actualsOfJob(cutJob))[0]!.override, r.actual.override, 'stored as returned')
+    const audit = (await c.mes.audit.forEntity('MaterialLot', 'P-1')).at(-1)!
+    assert.equal(audit.action, 'consume-override')
+    assert.equal(audit.who, 'op.olga')
+    assert.equal(audit.why, 'deviation D-12')
+    assert.deepEqual(JSON.parse(audit.signature!), { user: 'qa.quinn', meaning: 'approved deviation', at: '2025-03-03T06:00:00.000Z' })
+    assert.ok(!JSON.stringify(await c.mes.audit.query({ limit: 100000 })).includes('correct horse'), 'no password stored')
+    assert.equal((await c.mes.audit.verify()).ok, true)
+  })
+
+  it('refuses an override at an operation whose routing allows none', async () => {
+    const c = ctx()
+    const { weldJob } = await frameOrder(c)
+    await refused(c, weldJob, { jobId: weldJob, who: 'op.olga', lotId: 'P-1', quantity: 1, override: { reason: 'r', signature: { user: 'qa.quinn', password: 'correct horse', meaning: 'approved' } } },
+      'not-a-component', /operation 20 of order 500 allows no BOM override/)
+  })
+}, { verifyCredentials: credentials })
