@@ -1,0 +1,154 @@
+// The hub's OPC UA server with 10,000 and 50,000 namespace variables beside a bare node-opcua server holding the same
+// variables, in the same run: how long until the variables exist, the heap they take, and the value changes per
+// second that reach ONE subscription with monitored items on all of them. Every server runs in a process of its own
+// (bench/opcua/hub-process.ts, bare-process.ts), the measuring OPC UA client in another (client-process.ts), the
+// hub's load (Sparkplug edge nodes: births, then DDATA at a paced rate) in a fourth (edge-process.ts); the bare
+// server changes its variables from a timer in its own process at the same rate. Rounds alternate hub / bare; each
+// rate is the median of three, counted by the client over a window after a warm-up.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { HUB_NAMESPACE_URI } from '../adapters/opcua/server/opcua-server'
+import type { Benchmark, BenchResult } from './bench-result'
+import { median } from './stats'
+import type { BareReady } from './opcua/bare-process'
+import type { ClientJob, CountResult, ReadyResult, SubscribeResult } from './opcua/client-process'
+import type { BirthsSent, EdgeJob } from './opcua/edge-process'
+import { forkProcess, sleep, type Child, type Heap } from './opcua/ipc'
+import { BARE_NAMESPACE_URI, plantModel } from './opcua/layout'
+import type { Paced } from './opcua/pace'
+
+const SIZES = [10_000, 50_000]
+/** Value changes per second at the source, both servers: a quarter of what the hub's Sparkplug ingest does. */
+const CHANGES_PER_SECOND = 50_000
+const WARMUP_MS = 1000
+const MEASURE_MS = 3000
+/** The source runs past the counted window, so that the window sees the steady state only. */
+const SOURCE_SECONDS = 4.5
+const CHANGES = CHANGES_PER_SECOND * SOURCE_SECONDS
+const ROUNDS = 3
+const PUBLISHING_INTERVAL_MS = 100
+const READY_TIMEOUT_MS = 120_000
+const TARGET_RATIO = 0.8
+
+type Name = 'hub' | 'bare'
+interface Figures { rates: number[], sent: number, got: number, missingFinal: number, sourceRates: number[] }
+
+const MB = 1024 * 1024
+const fmt = (x: number): string => Math.round(x).toLocaleString('en-US')
+const mb = (x: number): string => (x / MB).toFixed(1)
+
+export const benchmark: Benchmark = {
+  title: `OPC UA server, 10,000 and 50,000 namespace variables: hub vs a bare node-opcua server (start, memory, changes/s to one subscription)`,
+  async run (progress) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-opcua-'))
+    const children: Child[] = []
+    const spawn = (file: string, what: string, args: string[] = [], flags: string[] = []): Child => {
+      const c = forkProcess(file, what, args, flags)
+      children.push(c)
+      return c
+    }
+    try {
+      const client = spawn('client-process.js', 'OPC UA client', [path.join(dir, 'client-pki')])
+      const edges = spawn('edge-process.js', 'edge nodes')
+      const clientJob = <R>(job: ClientJob, timeoutMs?: number): Promise<R> => client.ask<R>(job, timeoutMs)
+      const edgeJob = <R>(job: EdgeJob): Promise<R> => edges.ask<R>(job)
+      const rows: BenchResult[] = []
+      let base = 0
+      for (const n of SIZES) {
+        const plantFile = path.join(dir, `plant-${n}.json`)
+        fs.writeFileSync(plantFile, JSON.stringify(plantModel(n)))
+
+        // The hub: births of n new topics; start = births sent -> the client reads all n Good.
+        progress(`${fmt(n)} variables: starting the hub (its own process, OPC UA server on a free loopback port) ...`)
+        const hub = spawn('hub-process.js', 'hub', [plantFile], ['--expose-gc'])
+        const hubAt = await hub.next<{ url: string, opcuaUrl: string }>('ready', READY_TIMEOUT_MS)
+        await clientJob({ kind: 'connect', name: 'hub', url: hubAt.opcuaUrl, namespaceUri: HUB_NAMESPACE_URI })
+        const hubBefore = await hub.ask<Heap>({ kind: 'memory' })
+        const births = await edgeJob<BirthsSent>({ kind: 'births', url: hubAt.url, n })
+        const hubReady = await clientJob<ReadyResult>({ kind: 'ready', name: 'hub', n, timeoutMs: READY_TIMEOUT_MS })
+        const hubStartMs = hubReady.at - births.at
+        await sleep(1000) // the retained snapshot of the new topics is written
+        const hubAfter = await hub.ask<Heap>({ kind: 'memory' })
+        progress(`  hub: births of ${fmt(n)} metrics from ${births.nodes} edge nodes -> all ${fmt(n)} variables read Good in ${fmt(hubStartMs)} ms (${hubReady.polls} polls); heap ${mb(hubBefore.heapUsed)} -> ${mb(hubAfter.heapUsed)} MB`)
+
+        // The bare server: creating the n variables and starting it, timed in its process.
+        const bare = spawn('bare-process.js', 'bare node-opcua server', [String(n), path.join(dir, `bare-pki-${n}`)], ['--expose-gc'])
+        const bareAt = await bare.next<BareReady>('ready', READY_TIMEOUT_MS)
+        await clientJob({ kind: 'connect', name: 'bare', url: bareAt.opcuaUrl, namespaceUri: BARE_NAMESPACE_URI })
+        await clientJob<ReadyResult>({ kind: 'ready', name: 'bare', n, timeoutMs: READY_TIMEOUT_MS })
+        progress(`  bare node-opcua: ${fmt(n)} variables created in ${fmt(bareAt.createMs)} ms, server started at ${fmt(bareAt.startMs)} ms; heap ${mb(bareAt.heapBefore.heapUsed)} -> ${mb(bareAt.heapAfter.heapUsed)} MB`)
+
+        const subs: Record<Name, SubscribeResult> = {
+          hub: await clientJob<SubscribeResult>({ kind: 'subscribe', name: 'hub', n, publishingIntervalMs: PUBLISHING_INTERVAL_MS }),
+          bare: await clientJob<SubscribeResult>({ kind: 'subscribe', name: 'bare', n, publishingIntervalMs: PUBLISHING_INTERVAL_MS })
+        }
+        for (const name of ['hub', 'bare'] as const) {
+          const s = subs[name]
+          progress(`  ${name}: one subscription, ${fmt(s.items)} monitored items in batches of ${fmt(s.batch)} in ${fmt(s.ms)} ms (sampling interval revised to ${s.revisedSamplingInterval} ms${s.bad > 0 ? `, ${s.bad} REFUSED` : ''})`)
+        }
+
+        progress(`  ${ROUNDS} rounds of hub, bare: ${fmt(CHANGES)} changes at ${fmt(CHANGES_PER_SECOND)}/s each, counted over ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s`)
+        const figures: Record<Name, Figures> = { hub: blank(), bare: blank() }
+        const source: Record<Name, (b: number) => Promise<Paced>> = {
+          hub: (b) => edgeJob<Paced>({ kind: 'changes', perSecond: CHANGES_PER_SECOND, changes: CHANGES, base: b }),
+          bare: (b) => bare.ask<Paced>({ kind: 'changes', perSecond: CHANGES_PER_SECOND, changes: CHANGES, base: b })
+        }
+        for (let round = 1; round <= ROUNDS; round++) {
+          const line: string[] = []
+          for (const name of ['hub', 'bare'] as const) {
+            base += 1_000_000
+            const counting = clientJob<CountResult>({ kind: 'count', name, base, changes: CHANGES, warmupMs: WARMUP_MS, measureMs: MEASURE_MS }, 60_000)
+            await client.next('armed')
+            const sent = await source[name](base)
+            const r = await counting
+            const f = figures[name]
+            f.rates.push(r.rate)
+            f.sourceRates.push(sent.rate)
+            f.sent += sent.sent
+            f.got += r.got
+            f.missingFinal += r.missingFinal
+            line.push(`${name} ${fmt(r.rate)}/s (source ${fmt(sent.rate)}/s${r.got < sent.sent ? `, ${fmt(sent.sent - r.got)} of ${fmt(sent.sent)} changes not delivered` : ''}${r.missingFinal > 0 ? `, ${r.missingFinal} variables without their last value` : ''})`)
+          }
+          progress(`    round ${round}: ${line.join(', ')}`)
+        }
+
+        rows.push(...sizeRows(n, { hubStartMs, bareStartMs: bareAt.startMs, hubHeap: hubAfter.heapUsed - hubBefore.heapUsed, bareHeap: bareAt.heapAfter.heapUsed - bareAt.heapBefore.heapUsed, exactHeap: hubBefore.exactHeap && bareAt.heapBefore.exactHeap }, figures))
+
+        await clientJob({ kind: 'close', name: 'hub' })
+        await clientJob({ kind: 'close', name: 'bare' })
+        await edgeJob({ kind: 'close' })
+        for (const c of [hub, bare]) { await c.stop(); children.splice(children.indexOf(c), 1) }
+      }
+      return rows
+    } finally {
+      for (const c of children.reverse()) await c.stop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+function blank (): Figures {
+  return { rates: [], sent: 0, got: 0, missingFinal: 0, sourceRates: [] }
+}
+
+interface Once { hubStartMs: number, bareStartMs: number, hubHeap: number, bareHeap: number, exactHeap: boolean }
+
+function sizeRows (n: number, o: Once, f: Record<Name, Figures>): BenchResult[] {
+  const size = `${fmt(n)} variables`
+  const per10k = 10_000 / n
+  const hubRate = median(f.hub.rates)
+  const bareRate = median(f.bare.rates)
+  const ratio = hubRate / bareRate
+  const lost = (name: Name): string => {
+    const x = f[name]
+    const notes = [x.got < x.sent ? `${fmt(x.sent - x.got)} of ${fmt(x.sent)} changes not delivered` : '', x.missingFinal > 0 ? `${x.missingFinal} variables without their last value` : ''].filter((s) => s !== '')
+    return notes.length > 0 ? ` (${name}: ${notes.join(', ')})` : ''
+  }
+  return [
+    { name: `OPC UA start, ${size}: births sent -> all readable Good (hub) vs create + start (bare)`, unit: 'ms', value: o.hubStartMs, baseline: o.bareStartMs, baselineName: 'bare node-opcua', ratio: o.bareStartMs / o.hubStartMs },
+    { name: `OPC UA memory per 10,000 variables, ${size} (heap after GC; hub: all the topics cost, OPC UA on)`, unit: 'MB', value: o.hubHeap * per10k / MB, baseline: o.bareHeap * per10k / MB, baselineName: 'bare node-opcua', ratio: o.bareHeap / o.hubHeap, ...(o.exactHeap ? {} : { target: 'needs --expose-gc', met: false }) },
+    { name: `OPC UA value changes to one subscription, ${size}, source ${fmt(CHANGES_PER_SECOND)} changes/s (publishing ${PUBLISHING_INTERVAL_MS} ms, queue 1), median of ${ROUNDS}${lost('hub')}${lost('bare')}`,
+      unit: 'changes/s', value: hubRate, baseline: bareRate, baselineName: 'bare node-opcua', ratio, target: `>= ${TARGET_RATIO}, every last value arrives`, met: ratio >= TARGET_RATIO && f.hub.missingFinal === 0 }
+  ]
+}
