@@ -31,6 +31,8 @@ export interface CountResult {
   /** Variables that did not end on their last value of the round. */
   missingFinal: number
   changed: number
+  /** Epoch ms of the round's last arrival. */
+  lastAt: number
 }
 
 /** Nothing of the round arrived for this long after the source stopped: what has not arrived is lost. */
@@ -195,7 +197,7 @@ async function count (t: Target, job: Extract<ClientJob, { kind: 'count' }>): Pr
   while (r.finals < changed && performance.now() - quietSince() < QUIET_MS + (r.first === 0 ? 10_000 : 0)) await sleep(20)
   // The window ends after the last arrival when the server fell far behind: count what arrived, over the window.
   t.round = undefined
-  return { rate: r.counted / (job.measureMs / 1000), counted: r.counted, got: r.got, missingFinal: changed - r.finals, changed }
+  return { rate: r.counted / (job.measureMs / 1000), counted: r.counted, got: r.got, missingFinal: changed - r.finals, changed, lastAt: performance.timeOrigin + r.lastAt }
 }
 
 /** Ends a session; a step that does not answer within 5 s is given up (the server goes away next anyway). */

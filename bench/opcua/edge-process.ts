@@ -3,16 +3,19 @@
 // `changes` publishes DDATA at the paced rate, CHANGES_PER_DDATA consecutive variables per message.
 import type { MqttClient } from 'mqtt'
 import { benchClient } from '../bench-targets'
-import { serve } from './ipc'
-import { CHANGES_PER_DDATA, DEVICES_PER_NODE, GROUP, dbirth, ddata, deviceName, nbirth, nodeName, nodesFor, placeOf } from './layout'
+import { serve, sleep } from './ipc'
+import { CHANGES_PER_DDATA, DEVICES_PER_NODE, GROUP, METRICS_FILTER, dbirth, ddata, deviceName, nbirth, nodeName, nodesFor, placeOf } from './layout'
 import { paced, type Paced } from './pace'
 
 export type EdgeJob =
-  | { kind: 'births', url: string, n: number }
+  | { kind: 'births', url: string, n: number, awaitUns?: boolean }
   | { kind: 'changes', perSecond: number, changes: number, base: number }
   | { kind: 'close' }
-/** When the first birth was handed to the socket (epoch ms: the client process reads the same clock). */
-export interface BirthsSent { at: number, nodes: number }
+/**
+ * `at`: when the first birth was handed to the socket (epoch ms: the client process reads the same clock); `uns`:
+ * with awaitUns, the UNS messages of the births' metrics an MQTT subscriber saw (it waits for all n, or 3 s quiet).
+ */
+export interface BirthsSent { at: number, nodes: number, uns?: number }
 
 class Edge {
   private seq = 0
@@ -26,8 +29,12 @@ class Edge {
 let edges: Edge[] = []
 let n = 0
 
-async function births (url: string, count: number): Promise<BirthsSent> {
+async function births (url: string, count: number, awaitUns: boolean): Promise<BirthsSent> {
   n = count
+  let seen = 0
+  const sub = awaitUns ? await benchClient(url, { clientId: `uabench-sub-${process.pid}` }) : undefined
+  sub?.on('message', () => { seen++ })
+  await sub?.subscribeAsync(METRICS_FILTER, { qos: 0 })
   edges = await Promise.all(Array.from({ length: nodesFor(count) }, async (_, i) =>
     new Edge(await benchClient(url, { clientId: `uabench-${nodeName(i)}-${process.pid}` }), nodeName(i))))
   const at = Date.now()
@@ -35,7 +42,15 @@ async function births (url: string, count: number): Promise<BirthsSent> {
     e.c.publish(e.topic('NBIRTH'), nbirth(e.next()), { qos: 0 })
     for (let d = 0; d < DEVICES_PER_NODE; d++) e.c.publish(e.topic('DBIRTH', deviceName(d)), dbirth(e.next(), d), { qos: 0 })
   }
-  return { at, nodes: edges.length }
+  if (sub === undefined) return { at, nodes: edges.length }
+  let last = -1
+  let since = Date.now()
+  while (seen < count && Date.now() - since < 3000) {
+    await sleep(20)
+    if (seen !== last) { last = seen; since = Date.now() }
+  }
+  await sub.endAsync()
+  return { at, nodes: edges.length, uns: seen }
 }
 
 function changes (perSecond: number, total: number, base: number): Promise<Paced> {
@@ -52,7 +67,7 @@ async function close (): Promise<void> {
 }
 
 serve<EdgeJob>(async (job) => {
-  if (job.kind === 'births') return births(job.url, job.n)
+  if (job.kind === 'births') return births(job.url, job.n, job.awaitUns === true)
   if (job.kind === 'changes') return changes(job.perSecond, job.changes, job.base)
   return close()
 }, close)

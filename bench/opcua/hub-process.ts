@@ -1,6 +1,7 @@
-// The hub under test, in a process of its own: `hub-process <plant-model.json>` starts it as the other benchmarks do
-// (startBenchHub: defaults, a fresh data directory, no editor), with its OPC UA server on a free loopback port,
-// sends {ready: {url, opcuaUrl}} and answers {kind: 'memory'} with the heap after a full collection.
+// The hub under test, in a process of its own: `hub-process <plant-model.json> [opcua-off]` starts it as the other
+// benchmarks do (startBenchHub: defaults, a fresh data directory, no editor), with its OPC UA server on a free
+// loopback port (or off: what the same topics cost the hub without it), sends {ready: {url, opcuaUrl}} and answers
+// {kind: 'memory'} with the heap after a full collection.
 import net from 'node:net'
 import { startBenchHub } from '../bench-targets'
 import { heapAfterGc, serve } from './ipc'
@@ -18,12 +19,13 @@ function freePort (): Promise<number> {
 }
 
 async function main (): Promise<void> {
-  const plant = process.argv[2]
+  const [plant, opcua] = process.argv.slice(2)
   if (plant === undefined) throw new Error('hub-process: the plant model file is missing')
   const port = await freePort()
   const hub = await startBenchHub((c) => {
     c.plantModel = plant
     c.opcua.server.port = port
+    if (opcua === 'opcua-off') c.opcua.server.enabled = false
   })
   serve<{ kind: 'memory' }>(async () => heapAfterGc(), () => hub.stop())
   process.send!({ ready: { url: hub.url, opcuaUrl: `opc.tcp://127.0.0.1:${port}` } })

@@ -19,6 +19,8 @@ export const PER_NODE = DEVICES_PER_NODE * METRICS_PER_DEVICE
 /** Metrics per DDATA: a run of consecutive variables of one device (METRICS_PER_DEVICE is a multiple of it). */
 export const CHANGES_PER_DDATA = 100
 const ROOT = `acme/${GROUP}/opcua`
+/** The UNS topics of the benchmark's metrics (an MQTT filter). */
+export const METRICS_FILTER = `${ROOT}/+/+/measurements/#`
 
 export const nodeName = (i: number): string => `ua-node-${i}`
 export const deviceName = (j: number): string => `dev-${j}`

@@ -2,7 +2,8 @@
 // consecutive changes, each step when it is due (a steady rate without a timer per change).
 import { sleep } from './ipc'
 
-export interface Paced { sent: number, seconds: number, rate: number }
+/** `endedAt`: epoch ms of the last change (the client process reads the same clock). */
+export interface Paced { sent: number, seconds: number, rate: number, endedAt: number }
 
 export async function paced (perSecond: number, total: number, step: number, issue: (first: number) => void): Promise<Paced> {
   const start = performance.now()
@@ -16,5 +17,5 @@ export async function paced (perSecond: number, total: number, step: number, iss
     await sleep(1)
   }
   const seconds = (performance.now() - start) / 1000
-  return { sent: total, seconds, rate: total / seconds }
+  return { sent: total, seconds, rate: total / seconds, endedAt: Date.now() }
 }
