@@ -3,8 +3,11 @@
 // second that reach ONE subscription with monitored items on all of them. Every server runs in a process of its own
 // (bench/opcua/hub-process.ts, bare-process.ts), the measuring OPC UA client in another (client-process.ts), the
 // hub's load (Sparkplug edge nodes: births, then DDATA at a paced rate) in a fourth (edge-process.ts); the bare
-// server changes its variables from a timer in its own process at the same rate. Rounds alternate hub / bare; each
-// rate is the median of three, counted by the client over a window after a warm-up.
+// server changes its variables from a timer in its own process at the same rate. Rounds alternate hub / bare, after
+// one unmeasured round of each; each rate is the median of three, counted by the client over a window after a
+// warm-up. A hub with its OPC UA server off gets the same births first: the heap its OPC UA variables take is the
+// difference. Each round line also says how long after the source's last change the last one arrived, and the
+// major collections of the server in that round.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,7 +17,7 @@ import { median } from './stats'
 import type { BareReady } from './opcua/bare-process'
 import type { ClientJob, CountResult, ReadyResult, SubscribeResult } from './opcua/client-process'
 import type { BirthsSent, EdgeJob } from './opcua/edge-process'
-import { forkProcess, sleep, type Child, type Heap } from './opcua/ipc'
+import { forkProcess, sleep, type Child, type GcPauses, type Heap } from './opcua/ipc'
 import { BARE_NAMESPACE_URI, plantModel } from './opcua/layout'
 import type { Paced } from './opcua/pace'
 
@@ -107,18 +110,21 @@ export const benchmark: Benchmark = {
           hub: (b) => edgeJob<Paced>({ kind: 'changes', perSecond: CHANGES_PER_SECOND, changes: CHANGES, base: b }),
           bare: (b) => bare.ask<Paced>({ kind: 'changes', perSecond: CHANGES_PER_SECOND, changes: CHANGES, base: b })
         }
-        const once = async (name: Name): Promise<{ sent: Paced, r: CountResult }> => {
+        const server: Record<Name, Child> = { hub, bare }
+        const once = async (name: Name): Promise<{ sent: Paced, r: CountResult, gc: GcPauses }> => {
           base += 1_000_000
+          await server[name].ask<GcPauses>({ kind: 'gc' })
           const counting = clientJob<CountResult>({ kind: 'count', name, base, changes: CHANGES, warmupMs: WARMUP_MS, measureMs: MEASURE_MS }, 60_000)
           await client.next('armed')
           const sent = await source[name](base)
-          return { sent, r: await counting }
+          const r = await counting
+          return { sent, r, gc: await server[name].ask<GcPauses>({ kind: 'gc' }) }
         }
         for (const name of ['hub', 'bare'] as const) await once(name)
         for (let round = 1; round <= ROUNDS; round++) {
           const line: string[] = []
           for (const name of ['hub', 'bare'] as const) {
-            const { sent, r } = await once(name)
+            const { sent, r, gc } = await once(name)
             const f = figures[name]
             const lag = r.lastAt - sent.endedAt
             f.rates.push(r.rate)
@@ -127,7 +133,7 @@ export const benchmark: Benchmark = {
             f.sent += sent.sent
             f.got += r.got
             f.missingFinal += r.missingFinal
-            line.push(`${name} ${fmt(r.rate)}/s (source ${fmt(sent.rate)}/s, last change ${fmt(lag)} ms after the source's${r.got < sent.sent ? `, ${fmt(sent.sent - r.got)} of ${fmt(sent.sent)} changes not delivered (folded by queue size 1, or lost)` : ''}${r.missingFinal > 0 ? `, ${r.missingFinal} variables without their last value` : ''})`)
+            line.push(`${name} ${fmt(r.rate)}/s (source ${fmt(sent.rate)}/s, last change ${fmt(lag)} ms after the source's, ${gc.count} major GC ${fmt(gc.ms)} ms (longest ${fmt(gc.maxMs)})${r.got < sent.sent ? `, ${fmt(sent.sent - r.got)} of ${fmt(sent.sent)} changes not delivered (folded by queue size 1, or lost)` : ''}${r.missingFinal > 0 ? `, ${r.missingFinal} variables without their last value` : ''})`)
           }
           progress(`    round ${round}: ${line.join(', ')}`)
         }

@@ -7,12 +7,12 @@ import { DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAServer, Se
 import { routeNodeOpcuaLog } from '../../adapters/opcua/server/opcua-log'
 import { DEFAULT_OPCUA_LIMITS } from '../../adapters/opcua/config'
 import { silentLogger } from '../../core/logger'
-import { heapAfterGc, serve, type Heap } from './ipc'
+import { heapAfterGc, serve, watchMajorGc, type Heap } from './ipc'
 import { BARE_NAMESPACE_URI, CHANGES_PER_DDATA, deviceName, nodeName, placeOf, topicOf } from './layout'
 import { paced } from './pace'
 
 export interface BareReady { opcuaUrl: string, startMs: number, createMs: number, heapBefore: Heap, heapAfter: Heap }
-export type BareJob = { kind: 'changes', perSecond: number, changes: number, base: number }
+export type BareJob = { kind: 'changes', perSecond: number, changes: number, base: number } | { kind: 'gc' }
 
 async function main (): Promise<void> {
   const n = Number(process.argv[2])
@@ -68,7 +68,9 @@ async function main (): Promise<void> {
   const startMs = performance.now() - t0
   const heapAfter = heapAfterGc()
 
+  const gc = watchMajorGc()
   serve<BareJob>(async (job) => {
+    if (job.kind === 'gc') return gc.take()
     // The same steps as the hub's DDATA: CHANGES_PER_DDATA consecutive variables at a time, value base + m.
     return paced(job.perSecond, job.changes, CHANGES_PER_DDATA, (first) => {
       const at = new Date()

@@ -1,10 +1,10 @@
 // The hub under test, in a process of its own: `hub-process <plant-model.json> [opcua-off]` starts it as the other
 // benchmarks do (startBenchHub: defaults, a fresh data directory, no editor), with its OPC UA server on a free
 // loopback port (or off: what the same topics cost the hub without it), sends {ready: {url, opcuaUrl}} and answers
-// {kind: 'memory'} with the heap after a full collection.
+// {kind: 'memory'} with the heap after a full collection, {kind: 'gc'} with its major collections since the last ask.
 import net from 'node:net'
 import { startBenchHub } from '../bench-targets'
-import { heapAfterGc, serve } from './ipc'
+import { heapAfterGc, serve, watchMajorGc } from './ipc'
 
 /** A free loopback port: startBenchHub's port 0 works too, but the bench needs to know which one was taken. */
 function freePort (): Promise<number> {
@@ -27,7 +27,8 @@ async function main (): Promise<void> {
     c.opcua.server.port = port
     if (opcua === 'opcua-off') c.opcua.server.enabled = false
   })
-  serve<{ kind: 'memory' }>(async () => heapAfterGc(), () => hub.stop())
+  const gc = watchMajorGc()
+  serve<{ kind: 'memory' | 'gc' }>(async (job) => job.kind === 'gc' ? gc.take() : heapAfterGc(), () => hub.stop())
   process.send!({ ready: { url: hub.url, opcuaUrl: `opc.tcp://127.0.0.1:${port}` } })
 }
 
