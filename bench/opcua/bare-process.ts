@@ -3,8 +3,9 @@
 // (setValueFromSource, as the hub does). `bare-process <n> <pki folder>`: initialises the server (the base nodeset
 // only), then creates the N variables and starts it, and sends {ready} with how long that took and the heap after a
 // full collection before and after. The same limits as the hub's server (adapters/opcua/config.ts), security None.
+// First: node-opcua's console output is routed as it loads (adapters/opcua/node-opcua-log.ts).
+import { routeNodeOpcuaLogs } from '../../adapters/opcua/node-opcua-log'
 import { DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, StatusCodes, type UAVariable } from 'node-opcua'
-import { routeNodeOpcuaLog } from '../../adapters/opcua/server/opcua-log'
 import { DEFAULT_OPCUA_LIMITS } from '../../adapters/opcua/config'
 import { silentLogger } from '../../core/logger'
 import { heapAfterGc, serve, watchMajorGc, type Heap } from './ipc'
@@ -17,7 +18,7 @@ export type BareJob = { kind: 'changes', perSecond: number, changes: number, bas
 async function main (): Promise<void> {
   const n = Number(process.argv[2])
   const pki = process.argv[3]!
-  routeNodeOpcuaLog(silentLogger)
+  routeNodeOpcuaLogs(silentLogger)
   const limits = DEFAULT_OPCUA_LIMITS
   const cm = new OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: true })
   await cm.initialize()
@@ -25,6 +26,8 @@ async function main (): Promise<void> {
     port: 0,
     host: '127.0.0.1',
     serverCertificateManager: cm,
+    // Without one node-opcua makes a user store in the home directory.
+    userCertificateManager: cm,
     securityPolicies: [SecurityPolicy.None],
     securityModes: [MessageSecurityMode.None],
     allowAnonymous: true,

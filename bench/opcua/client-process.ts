@@ -3,11 +3,12 @@
 // machine would open it. `ready` polls until all N variables read Good; `subscribe` puts monitored items on all N in
 // ONE subscription, in batches of the server's MaxMonitoredItemsPerCall; `count` counts the value changes of a round
 // as they arrive and checks that each variable ends on its last value.
+// First: node-opcua's console output is routed as it loads (adapters/opcua/node-opcua-log.ts).
+import { routeNodeOpcuaLogs } from '../../adapters/opcua/node-opcua-log'
 import {
   AttributeIds, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, StatusCodes, TimestampsToReturn,
   UserTokenType, VariableIds, type ClientMonitoredItemGroup, type ClientSession, type ClientSubscription, type DataValue
 } from 'node-opcua'
-import { routeNodeOpcuaLog } from '../../adapters/opcua/server/opcua-log'
 import { silentLogger } from '../../core/logger'
 import { serve, sleep } from './ipc'
 import { CHANGES_PER_DDATA, METRICS_PER_DEVICE, finalValue, topicOf } from './layout'
@@ -213,7 +214,7 @@ async function close (t: Target): Promise<void> {
   await step('disconnecting', t.client.disconnect())
 }
 
-routeNodeOpcuaLog(silentLogger)
+routeNodeOpcuaLogs(silentLogger)
 serve<ClientJob>(async (job) => {
   switch (job.kind) {
     case 'connect': return connect(job.name, job.url, job.namespaceUri)
