@@ -39,6 +39,8 @@ export async function startBenchHub (patch?: (c: HubConfig) => void): Promise<Be
   // The OPC UA server stays on, as shipped, on a free loopback port (4840 may be taken).
   c.opcua.server.host = '127.0.0.1'
   c.opcua.server.port = 0
+  // No collector: the demo plant binds line A to the simulator's OPC UA server, which no benchmark runs.
+  c.opcua.collector.enabled = false
   patch?.(c)
   const h = await startHub(c, silentLogger)
   return { url: h.broker.listeners[0].url, stop: () => h.stop() }

@@ -17,7 +17,7 @@ async function throughput (url: string): Promise<number> {
   await sub.subscribeAsync('acme/#', { qos: 0 })
   const payloads = TOPICS.map((_, i) => JSON.stringify({ value: 100 + i, timestamp: Date.now(), quality: 'GOOD', unit: 'CEL' }))
   let received = 0
-  const done = new Promise<void>((resolve) => sub.on('message', () => { if (++received === THROUGHPUT_MESSAGES) resolve() }))
+  const done = new Promise<void>((resolve) => sub.on('message', (topic) => { if (TOPICS.includes(topic) && ++received === THROUGHPUT_MESSAGES) resolve() }))
   const t0 = process.hrtime.bigint()
   for (let i = 0; i < THROUGHPUT_MESSAGES; i++) {
     pub.publish(TOPICS[i % TOPICS.length], payloads[i % payloads.length], { qos: 0 })
@@ -35,9 +35,11 @@ async function latency (url: string): Promise<{ p50: number, p99: number }> {
   const pub = await benchClient(url)
   await sub.subscribeAsync('acme/#', { qos: 0 })
   const samples: number[] = []
-  sub.on('message', (_t, payload) => {
-    const sent = (JSON.parse(payload.toString()) as { properties: { sentNs: string } }).properties.sentNs
-    samples.push(Number(process.hrtime.bigint() - BigInt(sent)) / 1e6)
+  sub.on('message', (topic, payload) => {
+    // Only the bench's own messages: the hub publishes its own under acme/ too (session health, MES state).
+    if (!TOPICS.includes(topic)) return
+    const sent = (JSON.parse(payload.toString()) as { properties?: { sentNs?: string } }).properties?.sentNs
+    if (sent !== undefined) samples.push(Number(process.hrtime.bigint() - BigInt(sent)) / 1e6)
   })
   const total = LATENCY_RATE * LATENCY_SECONDS
   const interval = 1000 / LATENCY_RATE
