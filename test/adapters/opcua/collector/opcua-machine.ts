@@ -4,7 +4,6 @@
 // the same certificate folder, it is the same machine after a reboot.
 // node-opcua's own console lines go to the hub's logger, as in the hub (first, before node-opcua loads).
 import '../../../../adapters/opcua/node-opcua-log'
-import net from 'node:net'
 import path from 'node:path'
 import {
   DataType, MessageSecurityMode, VariantArrayType, OPCUACertificateManager, OPCUAServer, SecurityPolicy, Variant, type ServerSession, type UAVariable
@@ -12,14 +11,8 @@ import {
 
 export const MAX_ITEMS_PER_CALL = 2
 
-/** A TCP port free right now on 127.0.0.1. */
-export async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+/** A TCP port free right now on 127.0.0.1 (the one the child hubs use). */
+export { freePort } from '../../../support/child-hub'
 
 export class OpcUaMachine {
   /** Strokes so far: a UInt64 on the wire. */
