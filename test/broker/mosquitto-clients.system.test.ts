@@ -40,9 +40,11 @@ describe('mosquitto clients through the hub', function () {
       const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', portOf(hub), '-q', '1', '-t', TOPIC, '-C', '1', '-W', '10'])
       let out = ''
       sub.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      // Listened for before the publish: mosquitto_sub may get the message and exit before our PUBACK arrives.
+      const exited = new Promise<number | null>((resolve) => sub.once('exit', resolve))
       await sleep(300) // let mosquitto_sub subscribe
       await js.publishAsync(TOPIC, unsValue(13.25), { qos: 1 })
-      const code = await new Promise<number | null>((resolve) => sub.once('exit', resolve))
+      const code = await exited
       assert.equal(code, 0)
       assert.equal(JSON.parse(out).value, 13.25)
       await js.endAsync()
