@@ -67,8 +67,10 @@ export async function trace (tx: Tx, q: TraceQuery): Promise<TraceResult> {
   }
   if (!nodes.has(key(start))) throw new NotFoundError(start.kind, start.id)
   const near = q.direction === 'backward' ? 'to' : 'from'
+  // SQLite knows nothing of the reached set's size and would scan every link for it; CROSS JOIN keeps reach outside.
+  const join = tx.dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN'
   const edges = (await tx.all(`${cte}
-    SELECT l.* FROM reach r JOIN genealogy_links l ON l.${near}_id = r.id AND l.${near}_kind = r.kind`, [start.kind, start.id]))
+    SELECT l.* FROM reach r ${join} genealogy_links l ON l.${near}_id = r.id AND l.${near}_kind = r.kind`, [start.kind, start.id]))
     .map(linkFromRow).filter((l) => nodes.has(key(l.from)) && nodes.has(key(l.to)))
     .sort((a, b) => a.id - b.id)
   return assemble(q.direction, start, nodes, edges, maxDepth, subject)
