@@ -115,3 +115,13 @@ export class MaterialRefusedError extends MesError {
     super('MES_MATERIAL_REFUSED', reason, { source: subject }, hint)
   }
 }
+
+/**
+ * A genealogy trace larger or deeper than its limit: the answer is refused rather than cut short, since a partial
+ * "what contains this lot" reads like a complete one. Nothing was changed.
+ */
+export class TraceLimitError extends MesError {
+  constructor (readonly subject: string, reason: string) {
+    super('MES_TRACE_LIMIT', reason, { source: subject }, 'narrow the trace (a sublot, a serial) or raise maxNodes / maxDepth')
+  }
+}

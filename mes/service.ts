@@ -7,7 +7,7 @@ import type {
 } from './model/types'
 
 import type {
-  ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialDefinition, MaterialNode, ProduceResult, Serial
+  ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialDefinition, MaterialNode, ProduceResult, Serial, TraceResult
 } from './materials/types'
 
 export type * from './model/types'
@@ -149,6 +149,11 @@ export interface Materials {
   actualsOfJob: (jobId: string) => Promise<MaterialActual[]>
   /** The genealogy links into and out of one lot or serial. */
   links: (node: MaterialNode) => Promise<GenealogyLink[]>
+  /**
+   * { direction: backward | forward, lotId | serial, maxNodes?, maxDepth? }: what went into a lot or serial through
+   * all levels, or what it went into, as nodes + edges and as a flat list; each lot or serial once (a DAG).
+   */
+  trace: (query: unknown) => Promise<TraceResult>
 }
 
 /** The MES execution core (ISA-95 Part 4). */

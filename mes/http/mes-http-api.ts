@@ -1,7 +1,7 @@
-// The MES over HTTP: work orders, dispatch, jobs, WIP, ERP confirmations and the audit trail as JSON resources, each
-// route one call of the Mes services (the logic stays in mes/). The ROUTES table is the whole API: path, method,
-// the permission it needs and what it calls. Who did it is always the authenticated user: a body cannot name
-// someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
+// The MES over HTTP: work orders, dispatch, jobs, WIP, ERP confirmations, the material trace and the audit trail as
+// JSON resources, each route one call of the Mes services (the logic stays in mes/). The ROUTES table is the whole
+// API: path, method, the permission it needs and what it calls. Who did it is always the authenticated user: a body
+// cannot name someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
 import express, { type Request, type RequestHandler, type Router } from 'express'
 import type { Mes } from '../service'
 import { DISPATCH_RULES, type Actor, type DispatchRule, type JobState, type WorkOrderStatus } from '../model/types'
@@ -227,6 +227,23 @@ const ROUTES: readonly Route[] = [
     handle: async (mes, { params, body, user }) => {
       const { message } = checkBody<{ message: string }>(BODIES.failure, 'failure report', body)
       return { body: await mes.confirmations.recordFailure(params.key!, message, user) }
+    }
+  },
+
+  // ---- material genealogy
+  {
+    // ?direction=backward|forward and ?lot= or ?serial=; the service checks the combination (400 with the problem).
+    method: 'get', path: '/materials/trace', permission: 'mes.read',
+    handle: async (mes, { query }) => {
+      const q = {
+        direction: query.text('direction'),
+        lotId: query.text('lot'),
+        serial: query.text('serial'),
+        maxNodes: query.int('maxNodes', 1, 10_000_000),
+        maxDepth: query.int('maxDepth', 1, 100_000)
+      }
+      query.done()
+      return { body: await mes.materials.trace(Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined))) }
     }
   },
 

@@ -4,7 +4,7 @@ import { HubError } from '../../core/errors'
 import { errorBody, type DescribeError, type ErrorBody } from '../../core/json-api'
 import {
   ConcurrentUpdateError, DispatchRefusedError, DuplicateError, IllegalTransitionError, NotFoundError, OrderStatusError, SignatureError, StoreError,
-  UpdateRefusedError, WipRuleError
+  TraceLimitError, UpdateRefusedError, WipRuleError
 } from '../errors'
 
 /** First match wins. ValidationError (400) and the HTTP layer's own refusals are answered by core/json-api.ts. */
@@ -17,6 +17,8 @@ const STATUS_OF: ReadonlyArray<[new (...args: never[]) => HubError, number]> = [
   [UpdateRefusedError, 409],
   [DispatchRefusedError, 409],
   [SignatureError, 403],
+  // The query is valid but its answer is over the limit it names (or the default): narrower, or a higher limit.
+  [TraceLimitError, 422],
   [StoreError, 503],
   // The database gave the transaction up for a concurrent one: nothing was stored, and the same request may succeed.
   [ConcurrentUpdateError, 503]

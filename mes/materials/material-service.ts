@@ -5,11 +5,12 @@ import type { CredentialCheck } from '../model/types'
 import type { Materials } from '../service'
 import { Signatures } from '../signatures'
 import { MaterialRefusedError, NotFoundError } from '../errors'
-import type { ConsumeInput, LotInput, LotStatusChange, MaterialDefinitionInput, MergeInput, ProduceInput, SplitInput } from './types'
+import type { ConsumeInput, LotInput, LotStatusChange, MaterialDefinitionInput, MergeInput, ProduceInput, SplitInput, TraceQuery } from './types'
 import { validateMaterialCommand } from './validation'
 import { changeLotStatus, defineMaterial, receiveLot } from './lots'
 import { consume, produce } from './consumption'
 import { mergeLots, splitLot } from './split-merge'
+import { trace } from './trace'
 import { actualFromRow, definitionFromRow, linkFromRow, loadLot, loadSerial } from './rows'
 
 export interface MaterialServiceOptions {
@@ -103,5 +104,10 @@ export class MaterialService implements Materials {
     return await this.store.read(async (tx) =>
       (await tx.all(`SELECT * FROM genealogy_links WHERE (from_kind = ? AND from_id = ?) OR (to_kind = ? AND to_id = ?) ORDER BY id`,
         [node.kind, node.id, node.kind, node.id])).map(linkFromRow))
+  }
+
+  async trace (query: unknown): ReturnType<Materials['trace']> {
+    const q = validateMaterialCommand<TraceQuery>('trace', query, 'trace')
+    return await this.store.read(async (tx) => await trace(tx, q))
   }
 }

@@ -184,3 +184,47 @@ export interface ProduceResult {
   /** Links made from what the job had consumed so far. */
   links: GenealogyLink[]
 }
+
+/** A backward trace (what went into a lot or serial) or a forward one (what it went into), with its limits. */
+export interface TraceQuery {
+  direction: 'backward' | 'forward'
+  lotId?: string
+  serial?: string
+  /** Most nodes the answer may hold (default 200,000); a larger trace is refused with TraceLimitError. */
+  maxNodes?: number
+  /** Most links between the start and any node (default 1,000); a deeper trace is refused with TraceLimitError. */
+  maxDepth?: number
+}
+
+/** A lot or serial reached by a trace, as it is now, with its fewest links from the start. */
+export interface TraceNode {
+  kind: NodeKind
+  id: string
+  material: string
+  /** What is left of a lot; 1 for a serial. */
+  quantity: number
+  unit: string
+  status: LotStatus | SerialStatus
+  /** The lot a serial belongs to, or the parent of a sublot. */
+  lotId: string | null
+  depth: number
+}
+
+/** One node of the flat list, with the links that join it to the nodes one step nearer the start. */
+export interface TraceEntry {
+  node: TraceNode
+  /** Backward: the links out of this node (into what it went into); forward: the links into it. */
+  via: GenealogyLink[]
+}
+
+/**
+ * A trace as a graph (nodes and edges: a DAG, each lot or serial once however many paths reach it) and as a flat
+ * list (by depth, then kind and id). Each edge is a step: its job, operation, work unit, person and time.
+ */
+export interface TraceResult {
+  direction: TraceQuery['direction']
+  start: MaterialNode
+  nodes: TraceNode[]
+  edges: GenealogyLink[]
+  list: TraceEntry[]
+}
