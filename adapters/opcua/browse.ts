@@ -6,10 +6,11 @@
 import './node-opcua-log'
 import path from 'node:path'
 import {
-  AttributeIds, BrowseDirection, DataType, MessageSecurityMode, NodeClass, NodeClassMask, OPCUACertificateManager, OPCUAClient,
-  ReferenceTypeIds, SecurityPolicy, StatusCodes, UserTokenType, coerceNodeId, makeResultMask, resolveNodeId, type UserIdentityInfo
+  AttributeIds, BrowseDirection, DataType, NodeClass, NodeClassMask, OPCUACertificateManager, OPCUAClient,
+  ReferenceTypeIds, SecurityPolicy, StatusCodes, coerceNodeId, makeResultMask, resolveNodeId
 } from 'node-opcua'
 import { HubError } from '../../core/errors'
+import { SECURITY_MODES, oneLine, userIdentity, withTimeout } from './client-connection'
 import type { Equipment, PlantModel } from '../../plant/plant-model'
 
 /** One node under the browsed one. */
@@ -77,14 +78,6 @@ export function browsableEquipment (model: PlantModel): Equipment[] {
   return [...model.walk()].filter((e) => e.bindings.opcua !== undefined)
 }
 
-const MODES = { None: MessageSecurityMode.None, Sign: MessageSecurityMode.Sign, SignAndEncrypt: MessageSecurityMode.SignAndEncrypt } as const
-
-function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([p, new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms) })])
-    .finally(() => clearTimeout(timer))
-}
-
 /** JSON-safe: 64-bit integers (arrays of [high, low] in node-opcua) and BigInts as text, dates as ISO strings. */
 function jsonValue (v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString()
@@ -119,7 +112,7 @@ async function browseBound (model: PlantModel, topic: string, nodeId: string | u
   const client = OPCUAClient.create({
     applicationName: 'isa95-hub browse',
     clientCertificateManager: opts.certificates,
-    securityMode: MODES[mode],
+    securityMode: SECURITY_MODES[mode],
     securityPolicy: SecurityPolicy[binding.securityPolicy ?? 'None'],
     endpointMustExist: false,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 100 },
@@ -129,10 +122,7 @@ async function browseBound (model: PlantModel, topic: string, nodeId: string | u
   const where = `${binding.endpoint} (${topic})`
   try {
     await withTimeout(client.connect(binding.endpoint), opts.timeoutMs, `connecting to ${where}`)
-    const identity: UserIdentityInfo = binding.username === undefined
-      ? { type: UserTokenType.Anonymous }
-      : { type: UserTokenType.UserName, userName: binding.username, password: binding.passwordEnv === undefined ? '' : opts.env[binding.passwordEnv] ?? '' }
-    const session = await withTimeout(client.createSession(identity), opts.timeoutMs, `opening a session on ${where}`)
+    const session = await withTimeout(client.createSession(userIdentity(binding.username, binding.passwordEnv, opts.env)), opts.timeoutMs, `opening a session on ${where}`)
     try {
       const result = await session.browse({
         nodeId: parsed, browseDirection: BrowseDirection.Forward, referenceTypeId: resolveNodeId(ReferenceTypeIds.HierarchicalReferences),
@@ -173,7 +163,7 @@ async function browseBound (model: PlantModel, topic: string, nodeId: string | u
     }
   } catch (err) {
     if (err instanceof HubError) throw err
-    throw new HubError('OPCUA_BROWSE_FAILED', `could not browse ${start} on ${where}: ${(err as Error).message.replace(/\s+/g, ' ').trim()}`,
+    throw new HubError('OPCUA_BROWSE_FAILED', `could not browse ${start} on ${where}: ${oneLine((err as Error).message)}`,
       { source: binding.endpoint }, 'check that the server runs and the binding\'s endpoint, security and user are right')
   } finally {
     await client.disconnect().catch(() => {})

@@ -4,12 +4,13 @@
 // went silent is rebuilt (on the same session when it still answers, else on a new one). What it learns goes to
 // its listener: values, which items the server accepted, STALE, and state changes for the status topic.
 import {
-  AttributeIds, MessageSecurityMode, OPCUAClient, SecurityPolicy, StatusCodes, TimestampsToReturn, UserTokenType,
+  AttributeIds, OPCUAClient, SecurityPolicy, StatusCodes, TimestampsToReturn,
   VariableIds, makeBrowsePath, type ClientMonitoredItemBase, type ClientSession, type ClientSubscription,
   type DataValue, type OPCUACertificateManager, type ReadValueIdOptions, type StatusCode, type UserIdentityInfo
 } from 'node-opcua'
 import type { Logger } from '../../../core/logger'
 import type { OpcUaCollectorConfig } from './config'
+import { SECURITY_MODES, oneLine, userIdentity, withTimeout } from '../client-connection'
 import { describeNode, type CollectedNode, type EndpointBinding } from './bindings'
 import { checkTransition, type SessionState } from './session-state'
 
@@ -39,26 +40,6 @@ export interface EndpointSessionOptions {
   listener: EndpointListener
   env: NodeJS.ProcessEnv
   log: Logger
-}
-
-const SECURITY_MODES: Record<EndpointBinding['securityMode'], MessageSecurityMode> = {
-  None: MessageSecurityMode.None,
-  Sign: MessageSecurityMode.Sign,
-  SignAndEncrypt: MessageSecurityMode.SignAndEncrypt
-}
-
-/** Rejects after `ms` with a message that names what took too long. */
-function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
-}
-
-/** node-opcua's messages span lines and pad with spaces; a log line and a status field are one line. */
-function oneLine (text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/ \./g, '.').trim()
 }
 
 export class EndpointSession {
@@ -146,9 +127,7 @@ export class EndpointSession {
   }
 
   private identity (): UserIdentityInfo {
-    const { username, passwordEnv } = this.opts.binding
-    if (username === undefined) return { type: UserTokenType.Anonymous }
-    return { type: UserTokenType.UserName, userName: username, password: this.opts.env[passwordEnv ?? ''] ?? '' }
+    return userIdentity(this.opts.binding.username, this.opts.binding.passwordEnv, this.opts.env)
   }
 
   /** A new subscription with every item, in batches the server accepts; replaces the one before. */
