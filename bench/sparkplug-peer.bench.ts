@@ -12,6 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Benchmark, BenchResult } from './bench-result'
 import { median } from './stats'
+import { describeGc, type GcPauses } from './gc-pauses'
 import type { BirthsResult, Job, LatencyResult, ThroughputResult } from './peer/client-process'
 import type { Jitter } from './peer/jitter-process'
 import { HUB_FILTER, METRICS_PER_MESSAGE, PEER_FILTER, RAW_FILTER, SHAPES, plantModel, type Shape } from './peer/load'
@@ -124,21 +125,29 @@ export const benchmark: Benchmark = {
       children.push(jitterProc)
       const jitters: Record<string, Jitter> = {}
       const latencies: Record<string, LatencyResult> = {}
+      const hubGc: Record<number, GcPauses> = {}
       const latencyShape = SHAPES[0]!
       progress(`latency (${latencyShape.name}), edge publish -> UNS subscriber, ${LATENCY_SECONDS} s measured after ${LATENCY_WARMUP_SECONDS} s unmeasured`)
       for (const rate of LATENCY_RATES) {
         for (const t of targets.filter((x) => !x.raw)) {
+          // The hub's collections are counted from the first measured message, as the clients count theirs.
+          const isHub = t.name === 'hub'
+          const onMark = (m: { mark?: string }): void => { if (isHub && m.mark === 'measuring') hubProc.send({ gc: 'reset' }) }
+          clients.on('message', onMark)
           jitterProc.send({ start: true })
           const r = await job<LatencyResult>({ kind: 'latency', url: t.url, filter: t.filter, shape: latencyShape, metricsPerSecond: rate, warmupSeconds: LATENCY_WARMUP_SECONDS, seconds: LATENCY_SECONDS })
           jitterProc.send({ stop: true })
+          clients.off('message', onMark)
           const j = await reply<Jitter>(jitterProc, 'jitter', 'jitter process')
           latencies[`${t.name}@${rate}`] = r
           jitters[`${t.name}@${rate}`] = j
+          if (isHub) { hubProc.send({ gc: 'take' }); hubGc[rate] = await reply<GcPauses>(hubProc, 'gc', 'hub GC pauses') }
           progress(`  ${t.name} @ ${k(rate)}/s (sent at ${k(r.achievedRate)}/s): p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, p99.9 ${ms(r.p999)} ms, ${r.expected - r.got} lost; ` +
             `an idle process's 1 ms timers meanwhile late by p99 ${ms(j.p99)} ms, p99.9 ${ms(j.p999)} ms, max ${ms(j.max)} ms`)
+          progress(`    GC pauses while measured: ${isHub ? `hub ${describeGc(hubGc[rate]!)}; ` : ''}clients ${describeGc(r.gc)}`)
         }
       }
-      for (const rate of LATENCY_RATES) rows.push(...latencyRows(rate, latencies[`hub@${rate}`]!, latencies[`peer@${rate}`], jitters[`hub@${rate}`]!))
+      for (const rate of LATENCY_RATES) rows.push(...latencyRows(rate, latencies[`hub@${rate}`]!, latencies[`peer@${rate}`], jitters[`hub@${rate}`]!, hubGc[rate]!))
 
       // Memory: heap after two full collections (the hub's process is forked with --expose-gc) and RSS, before and
       // after births of new topics, with the edge nodes still connected.
@@ -179,7 +188,7 @@ function ingestRows (shape: Shape, rates: Record<Name, number[]>, lost: Record<N
   ]
 }
 
-function latencyRows (rate: number, hub: LatencyResult, peer: LatencyResult | undefined, jitter: Jitter): BenchResult[] {
+function latencyRows (rate: number, hub: LatencyResult, peer: LatencyResult | undefined, jitter: Jitter, hubGc: GcPauses): BenchResult[] {
   const bound = LATENCY_TARGET_P99_MS[rate]!
   const hubLost = hub.expected - hub.got
   const at = `@ ${rate.toLocaleString('en-US')} metrics/s${hubLost > 0 ? ` (hub lost ${hubLost})` : ''}`
@@ -192,5 +201,11 @@ function latencyRows (rate: number, hub: LatencyResult, peer: LatencyResult | un
     name: `Machine floor ${label} @ ${rate.toLocaleString('en-US')} metrics/s: an idle process's 1 ms timer late by, during the hub's round`,
     unit: 'ms', value: jitter[q], baseline: hub[q], baselineName: `hub latency ${label}`, ratio: jitter[q] / hub[q]
   })
-  return [row('p50', 'p50'), row('p99', 'p99'), row('p999', 'p99.9'), floor('p99', 'p99'), floor('p999', 'p99.9')]
+  // Whose collections: the longest pause of the hub's process and of the clients' while the round was measured.
+  const longest = (g: GcPauses): number => Math.max(g.minor.maxMs, g.major.maxMs)
+  const gcRow: BenchResult = {
+    name: `Longest GC pause @ ${rate.toLocaleString('en-US')} metrics/s, in the hub's process (baseline column: the clients' process), while measured`,
+    unit: 'ms', value: longest(hubGc), baseline: longest(hub.gc), baselineName: 'clients\' process', ratio: longest(hub.gc) / longest(hubGc)
+  }
+  return [row('p50', 'p50'), row('p99', 'p99'), row('p999', 'p99.9'), floor('p99', 'p99'), floor('p999', 'p99.9'), gcRow]
 }

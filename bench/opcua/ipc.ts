@@ -2,7 +2,7 @@
 // the parent's Node flags, answers one job at a time with {result} or {error}, and ends when the parent disconnects.
 import { fork, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
-import { PerformanceObserver, constants } from 'node:perf_hooks'
+import { watchGcPauses, type Pauses } from '../gc-pauses'
 
 export interface Child {
   readonly process: ChildProcess
@@ -67,17 +67,9 @@ export function heapAfterGc (): Heap {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Major (mark-sweep-compact) collections of this process since the last take(): how many, and their pauses. */
-export interface GcPauses { count: number, ms: number, maxMs: number }
+export type GcPauses = Pick<Pauses, 'count' | 'ms' | 'maxMs'>
 
 export function watchMajorGc (): { take (): GcPauses } {
-  let p: GcPauses = { count: 0, ms: 0, maxMs: 0 }
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      if (((e as { detail?: { kind?: number } }).detail)?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue
-      p.count++
-      p.ms += e.duration
-      p.maxMs = Math.max(p.maxMs, e.duration)
-    }
-  }).observe({ entryTypes: ['gc'] })
-  return { take: () => { const r = p; p = { count: 0, ms: 0, maxMs: 0 }; return r } }
+  const gc = watchGcPauses()
+  return { take: () => { const { count, ms, maxMs } = gc.take().major; return { count, ms, maxMs } } }
 }

@@ -4,6 +4,7 @@
 import type { MqttClient } from 'mqtt'
 import { benchClient } from '../bench-targets'
 import { percentile } from '../stats'
+import { watchGcPauses, type GcPauses } from '../gc-pauses'
 import { COUNTER_TAG, GROUP, METRICS_PER_MESSAGE, dbirth, ddata, deviceId, nbirth, nodeId, wideBirth, type Shape } from './load'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sparkplugPayload = require('sparkplug-payload') as { get (v: string): { decodePayload (b: Uint8Array): { metrics: Array<{ value: unknown }> } } }
@@ -13,7 +14,8 @@ export type Job =
   | { kind: 'latency', url: string, filter: string, shape: Shape, metricsPerSecond: number, warmupSeconds: number, seconds: number }
   | { kind: 'births', url: string, nodes: number, devicesPerNode: number, metricsPerDevice: number }
 export interface ThroughputResult { rate: number, got: number, expected: number, seconds: number }
-export interface LatencyResult { p50: number, p99: number, p999: number, samples: number, measured: number, got: number, expected: number, achievedRate: number }
+/** `gc`: this process's collections while the measured messages were sent (it sends {mark: 'measuring'} as they start). */
+export interface LatencyResult { p50: number, p99: number, p999: number, samples: number, measured: number, got: number, expected: number, achievedRate: number, gc: GcPauses }
 export interface BirthsResult { topics: number, got: number }
 
 const decoder = sparkplugPayload.get('spBv1.0')
@@ -119,10 +121,17 @@ async function latency (job: Extract<Job, { kind: 'latency' }>): Promise<Latency
   const edges = await birth(job.url, job.shape, sub.got)
   const base = sub.got()
   const start = performance.now()
+  const gc = watchGcPauses()
+  let measuring = false
   let m = 0
   // Each turn publishes what is due by now: a steady rate without a timer per message.
   while (m < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * perSecond))
+    if (!measuring && m >= warmup) {
+      measuring = true
+      gc.take()
+      process.send!({ mark: 'measuring' })
+    }
     while (m < due) {
       const { node, device } = placeOf(job.shape, m)
       const e = edges[node]!
@@ -134,12 +143,14 @@ async function latency (job: Extract<Job, { kind: 'latency' }>): Promise<Latency
     await sleep(1)
   }
   const achievedRate = (total * METRICS_PER_MESSAGE) / ((performance.now() - start) / 1000)
+  const gcPauses = gc.take()
+  gc.stop()
   const expected = total * METRICS_PER_MESSAGE
   await until(() => sub.got() - base, expected)
   const got = sub.got() - base
   await Promise.all([...edges.map((e) => e.c.endAsync()), sub.c.endAsync()])
   samples.sort((a, b) => a - b)
-  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), p999: percentile(samples, 0.999), samples: samples.length, measured: total - warmup, got, expected, achievedRate }
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), p999: percentile(samples, 0.999), samples: samples.length, measured: total - warmup, got, expected, achievedRate, gc: gcPauses }
 }
 
 /** Births of nodes x devices x metrics new topics (group mem, unbound: the default rule places them); the edge nodes
