@@ -28,7 +28,7 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
   const events = new MesEvents()
   const now = opts.now
   return {
-    workOrders: new WorkOrderService(store, { now, events }),
+    workOrders: new WorkOrderService(store, { now, events, bomTolerancePct: opts.bomTolerancePct }),
     wip: new WipService(store, { now, events, overReportTolerancePct: opts.overReportTolerancePct, verifyCredentials: opts.verifyCredentials }),
     dispatch: new DispatchService(store, { now, events, defaultRule: opts.defaultDispatchRule, isWorkUnitOf: opts.isWorkUnitOf }),
     confirmations: new ConfirmationQueue(store, { now }),

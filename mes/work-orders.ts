@@ -11,10 +11,13 @@ import type { MesEvents } from './events'
 import type { OrderFilter, WorkOrders } from './service'
 import { ACTIVE_STATES } from './job-state-machine'
 import { num } from './store/store'
+import { checkComponentChanges, loadBomRules, planOverrideChanges } from './bom-rules-update'
 
 export interface WorkOrderServiceOptions {
   now?: () => Date
   events?: MesEvents
+  /** The MES's tolerance for a component that names none (MesOptions.bomTolerancePct), for the BOM checks of an update. */
+  bomTolerancePct?: number
 }
 
 const DEFAULT_PRIORITY = 500
@@ -139,7 +142,8 @@ export class WorkOrderService implements WorkOrders {
    * Applies an ERP change. Always safe: due date, planned start, priority, description, ERP version, standard times,
    * materials. Checked: quantity (not below what is reported, not above what a completed operation produced),
    * routing changes (no removing or re-routing an operation that has started or is dispatched, no inserting an
-   * operation before one that has started), material/unit/overlap (not once work has started).
+   * operation before one that has started), material/unit/overlap (not once work has started), BOM rules (override
+   * permission, alternates, tolerance: not against consumptions already recorded, see bom-rules-update.ts).
    * Refused updates throw UpdateRefusedError listing every reason; nothing is applied.
    */
   async update (orderNumber: string, input: unknown, actor: Actor): Promise<UpdateResult> {
@@ -151,6 +155,9 @@ export class WorkOrderService implements WorkOrders {
       const ops = await loadOperations(tx, orderNumber)
       const materials = await loadMaterials(tx, orderNumber)
       const plan = planUpdate(o, ops, u)
+      const rules = await loadBomRules(tx, orderNumber)
+      const overrides = planOverrideChanges(rules, u.operations, plan.reasons, plan.changes)
+      if (u.materials !== undefined) checkComponentChanges(rules, u.materials, this.opts.bomTolerancePct ?? 0, plan.reasons, plan.changes)
       if (plan.reasons.length) throw new UpdateRefusedError(orderNumber, plan.reasons)
       if (u.materials === undefined && plan.removed.length) {
         const orphaned = materials.filter((m) => m.operationSequence !== null && plan.removed.includes(m.operationSequence))
@@ -179,6 +186,9 @@ export class WorkOrderService implements WorkOrders {
         await tx.run(`UPDATE operations SET work_center = ?, description = ?, setup_time = ?, run_time = ?, quantity = ?, critical = ?
           WHERE order_number = ? AND sequence = ?`,
         [op.workCenter, op.description, op.setupTime, op.runTimePerUnit, op.quantity, op.critical ? 1 : 0, orderNumber, op.sequence])
+      }
+      for (const c of overrides) {
+        await tx.run('UPDATE operations SET bom_override = ? WHERE order_number = ? AND sequence = ?', [c.allowed ? 1 : 0, orderNumber, c.sequence])
       }
       if (u.materials !== undefined) {
         await replaceMaterials(tx, orderNumber, u.materials)

@@ -2,6 +2,7 @@
 // ONE transaction, the quantity change, the material actual, the genealogy links (consumed -> produced, whichever of
 // the two is reported first) and the audit record. A consumption passes the BOM check of bom-compliance.ts or is
 // refused with the reason, nothing changed; where the operation allows it, a signed override admits it, marked.
+// Either with an eventId is applied once (event-ids.ts).
 import type { Tx } from '../store/store'
 import { num, str, strOrNull } from '../store/store'
 import { appendAudit, auditJson } from '../audit-trail'
@@ -13,6 +14,7 @@ import { actualFromRow, insertLink, loadLot, loadSerial, serialFromRow } from '.
 import { checkConsumption, type Component } from './bom-compliance'
 import { drawFromLot, insertLot, requireDefinition } from './lots'
 import { DEFAULT_SERIAL_PATTERN, nextSerials } from './serial-pattern'
+import { claimEvent, commandHash, recordResult } from './event-ids'
 
 export interface ConsumeContext {
   at: string
@@ -87,17 +89,28 @@ function consumptionLink (consumed: MaterialActual, to: MaterialNode, job: JobRo
 export async function consume (tx: Tx, input: ConsumeInput, c: ConsumeContext): Promise<ConsumeResult> {
   const source = input.lotId !== undefined ? `lot ${input.lotId}` : `serial ${input.serial!}`
   const subject = `consume ${source} at job ${input.jobId}`
-  const job = await runningJob(tx, input.jobId, 'consume')
+  // Before the job's state: a retry after the job has ended still gets its first answer.
   if (input.eventId !== undefined) {
-    const done = await tx.get('SELECT * FROM material_actuals WHERE job_id = ? AND event_id = ?', [job.jobId, input.eventId])
-    if (done !== undefined) {
-      const actual = actualFromRow(done)
-      return {
-        actual, links: [], duplicate: true,
-        ...(actual.node.kind === 'lot' ? { lot: await loadLot(tx, actual.node.id) } : { serial: await loadSerial(tx, actual.node.id) })
-      }
-    }
+    const claim = await claimEvent<ConsumeResult>(tx, 'consume', input.eventId, input.jobId, commandHash(input), c.at, subject)
+    if (claim.kind === 'done') return { ...(claim.result ?? await rebuiltConsumption(tx, claim.jobId, input.eventId)), duplicate: true }
   }
+  const result = await consumeOnce(tx, input, c, subject, source)
+  if (input.eventId !== undefined) await recordResult(tx, 'consume', input.eventId, result)
+  return result
+}
+
+/** The answer to a retry of a consumption stored before migration 006 (no stored result): its actual, the lot now. */
+async function rebuiltConsumption (tx: Tx, jobId: string, eventId: string): Promise<ConsumeResult> {
+  const done = await tx.get(`SELECT * FROM material_actuals WHERE job_id = ? AND event_id = ? AND direction = 'consumed'`, [jobId, eventId])
+  const actual = actualFromRow(done!)
+  return {
+    actual, links: [], duplicate: true,
+    ...(actual.node.kind === 'lot' ? { lot: await loadLot(tx, actual.node.id) } : { serial: await loadSerial(tx, actual.node.id) })
+  }
+}
+
+async function consumeOnce (tx: Tx, input: ConsumeInput, c: ConsumeContext, subject: string, source: string): Promise<ConsumeResult> {
+  const job = await runningJob(tx, input.jobId, 'consume')
   const lot = input.lotId !== undefined ? await loadLot(tx, input.lotId, true) : undefined
   const serial = input.serial !== undefined ? await loadSerial(tx, input.serial, true) : undefined
   if (input.lotId !== undefined && lot === undefined) throw new NotFoundError('lot', input.lotId)
@@ -161,6 +174,17 @@ async function overrideAllowed (tx: Tx, job: JobRow): Promise<boolean> {
 }
 
 export async function produce (tx: Tx, input: ProduceInput, at: string): Promise<ProduceResult> {
+  if (input.eventId !== undefined) {
+    const claim = await claimEvent<ProduceResult>(tx, 'produce', input.eventId, input.jobId, commandHash(input), at, `produce at job ${input.jobId}`)
+    // Every produce claim stores its result (migration 006 carried over consumptions only).
+    if (claim.kind === 'done') return { ...claim.result!, duplicate: true }
+  }
+  const result = await produceOnce(tx, input, at)
+  if (input.eventId !== undefined) await recordResult(tx, 'produce', input.eventId, result)
+  return result
+}
+
+async function produceOnce (tx: Tx, input: ProduceInput, at: string): Promise<ProduceResult> {
   const job = await runningJob(tx, input.jobId, 'produce')
   const def = await requireDefinition(tx, input.material)
   const outputs: Array<{ node: MaterialNode, quantity: number }> = []
@@ -192,7 +216,7 @@ export async function produce (tx: Tx, input: ProduceInput, at: string): Promise
   for (const o of outputs) {
     actuals.push(await insertActual(tx, {
       direction: 'produced', node: o.node, material: def.material, quantity: o.quantity, unit: def.unit, job,
-      who: input.who, at, bomItem: null, override: null, eventId: null
+      who: input.who, at, bomItem: null, override: null, eventId: input.eventId ?? null
     }))
     for (const k of consumed) links.push(await insertLink(tx, consumptionLink(k, o.node, job, input.who, at)))
   }
@@ -200,5 +224,5 @@ export async function produce (tx: Tx, input: ProduceInput, at: string): Promise
     who: input.who, at, entity: 'JobOrder', entityId: job.jobId, action: 'produce',
     newValue: { material: def.material, unit: def.unit, outputs: outputs.map((o) => `${o.node.kind} ${o.node.id} ${o.quantity}`) }
   })
-  return { actuals, serials, links, ...(lot !== undefined ? { lot } : {}) }
+  return { actuals, serials, links, duplicate: false, ...(lot !== undefined ? { lot } : {}) }
 }

@@ -4,7 +4,8 @@ import type { MesStore } from '../store/store'
 import type { CredentialCheck } from '../model/types'
 import type { Materials } from '../service'
 import { Signatures } from '../signatures'
-import { MaterialRefusedError, NotFoundError } from '../errors'
+import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
+import { MATERIAL_EVENT } from '../store/keys'
 import type { ConsumeInput, LotInput, LotStatusChange, MaterialDefinitionInput, MergeInput, ProduceInput, SplitInput, TraceQuery } from './types'
 import { validateMaterialCommand } from './validation'
 import { changeLotStatus, defineMaterial, receiveLot } from './lots'
@@ -77,12 +78,27 @@ export class MaterialService implements Materials {
       }
       overrideSignature = await this.signatures.verifySigned({ jobId: c.jobId, who: c.who, event: 'consume-override', signature: c.override.signature }, at)
     }
-    return await this.store.transaction(async (tx) => await consume(tx, c, { at, defaultTolerancePct: this.tolerancePct, overrideSignature }))
+    return await this.onceRacing(async () => await this.store.transaction(async (tx) =>
+      await consume(tx, c, { at, defaultTolerancePct: this.tolerancePct, overrideSignature })))
   }
 
   async produce (input: unknown): ReturnType<Materials['produce']> {
     const p = validateMaterialCommand<ProduceInput>('produce', input, 'production')
-    return await this.store.transaction(async (tx) => await produce(tx, p, this.at()))
+    const at = this.at()
+    return await this.onceRacing(async () => await this.store.transaction(async (tx) => await produce(tx, p, at)))
+  }
+
+  /**
+   * Runs a consume or produce again when a concurrent command with the same eventId committed first (its claim of
+   * the id then fails on the key, see event-ids.ts): the second run finds that command and answers with its result.
+   */
+  private async onceRacing<T> (run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      if (err instanceof DuplicateError && err.entity === MATERIAL_EVENT) return await run()
+      throw err
+    }
   }
 
   async split (input: unknown): ReturnType<Materials['split']> {

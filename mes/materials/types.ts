@@ -88,7 +88,10 @@ export interface ConsumeInput {
   /** Of the lot; default: all that is left. */
   quantity?: number
   serial?: string
-  /** Caller's id: a retried consumption with the same id is not applied twice. */
+  /**
+   * Caller's id, unique across all consumptions: a retry with the same id and command is not applied twice (its first
+   * result is returned, `duplicate: true`); a different command under an id already used is refused (event-id-conflict).
+   */
   eventId?: string
   override?: BomOverrideInput
 }
@@ -105,6 +108,8 @@ export interface ProduceInput {
   serials?: string[]
   /** The lot the serials belong to, if any. */
   intoLot?: string
+  /** Caller's id: a retried production with the same id is not applied twice (its first result is returned). */
+  eventId?: string
 }
 
 export interface SplitInput {
@@ -183,6 +188,8 @@ export interface ProduceResult {
   serials: Serial[]
   /** Links made from what the job had consumed so far. */
   links: GenealogyLink[]
+  /** True when a production with the same eventId had already been applied: this is its first result, nothing changed. */
+  duplicate: boolean
 }
 
 /** A backward trace (what went into a lot or serial) or a forward one (what it went into), with its limits. */

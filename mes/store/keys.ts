@@ -7,6 +7,9 @@ import { DuplicateError } from '../errors'
 /** The entity of the key that lets one job only be Running per work unit (a partial unique index). */
 export const RUNNING_JOB_OF_WORK_UNIT = 'running job of work unit'
 
+/** The entity of the key that lets one consume or produce only claim an eventId (mes/materials/event-ids.ts). */
+export const MATERIAL_EVENT = 'material event'
+
 export interface UniqueKey {
   table: string
   columns: readonly string[]
@@ -22,7 +25,8 @@ export const UNIQUE_KEYS: readonly UniqueKey[] = [
   { table: 'material_requirements', columns: ['order_number', 'item'], constraint: 'material_requirements_pkey', entity: 'material item' },
   { table: 'job_orders', columns: ['job_id'], constraint: 'job_orders_pkey', entity: 'job' },
   { table: 'job_orders', columns: ['work_unit'], constraint: 'ux_jobs_running_unit', entity: RUNNING_JOB_OF_WORK_UNIT },
-  { table: 'job_events', columns: ['job_id', 'event_id'], constraint: 'ux_job_events_event_id', entity: 'job event' }
+  { table: 'job_events', columns: ['job_id', 'event_id'], constraint: 'ux_job_events_event_id', entity: 'job event' },
+  { table: 'material_events', columns: ['kind', 'event_id'], constraint: 'material_events_pkey', entity: MATERIAL_EVENT }
 ]
 
 /** The key named by SQLite's "UNIQUE constraint failed: table.column, table.column" text, if it is one of ours. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { forEachStore, sampleOrder, ERP, SUPERVISOR, type Ctx } from './stores'
-import { UpdateRefusedError } from '../../mes/errors'
+import { MaterialRefusedError, UpdateRefusedError } from '../../mes/errors'
+import { credentials, frameOrder } from './materials/fixture'
 import { ValidationError } from '../../core/errors'
 
 /** Order 1000 released, op 10 started with 40 good + 2 scrap reported. */
@@ -112,3 +113,83 @@ forEachStore('ERP updates to an order in progress', (ctx) => {
     assert.deepEqual(r.order.operations.map((o) => [o.sequence, o.workCenter, o.quantity, o.critical]), [[10, 'WC-LASER', 10, true]])
   })
 })
+
+forEachStore('ERP updates of the BOM rules (override permission, alternates, tolerance)', (ctx) => {
+  const routing = (over: Record<number, Record<string, unknown>> = {}): Array<Record<string, unknown>> =>
+    [{ sequence: 10, workCenter: 'WC-CUT', bomOverride: true }, { sequence: 20, workCenter: 'WC-WELD' }].map((o) => ({ ...o, ...(over[o.sequence] ?? {}) }))
+  const tube = (over: Record<string, unknown> = {}): Record<string, unknown> =>
+    ({ item: 1, material: 'RM-TUBE', quantity: 400, unit: 'M', operationSequence: 10, alternates: ['RM-TUBE-B'], tolerancePct: 5, ...over })
+  const wire = { item: 2, material: 'RM-WIRE', quantity: 5, unit: 'KG', operationSequence: 20 }
+  const signed = { reason: 'QA approved', signature: { user: 'qa.quinn', password: 'correct horse', meaning: 'approve' } }
+
+  /** Order 500 (materials fixture) with 120 M of RM-TUBE and 50 M of its alternate RM-TUBE-B consumed at op 10. */
+  async function consumed (c: Ctx): Promise<{ cutJob: string, weldJob: string }> {
+    const jobs = await frameOrder(c)
+    await c.mes.materials.consume({ jobId: jobs.cutJob, who: 'op.olga', lotId: 'T-1', quantity: 120 })
+    await c.mes.materials.consume({ jobId: jobs.cutJob, who: 'op.olga', lotId: 'TB-1', quantity: 50 })
+    return jobs
+  }
+
+  it('applies changes of the override permission, alternates and tolerance while the order runs, and the next consumptions follow them', async () => {
+    const c = ctx()
+    const { cutJob, weldJob } = await consumed(c)
+    await c.mes.materials.define({ material: 'RM-TUBE-C', unit: 'M' }, 'erp:SAP-PRD')
+    await c.mes.materials.receiveLot({ lotId: 'TC-1', material: 'RM-TUBE-C', quantity: 100, unit: 'M', who: 'wms:WH1' })
+    const r = await c.mes.workOrders.update('500', {
+      operations: routing({ 10: { bomOverride: false }, 20: { bomOverride: true } }),
+      materials: [tube({ quantity: 200, alternates: ['RM-TUBE-B', 'RM-TUBE-C'], tolerancePct: 10 }), { ...wire, tolerancePct: 20 }]
+    }, { ...ERP, why: 'engineering change EC-77' })
+    assert.deepEqual(r.changes.filter((x) => /BOM override|alternates|tolerance/.test(x)), [
+      'operation 10 BOM override: allowed → not allowed', 'operation 20 BOM override: not allowed → allowed',
+      'material item 1 (RM-TUBE) alternates: ["RM-TUBE-B"] → ["RM-TUBE-B","RM-TUBE-C"]', 'material item 1 (RM-TUBE) tolerance: 5 → 10 %',
+      'material item 2 (RM-WIRE) tolerance: default → 20 %'
+    ])
+    const audit = (await c.mes.audit.forEntity('WorkOrder', '500')).at(-1)!
+    assert.equal(audit.action, 'update')
+    assert.ok((JSON.parse(audit.newValue!) as { changes: string[] }).changes.includes('operation 10 BOM override: allowed → not allowed'))
+    // The new alternate is admitted; 200 M + 10 % = 220 M allows 50 more after the 170 consumed, not 51.
+    const alt = await c.mes.materials.consume({ jobId: cutJob, who: 'op.olga', lotId: 'TC-1', quantity: 50 })
+    assert.equal(alt.actual.bomItem, 1)
+    await assert.rejects(c.mes.materials.consume({ jobId: cutJob, who: 'op.olga', lotId: 'TC-1', quantity: 1 }),
+      (err: unknown) => err instanceof MaterialRefusedError && err.rule === 'over-tolerance')
+    // Op 10 no longer takes an override; op 20 now does; 5 KG + 20 % of wire.
+    await assert.rejects(c.mes.materials.consume({ jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 1, override: signed }),
+      (err: unknown) => err instanceof MaterialRefusedError && /allows no BOM override/.test(err.message))
+    const paint = await c.mes.materials.consume({ jobId: weldJob, who: 'op.olga', lotId: 'P-1', quantity: 1, override: signed })
+    assert.equal(paint.actual.override?.signature.user, 'qa.quinn')
+    assert.equal((await c.mes.materials.consume({ jobId: weldJob, who: 'op.olga', lotId: 'W-1', quantity: 6 })).actual.bomItem, 2)
+  })
+
+  it('refuses BOM changes that would make recorded consumptions wrong, with every reason, and applies nothing of that update', async () => {
+    const c = ctx()
+    const { cutJob } = await consumed(c)
+    const before = await c.mes.workOrders.get('500')
+    const rulesOf = async (): Promise<unknown> => await c.store.read(async (tx) => [
+      await tx.all('SELECT sequence, bom_override FROM operations WHERE order_number = ? ORDER BY sequence', ['500']),
+      await tx.all('SELECT item, material, quantity, unit, operation_seq, alternates, tolerance_pct FROM material_requirements WHERE order_number = ? ORDER BY item', ['500'])
+    ])
+    const rules = await rulesOf()
+    const refused = async (update: Record<string, unknown>, ...expected: RegExp[]): Promise<void> => {
+      await assert.rejects(c.mes.workOrders.update('500', update, ERP), (err: unknown) => {
+        assert.ok(err instanceof UpdateRefusedError)
+        for (const e of expected) assert.ok(err.reasons.some((r) => e.test(r)), `${String(e)} in\n${err.reasons.join('\n')}`)
+        return true
+      })
+    }
+    await refused({ priority: 1, operations: routing({ 20: { bomOverride: true } }), materials: [tube({ alternates: [], quantity: 150, tolerancePct: 0 }), wire] },
+      /^material item 1 \(RM-TUBE\) cannot drop alternate RM-TUBE-B: 50 M of it already consumed$/,
+      /^material item 1 \(RM-TUBE\) cannot allow only 150 M \(150 \+ 0 % tolerance\): 170 M already consumed against it$/)
+    await refused({ materials: [wire] }, /^material item 1 \(RM-TUBE\) cannot be removed: 170 M already consumed against it$/)
+    await refused({ materials: [tube({ material: 'RM-ROD', unit: 'MM', operationSequence: 20 }), wire] },
+      /cannot change its material to RM-ROD: 170 M already consumed/, /cannot change its unit to MM/, /cannot move to operation 20/)
+    assert.deepEqual(await c.mes.workOrders.get('500'), before, 'not even the safe part (priority, op 20 override) was applied')
+    assert.deepEqual(await rulesOf(), rules)
+    // Down to what is consumed is allowed (160 M + 10 % = 176 M >= 170 M), and a component nothing was consumed from may go.
+    const r = await c.mes.workOrders.update('500', { materials: [tube({ quantity: 160, tolerancePct: 10 })] }, ERP)
+    assert.ok(r.changes.includes('material item 1 (RM-TUBE) tolerance: 5 → 10 %'))
+    assert.equal((await c.mes.workOrders.get('500')).materials.length, 1)
+    // A completed operation's override permission is closed with it.
+    await c.mes.wip.apply({ jobId: cutJob, event: 'complete', who: 'op.olga', good: 9 })
+    await refused({ operations: routing({ 10: { bomOverride: false } }) }, /^operation 10 BOM override cannot change: the operation is completed$/)
+  })
+}, { verifyCredentials: credentials })
