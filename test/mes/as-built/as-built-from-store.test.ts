@@ -8,6 +8,7 @@ import { validateB2mml } from '../../../mes/as-built/b2mml-schema'
 import { validateAsBuiltRecord } from '../../../mes/as-built/record-check'
 import { forEachStore } from '../stores'
 import { threeLevels } from '../materials/three-levels'
+import { credentials, frameOrder } from '../materials/fixture'
 
 // B2MML documents are read here by their element names, as a person reads them.
 type Doc = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -133,4 +134,33 @@ forEachStore('as-built record from the store', (ctx) => {
     assert.equal(root.MaterialLot.ID, 'FG-1')
     assert.deepEqual(root.MaterialLot.AssemblyLot.map((l: Doc) => l.ID), ['SA-1', 'SA-3'])
   })
-}, { verifyCredentials: async () => true })
+})
+
+forEachStore('as-built record from the store: overrides and signatures', (ctx) => {
+  it('a consumption admitted by an override is marked on its edge, with the second person\'s signature, also in B2MML', async () => {
+    const c = ctx()
+    const { cutJob } = await frameOrder(c)
+    const m = c.mes.materials
+    const signature = { user: 'qa.quinn', password: 'correct horse', meaning: 'approved' }
+    await m.consume({ jobId: cutJob, who: 'op.olga', lotId: 'T-1', quantity: 100 })
+    await m.consume({ jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 2, override: { reason: 'deviation D-12', signature } })
+    await m.produce({ jobId: cutJob, who: 'op.olga', material: 'FG-FRAME', serials: ['FR-1'] })
+    c.clock.advance(10)
+    await c.mes.wip.apply({ jobId: cutJob, event: 'complete', who: 'op.olga', good: 1, signature: { ...signature, meaning: 'reviewed' } })
+    const r = await m.asBuilt({ serial: 'FR-1' })
+    assert.deepEqual(r.overrides.map((o) => ({ ...o, id: undefined, signature: { ...o.signature, at: undefined } })), [{
+      id: undefined, jobId: cutJob, nodeId: 'P-1', rule: 'not-a-component', reason: 'deviation D-12', operator: 'op.olga',
+      signature: { user: 'qa.quinn', meaning: 'approved', at: undefined }
+    }])
+    const paint = r.genealogy.edges.find((e) => e.from === 'P-1')!
+    assert.equal(paint.overrideId, r.overrides[0]!.id)
+    assert.equal(r.genealogy.edges.find((e) => e.from === 'T-1')!.overrideId, undefined)
+    const op = r.operations.find((o) => o.jobId === cutJob)!
+    assert.deepEqual(op.signatures.map((s) => [s.user, s.event, s.meaning]), [['qa.quinn', 'consume-override', 'approved'], ['qa.quinn', 'complete', 'reviewed']])
+    assert.equal(op.signatures[1]!.at, c.clock.iso())
+    const perf = (await m.asBuiltB2mml({ serial: 'FR-1' })).OperationsPerformance.OperationsPerformance as Doc
+    const actual = perf.OperationsResponse[0].SegmentResponse[0].MaterialActual.find((a: Doc) => a.MaterialLotID[0] === 'P-1')
+    const props = actual.MaterialActualProperty.find((p: Doc) => p.ID === `override/${r.overrides[0]!.id}`)
+    assert.ok(props.Value.some((v: Doc) => v.Key === 'signedBy' && v.ValueString.$ === 'qa.quinn'), JSON.stringify(props))
+  })
+}, { verifyCredentials: credentials })
