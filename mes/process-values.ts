@@ -221,10 +221,26 @@ export class ProcessValueRecorder {
 
   private async end (jobId: string, final: boolean): Promise<void> {
     const job = this.jobs.get(jobId)
-    if (job === undefined) return
+    if (job === undefined) {
+      // Ended while not followed here (paused or held when this hub started): the stored aggregate gets its end value.
+      if (final) await this.completeStored(jobId)
+      return
+    }
     this.jobs.delete(jobId)
     await Promise.all(job.subscriptions.map(async (s) => await s.close()))
     await this.write(jobId, job.captures, final ? await Promise.all(job.captures.map(async (c) => c.latest ?? await this.current(c.topic))) : undefined)
+  }
+
+  private async completeStored (jobId: string): Promise<void> {
+    const rows = await this.opts.store.read(async (tx) => await tx.all('SELECT name, topic FROM job_process_values WHERE job_id = ?', [jobId]))
+    if (rows.length === 0) return
+    const values = await Promise.all(rows.map(async (r) => await this.current(str(r.topic))))
+    await this.opts.store.transaction(async (tx) => {
+      for (const [i, r] of rows.entries()) {
+        await tx.run('UPDATE job_process_values SET at_complete = ?, updated_at = ? WHERE job_id = ? AND name = ?',
+          [values[i] ?? null, new Date().toISOString(), jobId, str(r.name)])
+      }
+    })
   }
 
   private async persist (jobId: string): Promise<void> {

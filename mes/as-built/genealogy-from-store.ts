@@ -50,7 +50,15 @@ export async function genealogyOf (tx: Tx, subject: { lotId?: string, serial?: s
     })
   }
   const nodes = await nodesOf(tx, t.nodes, lotIds, actuals)
-  const edges = t.edges.map((l) => edgeOf(l, nodes, actuals, overrideOf))
+  const overridden = new Map<string, MaterialActual[]>()
+  for (const a of actuals) {
+    if (a.override === null) continue
+    const k = overrideKey(a.jobId, a.node.kind, a.node.id)
+    const list = overridden.get(k)
+    if (list === undefined) overridden.set(k, [a])
+    else list.push(a)
+  }
+  const edges = t.edges.map((l) => edgeOf(l, nodes, overridden, overrideOf))
   return { nodes: [...nodes.values()], edges, overrides, actuals }
 }
 
@@ -92,6 +100,8 @@ async function nodesOf (tx: Tx, traced: TraceNode[], lotIds: string[], actuals: 
   return nodes
 }
 
+const overrideKey = (jobId: string, kind: string, id: string): string => `${jobId}\u0000${kind}\u0000${id}`
+
 // Sums of decimal quantities in binary floating point (0.1 + 0.2): kept to the 9 decimals the lots are compared at.
 const roundQty = (q: number): number => Math.round(q * 1e9) / 1e9
 
@@ -100,14 +110,13 @@ const roundQty = (q: number): number => Math.round(q * 1e9) / 1e9
  * consumption and the production; its override is the one of the latest overridden consumption of the same lot or
  * serial at the same job up to the link's time.
  */
-function edgeOf (l: GenealogyLink, nodes: Map<string, GenealogyNode>, actuals: MaterialActual[], overrideOf: Map<number, string>): GenealogyEdge {
+function edgeOf (l: GenealogyLink, nodes: Map<string, GenealogyNode>, overridden: Map<string, MaterialActual[]>,
+  overrideOf: Map<number, string>): GenealogyEdge {
   const from = nodes.get(l.from.id)
   let overrideId: string | undefined
-  if (l.type === 'consumption') {
-    for (const a of actuals) {
-      if (a.direction === 'consumed' && a.jobId === l.jobId && a.node.id === l.from.id && a.node.kind === l.from.kind && a.at <= l.at) {
-        overrideId = overrideOf.get(a.id) ?? overrideId
-      }
+  if (l.type === 'consumption' && l.jobId !== null) {
+    for (const a of overridden.get(overrideKey(l.jobId, l.from.kind, l.from.id)) ?? []) {
+      if (a.at <= l.at) overrideId = overrideOf.get(a.id)
     }
   }
   return {

@@ -41,11 +41,18 @@ export async function operationsOf (tx: Tx, actuals: MaterialActual[], nodes: Ma
   }
   for (const a of actuals) if (a.override !== null && jobs.has(a.jobId)) sign(a.jobId, { ...a.override.signature, event: 'consume-override' })
   const values = await processValuesOf(tx, jobIds)
+  const byJob = new Map<string, MaterialActual[]>()
+  for (const a of actuals) {
+    if (!nodes.has(a.node.id)) continue
+    const list = byJob.get(a.jobId)
+    if (list === undefined) byJob.set(a.jobId, [a])
+    else list.push(a)
+  }
   const ops: OperationRecord[] = []
   for (const jobId of jobIds) {
     const j = jobs.get(jobId)
     if (j === undefined) continue
-    const mine = actuals.filter((a) => a.jobId === jobId && nodes.has(a.node.id))
+    const mine = byJob.get(jobId) ?? []
     const name = strOrNull(j.op_description)
     ops.push({
       jobId,

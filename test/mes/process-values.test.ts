@@ -138,8 +138,9 @@ for (const make of storeKinds()) {
   describe(`process values across a hub restart [${kind.name}]`, function () {
     let hub: RunningHub | undefined
     before(async function () { if (kind.name === 'postgres') await assertPostgresReachable() })
-    after(async function () {
+    afterEach(async function () {
       await hub?.stop()
+      hub = undefined
       await kind.cleanup()
     })
 
@@ -174,6 +175,29 @@ for (const make of storeKinds()) {
       const pv = (await hub.mes.mes.materials.asBuilt({ serial: 'EN-9' })).operations[0]!.processValues.find((p) => p.name === 'force')!
       assert.deepEqual({ atStart: pv.atStart, atComplete: pv.atComplete, min: pv.min, max: pv.max }, { atStart: 10, atComplete: 2, min: 2, max: 30 })
       assert.equal(pv.samples, before + 1)
+    })
+
+    it('a job paused when the hub stops and aborted after its restart still gets its value at the end', async function () {
+      kind.prepare()
+      const config = testConfig(undefined, (c) => { c.mes = { ...kind.hubConfig() } })
+      hub = await startHub(config, silentLogger)
+      const machine = await connect(mqttUrl(hub))
+      await machine.publishAsync(`${PRESS1}/measurements/force`, unsValue(10), { qos: 1, retain: true })
+      const jobId = await startedJob(hub.mes.mes, hub.mes.processValues, '7202')
+      await hub.mes.mes.materials.define({ material: 'ENCL-600', unit: 'PCE' }, 'erp:SAP')
+      await hub.mes.mes.materials.produce({ jobId, who: OP, material: 'ENCL-600', serials: ['EN-8'] })
+      await hub.mes.mes.wip.apply({ jobId, event: 'pause', who: OP })
+      await hub.mes.processValues.idle()
+      await machine.publishAsync(`${PRESS1}/measurements/force`, unsValue(12), { qos: 1, retain: true })
+      await machine.endAsync()
+      await hub.stop()
+
+      hub = await startHub(config, silentLogger)
+      assert.deepEqual(hub.mes.processValues.captured(jobId), [], 'a paused job is not followed')
+      await hub.mes.mes.wip.apply({ jobId, event: 'abort', who: SUPERVISOR.who, why: 'die broken' })
+      await hub.mes.processValues.idle()
+      const pv = (await hub.mes.mes.materials.asBuilt({ serial: 'EN-8' })).operations[0]!.processValues.find((p) => p.name === 'force')!
+      assert.deepEqual({ atStart: pv.atStart, atComplete: pv.atComplete, samples: pv.samples }, { atStart: 10, atComplete: 12, samples: 1 })
     })
   })
 }
