@@ -19,12 +19,15 @@ import { PostgresStore } from '../mes/store/postgres-store'
 import type { CredentialCheck } from '../mes/model/types'
 import { startUnsBridge, MesTopics, type UnsBridge } from '../mes/uns-bridge'
 import { startMachineEvents, type MachineEvents } from '../mes/machine-events'
+import { startProcessValues, type ProcessValueRecorder } from '../mes/process-values'
 
 export interface MesRuntime {
   readonly mes: Mes
   readonly bridge: UnsBridge
   /** Job events from machines (plant model `mes:` on work units); only when the hub runs Sparkplug. */
   readonly machineEvents: MachineEvents | undefined
+  /** The operations' process values, captured from the namespace while their jobs run (the as-built record). */
+  readonly processValues: ProcessValueRecorder
   /** 'SQLite /path/mes.sqlite' or 'PostgreSQL postgres://user:***@host/db'. */
   readonly description: string
   close (): Promise<void>
@@ -98,6 +101,21 @@ Promise<MesRuntime> {
     await mes.close()
     throw err
   }
+  const processValues = startProcessValues({
+    mes, store, uns: opts.uns, log: log.child('process-values'),
+    unitTopic: (workUnit, workCenter) => {
+      const place = topics.workUnit(workUnit, workCenter)
+      return place.prefix === '' ? place.equipment.topic : undefined
+    }
+  })
+  try {
+    await processValues.resume()
+  } catch (err) {
+    await processValues.stop()
+    await bridge.stop()
+    await mes.close()
+    throw err
+  }
   const machineEvents = opts.sparkplug !== undefined
     ? startMachineEvents({ mes, model, updates: opts.sparkplug, log: log.child('machine-events') })
     : undefined
@@ -109,11 +127,13 @@ Promise<MesRuntime> {
     mes,
     bridge,
     machineEvents,
+    processValues,
     description,
     close () {
       closing ??= (async () => {
         // Machine events first: their last reports are published by the bridge before it stops.
         await machineEvents?.stop()
+        await processValues.stop()
         await bridge.stop()
         await mes.close()
       })()

@@ -10,8 +10,12 @@ import type {
   ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialDefinition, MaterialNode, ProduceResult, Serial, TraceResult
 } from './materials/types'
 
+import type { AsBuiltRecord } from './as-built/as-built-record'
+import type { B2mmlExport } from './as-built/b2mml-export'
+
 export type * from './model/types'
 export type * from './materials/types'
+export type { AsBuiltRecord, B2mmlExport }
 
 export interface OrderFilter {
   status?: WorkOrderStatus | WorkOrderStatus[]
@@ -154,6 +158,16 @@ export interface Materials {
    * all levels, or what it went into, as nodes + edges and as a flat list; each lot or serial once (a DAG).
    */
   trace: (query: unknown) => Promise<TraceResult>
+  /**
+   * { lotId } or { serial }: the as-built (device history) record of a finished lot or serial: its backward
+   * genealogy, the operations of the jobs that made each node (actual times, operators, signatures, the movements
+   * and the process values captured), holds and overrides; checked against schemas/mes/as-built-record.schema.json.
+   */
+  asBuilt: (query: unknown) => Promise<AsBuiltRecord>
+  /** The as-built record as B2MML V7 (OperationsPerformance and MaterialLot), validated against MESA's schema. */
+  asBuiltB2mml: (query: unknown) => Promise<B2mmlExport>
+  /** The same as one XML document (mes/as-built/b2mml-xml.ts). */
+  asBuiltB2mmlXml: (query: unknown) => Promise<string>
 }
 
 /** The MES execution core (ISA-95 Part 4). */

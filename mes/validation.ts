@@ -73,7 +73,7 @@ export function validateWipEvent (input: unknown, source = 'job event'): WipEven
 }
 
 /**
- * What JSON Schema cannot say: unique operation sequences and item numbers, and (when the routing is given)
+ * What JSON Schema cannot say: unique operation sequences, item numbers and process value names per operation, and (when the routing is given)
  * components on existing operations.
  */
 function routingProblems (ops: WorkOrderInput['operations'] | undefined, materials: WorkOrderInput['materials']): Problem[] {
@@ -82,6 +82,11 @@ function routingProblems (ops: WorkOrderInput['operations'] | undefined, materia
   ;(ops ?? []).forEach((op, i) => {
     if (seqs.has(op.sequence)) problems.push({ path: `/operations/${i}/sequence`, message: `duplicate operation sequence ${op.sequence}` })
     seqs.add(op.sequence)
+    const names = new Set<string>()
+    ;(op.processValues ?? []).forEach((pv, j) => {
+      if (names.has(pv.name)) problems.push({ path: `/operations/${i}/processValues/${j}/name`, message: `duplicate process value ${pv.name}` })
+      names.add(pv.name)
+    })
   })
   const items = new Set<number>()
   ;(materials ?? []).forEach((m, i) => {

@@ -210,9 +210,10 @@ export class WorkOrderService implements WorkOrders {
 
 async function insertOperation (tx: Tx, orderNumber: string, op: OperationInput, orderQty: number, priority: number, dueMs: number): Promise<void> {
   await tx.run(`INSERT INTO operations (order_number, sequence, work_center, description, setup_time, run_time, quantity, critical,
-    status, priority, due_ms, proc_time, bom_override) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+    status, priority, due_ms, proc_time, bom_override, process_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
   [orderNumber, op.sequence, op.workCenter, op.description ?? null, op.setupTime ?? 0, op.runTimePerUnit ?? 0,
-    op.quantity ?? orderQty, op.critical === true ? 1 : 0, priority, dueMs, 0.001, op.bomOverride === true ? 1 : 0])
+    op.quantity ?? orderQty, op.critical === true ? 1 : 0, priority, dueMs, 0.001, op.bomOverride === true ? 1 : 0,
+    op.processValues !== undefined && op.processValues.length > 0 ? JSON.stringify(op.processValues) : null])
 }
 
 async function replaceMaterials (tx: Tx, orderNumber: string, materials: NonNullable<WorkOrderInput['materials']>): Promise<void> {

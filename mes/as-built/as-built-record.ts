@@ -5,21 +5,24 @@ import type { JobState, SignatureRecord } from '../model/types'
 
 export const AS_BUILT_SCHEMA_VERSION = 1
 
-/** ISA-95 lot status, as the material module keeps it. */
-export type LotStatus = 'released' | 'quarantined' | 'on-hold' | 'blocked' | 'expired' | 'consumed'
+/** ISA-95 lot status as the material module keeps it; a serial may also be scrapped. */
+export type LotStatus = 'released' | 'quarantined' | 'on-hold' | 'blocked' | 'expired' | 'consumed' | 'scrapped'
 
 export interface Quantity {
   value: number
   unit: string
 }
 
-/** A lot, a sublot (part of a lot, tracked on its own) or a serial (one item; `lotId` names the lot it belongs to). */
+/**
+ * A lot, a sublot (part of a lot, tracked on its own: `lotId` names the lot) or a serial (one item; `lotId` names
+ * the lot it belongs to, if it belongs to one: a serial of no lot is a lot of one).
+ */
 export interface GenealogyNode {
   id: string
   kind: 'lot' | 'sublot' | 'serial'
   material: string
   materialDescription?: string
-  /** The lot a sublot or serial belongs to. */
+  /** The lot a sublot (always) or a serial (when it has one) belongs to. */
   lotId?: string
   /** As received or produced. */
   quantity: Quantity
@@ -61,6 +64,8 @@ export interface MaterialMovement {
  * its minimum, maximum and mean (null when no sample arrived).
  */
 export interface ProcessValue {
+  /** The name the operation gives it (schemas/mes/work-order.schema.json, operation processValues). */
+  name?: string
   /** The UNS topic of the metric. */
   topic: string
   unit?: string

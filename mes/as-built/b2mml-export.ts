@@ -133,8 +133,11 @@ function overrideOf (m: MaterialMovement, edges: GenealogyEdge[], overrides: Map
   return id === undefined ? undefined : overrides.get(id)
 }
 
+/** A node B2MML holds as a MaterialLot: a lot, or a serial that belongs to no lot (a lot of one). */
+const isLot = (n: GenealogyNode): boolean => n.lotId === undefined
+
 function lotIds (n: GenealogyNode | undefined, id: string): B2mml {
-  if (n === undefined || n.kind === 'lot') return { MaterialLotID: [id] }
+  if (n === undefined || isLot(n)) return { MaterialLotID: [id] }
   return { MaterialLotID: [n.lotId as string], MaterialSubLotID: [id] }
 }
 
@@ -209,6 +212,7 @@ function segmentData (pv: ProcessValue): B2mml {
 
 // ---- MaterialLot ----
 
+// A lot, or a serial of no lot, is a MaterialLot; a sublot, or a serial of a lot, a MaterialSubLot of that lot.
 // The genealogy is a DAG: a lot that went into two parts appears under both, in full the first time and by its id
 // after that, so the document stays as large as the genealogy.
 function materialLot (r: AsBuiltRecord, nodes: Map<string, GenealogyNode>): B2mml {
@@ -231,18 +235,18 @@ function materialLot (r: AsBuiltRecord, nodes: Map<string, GenealogyNode>): B2mm
 
   const element = (id: string): B2mml => {
     const n = nodes.get(id) as GenealogyNode
-    const head: B2mml = { ID: id, ...(n.kind === 'lot' ? {} : { MaterialLotID: n.lotId }) }
+    const head: B2mml = { ID: id, ...(isLot(n) ? {} : { MaterialLotID: n.lotId }) }
     if (expanded.has(id)) return head
     expanded.add(id)
     const parts = into.get(id) ?? []
-    const lots = parts.filter((e) => nodes.get(e.from)?.kind === 'lot').map((e) => element(e.from))
-    const subLots = parts.filter((e) => nodes.get(e.from)?.kind !== 'lot').map((e) => element(e.from))
+    const lots = parts.filter((e) => isLot(nodes.get(e.from) as GenealogyNode)).map((e) => element(e.from))
+    const subLots = parts.filter((e) => !isLot(nodes.get(e.from) as GenealogyNode)).map((e) => element(e.from))
     // A MaterialSubLot has no MaterialDefinitionID of its own in B2MML (it is its lot's): kept as a property.
-    const props = n.kind === 'lot' ? holds(id) : [{ ID: 'material', Value: [value('material', n.material, 'Identifier')] }, ...holds(id)]
+    const props = isLot(n) ? holds(id) : [{ ID: 'material', Value: [value('material', n.material, 'Identifier')] }, ...holds(id)]
     return {
       ...head,
       ...(n.materialDescription !== undefined ? { Description: [code(n.materialDescription)] } : {}),
-      ...(n.kind === 'lot' ? { MaterialDefinitionID: n.material } : {}),
+      ...(isLot(n) ? { MaterialDefinitionID: n.material } : {}),
       Status: code(n.status),
       Disposition: code(n.status === 'released' ? 'UnRestricted' : n.status === 'consumed' ? 'Closed' : 'Restricted'),
       ...(n.expiresAt !== undefined ? { EffectiveEndDate: n.expiresAt } : {}),
@@ -260,8 +264,8 @@ function materialLot (r: AsBuiltRecord, nodes: Map<string, GenealogyNode>): B2mm
   }
 
   const subject = nodes.get(r.subject) as GenealogyNode
-  if (subject.kind === 'lot') return element(subject.id)
-  // A serial or sublot is a MaterialSubLot of its lot: the document's root is that lot, holding only the subject.
+  if (isLot(subject)) return element(subject.id)
+  // A serial or sublot of a lot is a MaterialSubLot of that lot: the document's root is that lot, holding only the subject.
   const lot = nodes.get(subject.lotId as string)
   const { MaterialLotID: _lot, ...sub } = element(subject.id)
   return {

@@ -13,6 +13,11 @@ import { consume, produce } from './consumption'
 import { mergeLots, splitLot } from './split-merge'
 import { trace } from './trace'
 import { actualFromRow, definitionFromRow, linkFromRow, loadLot, loadSerial } from './rows'
+import { buildAsBuilt, validateAsBuiltQuery } from '../as-built/record-builder'
+import { assertB2mml } from '../as-built/b2mml-schema'
+import { toB2mml, type B2mmlExport } from '../as-built/b2mml-export'
+import type { AsBuiltRecord } from '../as-built/as-built-record'
+import { b2mmlXml } from '../as-built/b2mml-xml'
 
 export interface MaterialServiceOptions {
   now?: () => Date
@@ -125,5 +130,26 @@ export class MaterialService implements Materials {
   async trace (query: unknown): ReturnType<Materials['trace']> {
     const q = validateMaterialCommand<TraceQuery>('trace', query, 'trace')
     return await this.store.read(async (tx) => await trace(tx, q))
+  }
+
+  async asBuilt (query: unknown): ReturnType<Materials['asBuilt']> {
+    const q = validateAsBuiltQuery(query)
+    return await this.store.read(async (tx) => await buildAsBuilt(tx, q, this.at()))
+  }
+
+  async asBuiltB2mml (query: unknown): ReturnType<Materials['asBuiltB2mml']> {
+    return this.b2mmlOf(await this.asBuilt(query))
+  }
+
+  private b2mmlOf (record: AsBuiltRecord): B2mmlExport {
+    const doc = toB2mml(record)
+    assertB2mml(doc.OperationsPerformance, `B2MML OperationsPerformance of ${record.subject}`)
+    assertB2mml(doc.MaterialLot, `B2MML MaterialLot of ${record.subject}`)
+    return doc
+  }
+
+  async asBuiltB2mmlXml (query: unknown): ReturnType<Materials['asBuiltB2mmlXml']> {
+    const record = await this.asBuilt(query)
+    return b2mmlXml(this.b2mmlOf(record), record)
   }
 }

@@ -75,6 +75,18 @@ export interface OperationInput {
   critical?: boolean
   /** A consumption the BOM check refuses may be accepted at this operation with a signed override. */
   bomOverride?: boolean
+  /** Namespace metrics captured while a job of this operation runs (mes/process-values.ts). */
+  processValues?: ProcessValueSpec[]
+}
+
+/**
+ * A metric an operation captures: `topic` relative to the work unit's UNS path (`metrics/force`), or absolute
+ * with a leading slash (`/acme/plant1/utilities/chiller-1/metrics/temp`, the slash dropped).
+ */
+export interface ProcessValueSpec {
+  name: string
+  topic: string
+  unit?: string
 }
 
 export interface MaterialRequirementInput {

@@ -28,14 +28,21 @@ describe('as-built record: its own schema and references', () => {
     assert.ok(problems.some((p) => p.path === '/genealogy/nodes/3/status' && /must be one of/.test(p.message)), JSON.stringify(problems))
   })
 
-  it('a serial without its lot and a consumption without its job are refused', () => {
+  it('a sublot without its lot and a consumption without its job are refused', () => {
     const record = threeLevelRecord()
+    record.genealogy.nodes[1].kind = 'sublot'
     delete record.genealogy.nodes[1].lotId
     delete record.genealogy.edges[4].jobId
     assert.deepEqual(problemsOf(record), [
       { path: '/genealogy/nodes/1/lotId', message: 'is required' },
       { path: '/genealogy/edges/4/jobId', message: 'is required' }
     ])
+  })
+
+  it('a serial of no lot (a lot of one, as the material module makes them) is accepted', () => {
+    const record = threeLevelRecord()
+    delete record.genealogy.nodes[1].lotId
+    assert.equal(validateAsBuiltRecord(record), record)
   })
 
   it('names that are not nodes of the genealogy, a node twice and a self-signed override are refused', () => {
