@@ -19,10 +19,19 @@ import { PostgresStore } from '../mes/store/postgres-store'
 import type { CredentialCheck } from '../mes/model/types'
 import { startUnsBridge, MesTopics, type UnsBridge } from '../mes/uns-bridge'
 import { startMachineEvents, type MachineEvents } from '../mes/machine-events'
+import { startMaterialsUns, type MaterialsUns } from '../mes/materials-uns'
+import { startScanConsumption, type ScanConsumption } from '../mes/scan-consumption'
+import { startTraceRequests, type TraceRequests } from '../mes/trace-requests'
 
 export interface MesRuntime {
   readonly mes: Mes
   readonly bridge: UnsBridge
+  /** Material events and retained lot state in the namespace (mes/materials-uns.ts). */
+  readonly materials: MaterialsUns
+  /** Barcode scans on `<unit>/events/scan` become consumptions (mes/scan-consumption.ts). */
+  readonly scans: ScanConsumption
+  /** Trace requests on `<site>/materials/trace/request/...` (mes/trace-requests.ts). */
+  readonly traceRequests: TraceRequests
   /** Job events from machines (plant model `mes:` on work units); only when the hub runs Sparkplug. */
   readonly machineEvents: MachineEvents | undefined
   /** 'SQLite /path/mes.sqlite' or 'PostgreSQL postgres://user:***@host/db'. */
@@ -90,10 +99,18 @@ Promise<MesRuntime> {
     isWorkUnitOf: workUnitCheck(topics)
   })
   mes.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
+  mes.materials.onListenerError((err, e) => log.warn(`MES listener failed on material event ${e.kind}: ${(err as Error).message}`))
   const bridge = startUnsBridge({ mes, model, uns: opts.uns, log })
+  const materials = startMaterialsUns({ mes, topics, uns: opts.uns, log })
+  let scans: ScanConsumption | undefined
+  let traceRequests: TraceRequests | undefined
   try {
     await bridge.resync()
+    scans = await startScanConsumption({ mes, model, uns: opts.uns, log: log.child('scans') })
+    traceRequests = await startTraceRequests({ mes, model, uns: opts.uns, log: log.child('trace-requests') })
   } catch (err) {
+    await scans?.stop()
+    await materials.stop()
     await bridge.stop()
     await mes.close()
     throw err
@@ -108,12 +125,18 @@ Promise<MesRuntime> {
   return {
     mes,
     bridge,
+    materials,
+    scans,
+    traceRequests,
     machineEvents,
     description,
     close () {
       closing ??= (async () => {
         // Machine events first: their last reports are published by the bridge before it stops.
         await machineEvents?.stop()
+        await traceRequests.stop()
+        await scans.stop()
+        await materials.stop()
         await bridge.stop()
         await mes.close()
       })()
