@@ -19,6 +19,7 @@ import { PostgresStore } from '../mes/store/postgres-store'
 import type { CredentialCheck } from '../mes/model/types'
 import { startUnsBridge, MesTopics, type UnsBridge } from '../mes/uns-bridge'
 import { startMachineEvents, type MachineEvents } from '../mes/machine-events'
+import { startMachineConsumption, type MachineConsumption } from '../mes/machine-consumption'
 import { startMaterialsUns, type MaterialsUns } from '../mes/materials-uns'
 import { startScanConsumption, type ScanConsumption } from '../mes/scan-consumption'
 import { startTraceRequests, type TraceRequests } from '../mes/trace-requests'
@@ -34,6 +35,8 @@ export interface MesRuntime {
   readonly traceRequests: TraceRequests
   /** Job events from machines (plant model `mes:` on work units); only when the hub runs Sparkplug. */
   readonly machineEvents: MachineEvents | undefined
+  /** Consumption from machines (plant model `mes: consumption` on work units); only when the hub runs Sparkplug. */
+  readonly machineConsumption: MachineConsumption | undefined
   /** 'SQLite /path/mes.sqlite' or 'PostgreSQL postgres://user:***@host/db'. */
   readonly description: string
   close (): Promise<void>
@@ -118,6 +121,9 @@ Promise<MesRuntime> {
   const machineEvents = opts.sparkplug !== undefined
     ? startMachineEvents({ mes, model, updates: opts.sparkplug, log: log.child('machine-events') })
     : undefined
+  const machineConsumption = opts.sparkplug !== undefined && model.machineConsumptionUnits().length > 0
+    ? startMachineConsumption({ mes, model, updates: opts.sparkplug, log: log.child('machine-consumption') })
+    : undefined
   if (machineEvents === undefined && model.machineEventUnits().length > 0) {
     log.info('the plant model maps machine metrics to job events (mes: on work units), but Sparkplug is disabled: they are not used')
   }
@@ -129,11 +135,13 @@ Promise<MesRuntime> {
     scans,
     traceRequests,
     machineEvents,
+    machineConsumption,
     description,
     close () {
       closing ??= (async () => {
         // Machine events first: their last reports are published by the bridge before it stops.
         await machineEvents?.stop()
+        await machineConsumption?.stop()
         await traceRequests.stop()
         await scans.stop()
         await materials.stop()
