@@ -145,7 +145,7 @@ export async function startTraceRequests (opts: TraceRequestsOptions): Promise<T
 
 function failure (correlationId: string | null, err: unknown, hint?: string): Record<string, unknown> {
   const e = err instanceof HubError ? err : undefined
-  const h = e?.hint ?? hint
+  const h = hint ?? e?.hint
   return {
     correlationId, ok: false, error: e?.code ?? 'INTERNAL',
     reason: e?.detail ?? 'the MES could not answer the trace (see the hub log)', ...(h !== undefined ? { hint: h } : {})

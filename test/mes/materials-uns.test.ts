@@ -4,7 +4,7 @@
 // are refused to machines. Runs on the stores of HUB_TEST_STORES.
 import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
-import { connect, mqttUrl, sleep, unsValue } from '../support/hub-fixture'
+import { connect, mqttUrl, sleep, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
 import { hashPassword } from '../../core/passwords'
 import { silentLogger } from '../../core/logger'
 import { loadPlantModel } from '../../plant/load-plant-model'
@@ -255,6 +255,31 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
   patch: (c) => {
     c.mqtt.accounts = [{ username: 'press-1', passwordHash, role: 'machine', equipment: [PRESS1] }]
   }
+})
+
+describe('a trace answer larger than the broker\'s payload limit', function () {
+  it('is answered with the error and what to do instead', async function () {
+    const hub = await startTestHub(testConfig(undefined, (c) => { c.mqtt.maxPayloadBytes = 2048 }))
+    try {
+      const ctx = { mes: hub.mes.mes } as HubCtx
+      await defineMaterials(ctx)
+      await ctx.mes.materials.receiveLot({ lotId: 'BIG-1', material: 'STEEL-SHEET', quantity: 100, unit: 'KG', who: 'wms:WH1' })
+      const jobId = await runningJob(ctx, '8201')
+      await ctx.mes.materials.consume({ jobId, who: OP, lotId: 'BIG-1', quantity: 10 })
+      await ctx.mes.materials.produce({ jobId, who: OP, material: 'PANEL', count: 12 })
+      const asker = await connect(mqttUrl(hub))
+      const answers = unsWatcher(asker)
+      const replyTo = `${SITE}/materials/trace/response/big`
+      await asker.subscribeAsync(replyTo, { qos: 1 })
+      await asker.publishAsync(`${SITE}/materials/trace/request/big`, unsValue({ direction: 'forward', lotId: 'BIG-1', replyTo, correlationId: 'b-1' }), { qos: 1 })
+      const answer = await answers.waitFor(replyTo, (v) => v?.correlationId === 'b-1')
+      assert.deepEqual([answer.value?.ok, answer.value?.error], [false, 'PAYLOAD_TOO_LARGE'])
+      assert.match(String(answer.value?.hint), /smaller maxNodes, or use GET \/mes\/v1\/materials\/trace/)
+      await asker.endAsync()
+    } finally {
+      await hub.stop()
+    }
+  })
 })
 
 describe('material topics are MES-written by the grammar', function () {
