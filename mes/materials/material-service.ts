@@ -99,7 +99,10 @@ export class MaterialService implements Materials {
     }
     const r = await this.store.transaction(async (tx) => await consume(tx, c, { at, defaultTolerancePct: this.tolerancePct, overrideSignature }))
     if (!r.duplicate) {
-      this.events.emit({ kind: 'consumed', actual: r.actual, links: r.links, who: c.who, at, ...(r.lot !== undefined ? { lot: r.lot } : {}), ...(r.serial !== undefined ? { serial: r.serial } : {}) })
+      this.events.emit({
+        kind: 'consumed', actual: r.actual, links: r.links, who: c.who, at,
+        ...(r.lot !== undefined ? { lot: r.lot } : {}), ...(r.serial !== undefined ? { serial: r.serial } : {})
+      })
     }
     return r
   }
@@ -108,7 +111,9 @@ export class MaterialService implements Materials {
     const p = validateMaterialCommand<ProduceInput>('produce', input, 'production')
     const at = this.at()
     const r = await this.store.transaction(async (tx) => await produce(tx, p, at))
-    this.events.emit({ kind: 'produced', actuals: r.actuals, serials: r.serials, links: r.links, who: p.who, at, ...(r.lot !== undefined ? { lot: r.lot } : {}) })
+    this.events.emit({
+      kind: 'produced', actuals: r.actuals, serials: r.serials, links: r.links, who: p.who, at, ...(r.lot !== undefined ? { lot: r.lot } : {})
+    })
     return r
   }
 
