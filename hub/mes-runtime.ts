@@ -20,14 +20,26 @@ import type { CredentialCheck } from '../mes/model/types'
 import { startUnsBridge, MesTopics, type UnsBridge } from '../mes/uns-bridge'
 import { startMachineEvents, type MachineEvents } from '../mes/machine-events'
 import { startProcessValues, type ProcessValueRecorder } from '../mes/process-values'
+import { startMachineConsumption, type MachineConsumption } from '../mes/machine-consumption'
+import { startMaterialsUns, type MaterialsUns } from '../mes/materials-uns'
+import { startScanConsumption, type ScanConsumption } from '../mes/scan-consumption'
+import { startTraceRequests, type TraceRequests } from '../mes/trace-requests'
 
 export interface MesRuntime {
   readonly mes: Mes
   readonly bridge: UnsBridge
+  /** Material events and retained lot state in the namespace (mes/materials-uns.ts). */
+  readonly materials: MaterialsUns
+  /** Barcode scans on `<unit>/events/scan` become consumptions (mes/scan-consumption.ts). */
+  readonly scans: ScanConsumption
+  /** Trace requests on `<site>/materials/trace/request/...` (mes/trace-requests.ts). */
+  readonly traceRequests: TraceRequests
   /** Job events from machines (plant model `mes:` on work units); only when the hub runs Sparkplug. */
   readonly machineEvents: MachineEvents | undefined
   /** The operations' process values, captured from the namespace while their jobs run (the as-built record). */
   readonly processValues: ProcessValueRecorder
+  /** Consumption from machines (plant model `mes: consumption` on work units); only when the hub runs Sparkplug. */
+  readonly machineConsumption: MachineConsumption | undefined
   /** 'SQLite /path/mes.sqlite' or 'PostgreSQL postgres://user:***@host/db'. */
   readonly description: string
   close (): Promise<void>
@@ -93,10 +105,18 @@ Promise<MesRuntime> {
     isWorkUnitOf: workUnitCheck(topics)
   })
   mes.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
+  mes.materials.onListenerError((err, e) => log.warn(`MES listener failed on material event ${e.kind}: ${(err as Error).message}`))
   const bridge = startUnsBridge({ mes, model, uns: opts.uns, log })
+  const materials = startMaterialsUns({ mes, topics, uns: opts.uns, log })
+  let scans: ScanConsumption | undefined
+  let traceRequests: TraceRequests | undefined
   try {
     await bridge.resync()
+    scans = await startScanConsumption({ mes, model, uns: opts.uns, log: log.child('scans') })
+    traceRequests = await startTraceRequests({ mes, model, uns: opts.uns, log: log.child('trace-requests') })
   } catch (err) {
+    await scans?.stop()
+    await materials.stop()
     await bridge.stop()
     await mes.close()
     throw err
@@ -119,6 +139,9 @@ Promise<MesRuntime> {
   const machineEvents = opts.sparkplug !== undefined
     ? startMachineEvents({ mes, model, updates: opts.sparkplug, log: log.child('machine-events') })
     : undefined
+  const machineConsumption = opts.sparkplug !== undefined && model.machineConsumptionUnits().length > 0
+    ? startMachineConsumption({ mes, model, updates: opts.sparkplug, log: log.child('machine-consumption') })
+    : undefined
   if (machineEvents === undefined && model.machineEventUnits().length > 0) {
     log.info('the plant model maps machine metrics to job events (mes: on work units), but Sparkplug is disabled: they are not used')
   }
@@ -126,14 +149,22 @@ Promise<MesRuntime> {
   return {
     mes,
     bridge,
+    materials,
+    scans,
+    traceRequests,
     machineEvents,
     processValues,
+    machineConsumption,
     description,
     close () {
       closing ??= (async () => {
         // Machine events first: their last reports are published by the bridge before it stops.
         await machineEvents?.stop()
         await processValues.stop()
+        await machineConsumption?.stop()
+        await traceRequests.stop()
+        await scans.stop()
+        await materials.stop()
         await bridge.stop()
         await mes.close()
       })()

@@ -22,7 +22,6 @@
 // The job Running on a unit is remembered between counts (a counter may change with every DDATA, thousands of
 // times a second): forgotten on every MES change of that unit's jobs, on any order change, on a refused event, and
 // after RUNNING_JOB_TTL_MS at the latest (another hub on the same PostgreSQL database may have changed it).
-import { createHash } from 'node:crypto'
 import type { Equipment, MachineEventsMapping, PlantModel } from '../plant/plant-model'
 import { sparkplugKey } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
@@ -30,6 +29,7 @@ import type { UnsUpdate, UnsUpdateSource } from '../uns/uns-update'
 import type { Mes } from './index'
 import type { JobOrder, JobState } from './model/types'
 import { IllegalTransitionError, NotFoundError, WipRuleError } from './errors'
+import { boundedId, countOf } from './machine-values'
 
 /** Scrap counted by a machine has no reason a person chose; this is its reason code. */
 export const MACHINE_SCRAP_REASON = 'MACHINE'
@@ -83,7 +83,6 @@ interface Watch {
 /** Longest time a remembered Running job is trusted without a change seen by this process. */
 export const RUNNING_JOB_TTL_MS = 1000
 
-const MAX_EVENT_ID = 128
 const ACTION_EVENT = { stopped: 'pause', running: 'resume', held: 'hold' } as const
 
 export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
@@ -312,18 +311,6 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
   }
 }
 
-/** 64-bit integers come as decimal strings in the hub's JSON convention (never rounded). */
-const DECIMAL_TYPES = new Set(['Int64', 'UInt64'])
-const DECIMAL = /^-?\d+$/
-
-/** A counter value as a whole number: integers of any Sparkplug type (decimal text for 64 bits), or whole floats. */
-function countOf (v: unknown, datatype: string): bigint | undefined {
-  if (typeof v === 'bigint') return v
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
-  if (typeof v === 'string' && DECIMAL_TYPES.has(datatype) && DECIMAL.test(v)) return BigInt(v)
-  return undefined
-}
-
 /** A state value as text: strings as they are, numbers and booleans written out (so '3' matches Int32 3). */
 function stateText (v: unknown): string | undefined {
   if (typeof v === 'string') return v
@@ -334,11 +321,4 @@ function stateText (v: unknown): string | undefined {
 function describeCount (good: number, scrap: number): string {
   const parts = [good > 0 ? `${good} good` : '', scrap > 0 ? `${scrap} scrap` : ''].filter((s) => s !== '')
   return `${parts.join(' and ') || '0'} part${good + scrap === 1 ? '' : 's'}`
-}
-
-/** Event ids and `who` are at most 128 characters: a longer one (long metric names) keeps its start and a hash of the rest. */
-function boundedId (id: string): string {
-  if (id.length <= MAX_EVENT_ID) return id
-  const hash = createHash('sha256').update(id).digest('hex').slice(0, 32)
-  return `${id.slice(0, MAX_EVENT_ID - hash.length - 1)}#${hash}`
 }

@@ -7,8 +7,9 @@ import type {
 } from './model/types'
 
 import type {
-  ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialDefinition, MaterialNode, ProduceResult, Serial, TraceResult
+  BomRemainder, ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialDefinition, MaterialNode, ProduceResult, Serial, TraceResult
 } from './materials/types'
+import type { MaterialEvent } from './materials/material-events'
 
 import type { AsBuiltRecord } from './as-built/as-built-record'
 import type { B2mmlExport } from './as-built/b2mml-export'
@@ -16,6 +17,7 @@ import type { B2mmlExport } from './as-built/b2mml-export'
 export type * from './model/types'
 export type * from './materials/types'
 export type { AsBuiltRecord, B2mmlExport }
+export type * from './materials/material-events'
 
 export interface OrderFilter {
   status?: WorkOrderStatus | WorkOrderStatus[]
@@ -149,6 +151,8 @@ export interface Materials {
   produce: (input: unknown) => Promise<ProduceResult>
   split: (input: unknown) => Promise<{ lot: Lot, sublots: Lot[], links: GenealogyLink[] }>
   merge: (input: unknown) => Promise<{ lot: Lot, sources: Lot[], links: GenealogyLink[] }>
+  /** What the job's order still needs of a material at the job's operation per its BOM; null when it is no component there. */
+  bomRemainder: (jobId: string, material: string) => Promise<BomRemainder | null>
   /** What a job consumed and produced, in the order reported. */
   actualsOfJob: (jobId: string) => Promise<MaterialActual[]>
   /** The genealogy links into and out of one lot or serial. */
@@ -168,6 +172,13 @@ export interface Materials {
   asBuiltB2mml: (query: unknown) => Promise<B2mmlExport>
   /** The same as one XML document (mes/as-built/b2mml-xml.ts). */
   asBuiltB2mmlXml: (query: unknown) => Promise<string>
+  /**
+   * Every committed receive, lot status change, consumption, production, split and merge (a retried consumption
+   * already applied is not announced again), e.g. for publishing to the UNS. Returns the unsubscribe function.
+   */
+  onEvent: (listener: (e: MaterialEvent) => void) => () => void
+  /** A material listener that threw (the change stays committed). Returns the unsubscribe function. */
+  onListenerError: (fn: (err: unknown, e: MaterialEvent) => void) => () => void
 }
 
 /** The MES execution core (ISA-95 Part 4). */

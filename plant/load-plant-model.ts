@@ -281,6 +281,24 @@ class SemanticCheck {
    * `mes:` on a work unit names metrics of the unit's own Sparkplug binding and reports them to the jobs of its own
    * SAP work center: without either binding it could never work, so it is refused rather than silently ignored.
    */
+  /** Each metric of `mes:` means one thing: a consumption's lot or counter is no other counter, state or lot. */
+  private consumptionMetrics (mes: Record<string, unknown>, p: string): void {
+    if (!Array.isArray(mes.consumption)) return
+    const owner = new Map<string, string>()
+    for (const k of ['goodCounter', 'scrapCounter'] as const) if (typeof mes[k] === 'string') owner.set(mes[k], k)
+    if (isRecord(mes.state) && typeof mes.state.metric === 'string') owner.set(mes.state.metric, 'state metric')
+    mes.consumption.forEach((c: unknown, i) => {
+      if (!isRecord(c)) return
+      for (const k of ['lotMetric', 'counter'] as const) {
+        const name = c[k]
+        if (typeof name !== 'string') continue
+        const first = owner.get(name)
+        if (first !== undefined) this.problem(`${p}/mes/consumption/${i}/${k}`, `'${name}' is already the ${first}: a metric means one thing`)
+        else owner.set(name, `${k} of consumption ${i}`)
+      }
+    })
+  }
+
   private machineEvents (node: Record<string, unknown>, p: string): void {
     const mes = node.mes
     if (!isRecord(mes)) return
@@ -298,6 +316,7 @@ class SemanticCheck {
     if (typeof mes.goodCounter === 'string' && mes.goodCounter === mes.scrapCounter) {
       this.problem(`${p}/mes/scrapCounter`, `'${mes.goodCounter}' is already the goodCounter: one counter cannot count good and scrap parts`)
     }
+    this.consumptionMetrics(mes, p)
     const state = mes.state
     if (!isRecord(state)) return
     const used = counters.find(([, name]) => typeof name === 'string' && name === state.metric)

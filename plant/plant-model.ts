@@ -53,8 +53,9 @@ export interface EquipmentDocument {
   opcua?: OpcUaBinding
 }
 /**
- * Job events from the machine (mes/machine-events.ts): names of Sparkplug metrics of the work unit's own Sparkplug
- * binding. The loader accepts it only on a work unit bound to Sparkplug and to an SAP work center.
+ * Job events and material consumption from the machine (mes/machine-events.ts, mes/machine-consumption.ts): names
+ * of Sparkplug metrics of the work unit's own Sparkplug binding. The loader accepts it only on a work unit bound to
+ * Sparkplug and to an SAP work center.
  */
 export interface MachineEventsMapping {
   /** Counter metric whose increases are good quantity. */
@@ -68,6 +69,18 @@ export interface MachineEventsMapping {
     readonly stopped?: readonly string[]
     readonly held?: readonly string[]
   }
+  /** Material the machine consumes (mes/machine-consumption.ts): a lot metric and the counter of what it used of it. */
+  readonly consumption?: readonly MachineConsumptionMapping[]
+}
+
+/** One feeder, hopper or coil holder: which lot is loaded, and a counter of how much of it the machine used. */
+export interface MachineConsumptionMapping {
+  /** String metric: the id of the lot loaded now (empty: none). */
+  readonly lotMetric: string
+  /** Counter metric: each increase, times `scale`, is consumed from that lot on the job Running on the unit. */
+  readonly counter: string
+  /** Lot units per counter unit (e.g. 0.001 for a gram counter and a lot in KG); default 1. */
+  readonly scale?: number
 }
 export interface WorkUnitDocument extends EquipmentDocument { kind: WorkUnitKind, mes?: MachineEventsMapping }
 export interface WorkCenterDocument extends EquipmentDocument { kind: WorkCenterKind, workUnits?: WorkUnitDocument[] }
@@ -202,6 +215,11 @@ export class PlantModel {
     return [...this.walk()].filter((e) => e.level === 'workUnit' && e.mes !== undefined)
   }
 
+  /** The work units whose plant model entry maps metrics to material consumption (`mes: consumption`), in file order. */
+  machineConsumptionUnits (): Equipment[] {
+    return [...this.walk()].filter((e) => e.level === 'workUnit' && (e.mes?.consumption?.length ?? 0) > 0)
+  }
+
   /** The equipment whose OPC UA binding names variables to collect, in file order. */
   opcuaCollected (): Equipment[] {
     return [...this.walk()].filter((e) => (e.bindings.opcua?.nodes?.length ?? 0) > 0)
@@ -283,7 +301,8 @@ function copyMapping (m: MachineEventsMapping): MachineEventsMapping {
             ...(state.held !== undefined ? { held: [...state.held] } : {})
           }
         }
-      : {})
+      : {}),
+    ...(m.consumption !== undefined ? { consumption: m.consumption.map((c) => ({ ...c })) } : {})
   }
 }
 

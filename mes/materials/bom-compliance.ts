@@ -42,6 +42,17 @@ export interface BomDecision {
   refusal: Refusal | null
 }
 
+/**
+ * The component a consumption of `material` at operation `sequence` counts against: the component itself before an
+ * alternate; among equals, the one with the most left to consume. Undefined when none matches.
+ */
+export function componentFor (components: readonly Component[], material: string, sequence: number): Component | undefined {
+  const here = components.filter((k) => (k.material === material || k.alternates.includes(material)) &&
+    (k.operationSequence === null || k.operationSequence === sequence))
+  return [...here].sort((a, b) => Number(b.material === material) - Number(a.material === material) ||
+    (b.quantity - b.consumed) - (a.quantity - a.consumed))[0]
+}
+
 export function checkConsumption (components: readonly Component[], c: ConsumptionCase): BomDecision {
   if (c.status !== 'released') {
     const why = c.statusReason !== null ? ` (${c.statusReason})` : ''
@@ -53,18 +64,15 @@ export function checkConsumption (components: readonly Component[], c: Consumpti
   if (c.quantity > c.available + EPS) {
     return { item: null, refusal: { rule: 'insufficient-quantity', reason: `${c.source} holds ${c.available} ${c.unit}, not ${c.quantity}`, overridable: false } }
   }
-  const matching = components.filter((k) => k.material === c.material || k.alternates.includes(c.material))
-  const here = matching.filter((k) => k.operationSequence === null || k.operationSequence === c.sequence)
-  if (here.length === 0) {
-    const elsewhere = matching.map((k) => k.operationSequence).filter((s) => s !== null)
+  const best = componentFor(components, c.material, c.sequence)
+  if (best === undefined) {
+    const elsewhere = components.filter((k) => k.material === c.material || k.alternates.includes(c.material))
+      .map((k) => k.operationSequence).filter((s) => s !== null)
     const reason = elsewhere.length > 0
       ? `material ${c.material} is a component of operation ${elsewhere.join(', ')}, not of operation ${c.sequence}`
       : `material ${c.material} is not a component of the order (nor an allowed alternate)`
     return { item: null, refusal: { rule: 'not-a-component', reason, overridable: true } }
   }
-  // The component itself before an alternate; among equals, the one with the most left to consume.
-  const best = [...here].sort((a, b) => Number(b.material === c.material) - Number(a.material === c.material) ||
-    (b.quantity - b.consumed) - (a.quantity - a.consumed))[0]!
   if (best.unit !== c.unit) {
     return { item: best.item, refusal: { rule: 'unit-mismatch', reason: `${c.source} is in ${c.unit}, BOM item ${best.item} in ${best.unit}`, overridable: false } }
   }

@@ -33,7 +33,7 @@ async function runningJob (tx: Tx, jobId: string, action: string): Promise<JobRo
   return job
 }
 
-async function componentsOf (tx: Tx, orderNumber: string, defaultTolerancePct: number): Promise<Component[]> {
+export async function componentsOf (tx: Tx, orderNumber: string, defaultTolerancePct: number): Promise<Component[]> {
   const consumed = new Map<number, number>()
   for (const r of await tx.all(`SELECT bom_item, SUM(quantity) AS q FROM material_actuals
     WHERE order_number = ? AND direction = 'consumed' AND bom_item IS NOT NULL GROUP BY bom_item`, [orderNumber])) {

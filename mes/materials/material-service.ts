@@ -1,5 +1,7 @@
 // The Materials of mes/service.ts over one store: each command validated, then run in one transaction. An override's
 // signature is verified before its transaction (a refused signature is its own audit record and lockout count).
+// After a command commits, its MaterialEvent goes to the listeners of onEvent (a retried consumption that was
+// already applied announces nothing: it changed nothing).
 import type { MesStore } from '../store/store'
 import type { CredentialCheck } from '../model/types'
 import type { Materials } from '../service'
@@ -9,7 +11,9 @@ import { MATERIAL_EVENT } from '../store/keys'
 import type { ConsumeInput, LotInput, LotStatusChange, MaterialDefinitionInput, MergeInput, ProduceInput, SplitInput, TraceQuery } from './types'
 import { validateMaterialCommand } from './validation'
 import { changeLotStatus, defineMaterial, receiveLot } from './lots'
-import { consume, produce } from './consumption'
+import { componentsOf, consume, produce } from './consumption'
+import { componentFor } from './bom-compliance'
+import { loadJob } from '../repo'
 import { mergeLots, splitLot } from './split-merge'
 import { trace } from './trace'
 import { actualFromRow, definitionFromRow, linkFromRow, loadLot, loadSerial } from './rows'
@@ -18,6 +22,8 @@ import { assertB2mml } from '../as-built/b2mml-schema'
 import { toB2mml, type B2mmlExport } from '../as-built/b2mml-export'
 import type { AsBuiltRecord } from '../as-built/as-built-record'
 import { b2mmlXml } from '../as-built/b2mml-xml'
+import { EventChannel } from '../events'
+import type { MaterialEvent } from './material-events'
 
 export interface MaterialServiceOptions {
   now?: () => Date
@@ -30,6 +36,7 @@ export class MaterialService implements Materials {
   private readonly now: () => Date
   private readonly signatures: Signatures
   private readonly tolerancePct: number
+  private readonly events = new EventChannel<MaterialEvent>()
 
   constructor (private readonly store: MesStore, opts: MaterialServiceOptions = {}) {
     this.now = opts.now ?? (() => new Date())
@@ -38,6 +45,10 @@ export class MaterialService implements Materials {
   }
 
   private at (): string { return this.now().toISOString() }
+
+  onEvent (listener: (e: MaterialEvent) => void): () => void { return this.events.on(listener) }
+
+  onListenerError (fn: (err: unknown, e: MaterialEvent) => void): () => void { return this.events.onListenerError(fn) }
 
   async define (input: unknown, who: string): ReturnType<Materials['define']> {
     const d = validateMaterialCommand<MaterialDefinitionInput>('definition', input, 'material definition')
@@ -52,7 +63,10 @@ export class MaterialService implements Materials {
 
   async receiveLot (input: unknown): ReturnType<Materials['receiveLot']> {
     const l = validateMaterialCommand<LotInput>('lot', input, 'lot')
-    return await this.store.transaction(async (tx) => await receiveLot(tx, l, this.at()))
+    const at = this.at()
+    const lot = await this.store.transaction(async (tx) => await receiveLot(tx, l, at))
+    this.events.emit({ kind: 'lot-received', lot, who: l.who, at })
+    return lot
   }
 
   async lot (lotId: string): ReturnType<Materials['lot']> {
@@ -69,7 +83,13 @@ export class MaterialService implements Materials {
 
   async setLotStatus (lotId: string, change: unknown): ReturnType<Materials['setLotStatus']> {
     const c = validateMaterialCommand<LotStatusChange>('statusChange', change, `status of lot ${lotId}`)
-    return await this.store.transaction(async (tx) => await changeLotStatus(tx, lotId, c, this.at()))
+    const at = this.at()
+    const { lot, from } = await this.store.transaction(async (tx) => {
+      const before = await loadLot(tx, lotId, true)
+      return { lot: await changeLotStatus(tx, lotId, c, at), from: before?.status ?? c.status }
+    })
+    this.events.emit({ kind: 'lot-status', lot, from, why: c.why, who: c.who, at })
+    return lot
   }
 
   async consume (input: unknown): ReturnType<Materials['consume']> {
@@ -83,14 +103,27 @@ export class MaterialService implements Materials {
       }
       overrideSignature = await this.signatures.verifySigned({ jobId: c.jobId, who: c.who, event: 'consume-override', signature: c.override.signature }, at)
     }
-    return await this.onceRacing(async () => await this.store.transaction(async (tx) =>
+    const r = await this.onceRacing(async () => await this.store.transaction(async (tx) =>
       await consume(tx, c, { at, defaultTolerancePct: this.tolerancePct, overrideSignature })))
+    if (!r.duplicate) {
+      this.events.emit({
+        kind: 'consumed', actual: r.actual, links: r.links, who: c.who, at,
+        ...(r.lot !== undefined ? { lot: r.lot } : {}), ...(r.serial !== undefined ? { serial: r.serial } : {})
+      })
+    }
+    return r
   }
 
   async produce (input: unknown): ReturnType<Materials['produce']> {
     const p = validateMaterialCommand<ProduceInput>('produce', input, 'production')
     const at = this.at()
-    return await this.onceRacing(async () => await this.store.transaction(async (tx) => await produce(tx, p, at)))
+    const r = await this.onceRacing(async () => await this.store.transaction(async (tx) => await produce(tx, p, at)))
+    if (!r.duplicate) {
+      this.events.emit({
+        kind: 'produced', actuals: r.actuals, serials: r.serials, links: r.links, who: p.who, at, ...(r.lot !== undefined ? { lot: r.lot } : {})
+      })
+    }
+    return r
   }
 
   /**
@@ -108,12 +141,27 @@ export class MaterialService implements Materials {
 
   async split (input: unknown): ReturnType<Materials['split']> {
     const s = validateMaterialCommand<SplitInput>('split', input, 'lot split')
-    return await this.store.transaction(async (tx) => await splitLot(tx, s, this.at()))
+    const at = this.at()
+    const r = await this.store.transaction(async (tx) => await splitLot(tx, s, at))
+    this.events.emit({ kind: 'lot-split', lot: r.lot, sublots: r.sublots, links: r.links, who: s.who, at })
+    return r
   }
 
   async merge (input: unknown): ReturnType<Materials['merge']> {
     const m = validateMaterialCommand<MergeInput>('merge', input, 'lot merge')
-    return await this.store.transaction(async (tx) => await mergeLots(tx, m, this.at()))
+    const at = this.at()
+    const r = await this.store.transaction(async (tx) => await mergeLots(tx, m, at))
+    this.events.emit({ kind: 'lot-merged', lot: r.lot, sources: r.sources, links: r.links, who: m.who, at })
+    return r
+  }
+
+  async bomRemainder (jobId: string, material: string): ReturnType<Materials['bomRemainder']> {
+    return await this.store.read(async (tx) => {
+      const job = await loadJob(tx, jobId)
+      if (job === undefined) throw new NotFoundError('job', jobId)
+      const k = componentFor(await componentsOf(tx, job.orderNumber, this.tolerancePct), material, job.sequence)
+      return k === undefined ? null : { item: k.item, material: k.material, quantity: Math.max(0, k.quantity - k.consumed), unit: k.unit }
+    })
   }
 
   async actualsOfJob (jobId: string): ReturnType<Materials['actualsOfJob']> {

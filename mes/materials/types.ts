@@ -235,3 +235,13 @@ export interface TraceResult {
   edges: GenealogyLink[]
   list: TraceEntry[]
 }
+
+/** What an order's BOM still needs of a material at a job's operation (the component it counts against). */
+export interface BomRemainder {
+  item: number
+  /** The component's material (the one asked for may be an alternate of it). */
+  material: string
+  /** The component's quantity less what the order consumed against it; never below 0. */
+  quantity: number
+  unit: string
+}
