@@ -6,12 +6,16 @@ import type {
   MesEvent, MesListener, OrderWipSummary, UpdateResult, WipEvent, WipResult, WipSummary, WorkOrder, WorkOrderStatus
 } from './model/types'
 
+import type { AsBuiltRecord } from './as-built/as-built-record'
+import type { B2mmlExport } from './as-built/b2mml-export'
 import type {
   ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialDefinition, MaterialNode, ProduceResult, Serial, TraceResult
 } from './materials/types'
 
 export type * from './model/types'
 export type * from './materials/types'
+export type { AsBuiltRecord } from './as-built/as-built-record'
+export type { B2mmlExport } from './as-built/b2mml-export'
 
 export interface OrderFilter {
   status?: WorkOrderStatus | WorkOrderStatus[]
@@ -154,6 +158,12 @@ export interface Materials {
    * all levels, or what it went into, as nodes + edges and as a flat list; each lot or serial once (a DAG).
    */
   trace: (query: unknown) => Promise<TraceResult>
+  /** { lotId } or { serial } of a finished lot or serial: its as-built / device history record. */
+  asBuilt: (query: unknown) => Promise<AsBuiltRecord>
+  /** The record as B2MML V7 (OperationsPerformance and MaterialLot), validated against MESA's schema. */
+  asBuiltB2mml: (query: unknown) => Promise<B2mmlExport>
+  /** The same B2MML documents as XML. */
+  asBuiltB2mmlXml: (query: unknown) => Promise<string>
 }
 
 /** The MES execution core (ISA-95 Part 4). */

@@ -110,4 +110,9 @@ export class MaterialService implements Materials {
     const q = validateMaterialCommand<TraceQuery>('trace', query, 'trace')
     return await this.store.read(async (tx) => await trace(tx, q))
   }
+
+  // Placeholders until the as-built branch (trace-asbuilt) is merged: it builds the record from the store.
+  async asBuilt (_query: unknown): ReturnType<Materials['asBuilt']> { throw new Error('asBuilt: not merged yet (branch trace-asbuilt)') }
+  async asBuiltB2mml (_query: unknown): ReturnType<Materials['asBuiltB2mml']> { throw new Error('asBuiltB2mml: not merged yet (branch trace-asbuilt)') }
+  async asBuiltB2mmlXml (_query: unknown): ReturnType<Materials['asBuiltB2mmlXml']> { throw new Error('asBuiltB2mmlXml: not merged yet (branch trace-asbuilt)') }
 }
