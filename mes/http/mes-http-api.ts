@@ -4,7 +4,7 @@
 // route.ts). Who did it is always the authenticated user: a body cannot name someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
 import express, { type Request, type RequestHandler, type Router } from 'express'
 import type { Mes } from '../service'
-import { DISPATCH_RULES, type Actor, type DispatchRule, type JobState, type WorkOrderStatus } from '../model/types'
+import { DISPATCH_RULES, type DispatchRule, type JobState, type WorkOrderStatus } from '../model/types'
 import { JOB_STATES } from '../job-state-machine'
 import { requestCheck } from '../validation'
 import { ValidationError } from '../../core/errors'
@@ -12,7 +12,7 @@ import type { Logger } from '../../core/logger'
 import { ApiError, QueryReader, checkBody, errorHandler, jsonBody, methodNotAllowed, notFound } from '../../core/json-api'
 import { describeMesError } from './mes-http-errors'
 import { MATERIAL_METHOD_HINTS, MATERIAL_ROUTES } from './materials-routes'
-import type { Call, MesPermission, Reply, Route } from './route'
+import type { MesPermission, Reply, Route } from './route'
 
 export const MES_API_PATH = '/mes/v1'
 
