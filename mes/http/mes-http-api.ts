@@ -1,20 +1,22 @@
-// The MES over HTTP: work orders, dispatch, jobs, WIP, ERP confirmations, the material trace and the audit trail as
-// JSON resources, each route one call of the Mes services (the logic stays in mes/). The ROUTES table is the whole
-// API: path, method, the permission it needs and what it calls. Who did it is always the authenticated user: a body
-// cannot name someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
+// The MES over HTTP: work orders, dispatch, jobs, WIP, ERP confirmations, materials and genealogy
+// (materials-routes.ts) and the audit trail as JSON resources, each route one call of the Mes services (the logic
+// stays in mes/). The ROUTES table is the whole API: path, method, the permission it needs and what it calls (rows:
+// route.ts). Who did it is always the authenticated user: a body cannot name someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
 import express, { type Request, type RequestHandler, type Router } from 'express'
 import type { Mes } from '../service'
-import { DISPATCH_RULES, type Actor, type DispatchRule, type JobState, type WorkOrderStatus } from '../model/types'
+import { DISPATCH_RULES, type DispatchRule, type JobState, type WorkOrderStatus } from '../model/types'
 import { JOB_STATES } from '../job-state-machine'
 import { requestCheck } from '../validation'
 import { ValidationError } from '../../core/errors'
 import type { Logger } from '../../core/logger'
 import { ApiError, QueryReader, checkBody, errorHandler, jsonBody, methodNotAllowed, notFound } from '../../core/json-api'
 import { describeMesError } from './mes-http-errors'
+import { MATERIAL_METHOD_HINTS, MATERIAL_ROUTES } from './materials-routes'
+import type { MesPermission, Reply, Route } from './route'
 
 export const MES_API_PATH = '/mes/v1'
 
-export type MesPermission = 'mes.read' | 'mes.write'
+export type { MesPermission } from './route'
 
 /** How the API learns who is calling and what they may do. */
 export interface ApiAuth {
@@ -37,26 +39,6 @@ const BODIES = {
   dispatchOperation: requestCheck('dispatchOperation'),
   acknowledge: requestCheck('acknowledge'),
   failure: requestCheck('failure')
-}
-
-/** One request as a handler sees it: the caller, the path parameters, the query and the (JSON) body. */
-interface Call {
-  readonly user: string
-  readonly params: Record<string, string>
-  readonly query: QueryReader
-  readonly body: unknown
-  /** The actor of a change: the authenticated user, with an optional reason. */
-  actor (why?: string): Actor
-}
-
-/** What a handler answers: a status (200, or 204 without a body), a JSON body, and a Location below the API root. */
-interface Reply { status?: number, body?: unknown, location?: string }
-
-interface Route {
-  method: 'get' | 'post' | 'patch'
-  path: string
-  permission: MesPermission
-  handle: (mes: Mes, call: Call) => Promise<Reply>
 }
 
 const enc = encodeURIComponent
@@ -230,22 +212,7 @@ const ROUTES: readonly Route[] = [
     }
   },
 
-  // ---- material genealogy
-  {
-    // ?direction=backward|forward and ?lot= or ?serial=; the service checks the combination (400 with the problem).
-    method: 'get', path: '/materials/trace', permission: 'mes.read',
-    handle: async (mes, { query }) => {
-      const q = {
-        direction: query.text('direction'),
-        lotId: query.text('lot'),
-        serial: query.text('serial'),
-        maxNodes: query.int('maxNodes', 1, 10_000_000),
-        maxDepth: query.int('maxDepth', 1, 100_000)
-      }
-      query.done()
-      return { body: await mes.materials.trace(Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined))) }
-    }
-  },
+  ...MATERIAL_ROUTES,
 
   // ---- audit trail
   {
@@ -271,7 +238,8 @@ const ROUTES: readonly Route[] = [
 
 /** Hints for a method that reads naturally but is not the API's. */
 const METHOD_HINTS: Record<string, string> = {
-  '/work-orders/:orderNumber': 'an ERP update is PATCH: omitted fields stay as they are'
+  '/work-orders/:orderNumber': 'an ERP update is PATCH: omitted fields stay as they are',
+  ...MATERIAL_METHOD_HINTS
 }
 
 function userOf (req: Request): string | undefined {
@@ -303,6 +271,7 @@ function run (mes: Mes, route: Route): RequestHandler {
     answer().then((reply) => {
       if (reply.location !== undefined) res.location(req.baseUrl + reply.location)
       if (reply.body === undefined) res.status(reply.status ?? 204).end()
+      else if (reply.contentType !== undefined) res.status(reply.status ?? 200).type(reply.contentType).send(reply.body)
       else res.status(reply.status ?? 200).json(reply.body)
     }, next)
   }

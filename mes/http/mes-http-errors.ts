@@ -3,8 +3,8 @@
 import { HubError } from '../../core/errors'
 import { errorBody, type DescribeError, type ErrorBody } from '../../core/json-api'
 import {
-  ConcurrentUpdateError, DispatchRefusedError, DuplicateError, IllegalTransitionError, NotFoundError, OrderStatusError, SignatureError, StoreError,
-  TraceLimitError, UpdateRefusedError, WipRuleError
+  ConcurrentUpdateError, DispatchRefusedError, DuplicateError, IllegalTransitionError, MaterialRefusedError, NotFoundError, OrderStatusError,
+  SignatureError, StoreError, TraceLimitError, UpdateRefusedError, WipRuleError
 } from '../errors'
 
 /** First match wins. ValidationError (400) and the HTTP layer's own refusals are answered by core/json-api.ts. */
@@ -16,6 +16,7 @@ const STATUS_OF: ReadonlyArray<[new (...args: never[]) => HubError, number]> = [
   [OrderStatusError, 409],
   [UpdateRefusedError, 409],
   [DispatchRefusedError, 409],
+  [MaterialRefusedError, 409],
   [SignatureError, 403],
   // The query is valid but its answer is over the limit it names (or the default): narrower, or a higher limit.
   [TraceLimitError, 422],
@@ -29,7 +30,10 @@ export interface MesErrorBody extends ErrorBody {
   reasons?: readonly string[]
   /** IllegalTransitionError: the job's state; OrderStatusError: the order's status (both unchanged). */
   state?: string
-  /** WipRuleError: the rule that refused the event (sequence, over-report, work-unit-busy, ...). */
+  /**
+   * WipRuleError: the rule that refused the event (sequence, over-report, work-unit-busy, ...); MaterialRefusedError:
+   * the rule that refused the material command (not-a-component, over-tolerance, lot-status, lot-expired, ...).
+   */
   rule?: string
 }
 
@@ -41,6 +45,6 @@ export const describeMesError: DescribeError = (err) => {
   if (e instanceof UpdateRefusedError) body.reasons = e.reasons
   if (e instanceof IllegalTransitionError) body.state = e.state
   if (e instanceof OrderStatusError) body.state = e.status
-  if (e instanceof WipRuleError) body.rule = e.rule
+  if (e instanceof WipRuleError || e instanceof MaterialRefusedError) body.rule = e.rule
   return { status: hit[1], body }
 }

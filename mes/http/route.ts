@@ -1,0 +1,31 @@
+// One route of the MES HTTP API as a table row: path, method, the permission it needs and what it calls. The rows
+// live in mes-http-api.ts (orders, jobs, WIP, ...) and materials-routes.ts (material and genealogy); the router
+// in mes-http-api.ts turns them into express handlers with the API's login, body parsing and error shape.
+import type { Mes } from '../service'
+import type { Actor } from '../model/types'
+import type { QueryReader } from '../../core/json-api'
+
+export type MesPermission = 'mes.read' | 'mes.write'
+
+/** One request as a handler sees it: the caller, the path parameters, the query and the (JSON) body. */
+export interface Call {
+  readonly user: string
+  readonly params: Record<string, string>
+  readonly query: QueryReader
+  readonly body: unknown
+  /** The actor of a change: the authenticated user, with an optional reason. */
+  actor (why?: string): Actor
+}
+
+/**
+ * What a handler answers: a status (200, or 204 without a body), a JSON body, and a Location below the API root.
+ * With `contentType`, the body is text sent as it is (the B2MML XML), not JSON.
+ */
+export interface Reply { status?: number, body?: unknown, location?: string, contentType?: string }
+
+export interface Route {
+  method: 'get' | 'post' | 'patch'
+  path: string
+  permission: MesPermission
+  handle: (mes: Mes, call: Call) => Promise<Reply>
+}

@@ -1,0 +1,43 @@
+// `consume`: a lot (whole or part) or a serial consumed at a running job, checked against the order's BOM in the
+// hub's MES (mes/materials/consumption.ts). Output 1: the consumption; output 2: a refusal with its reason and
+// rule (nothing was consumed), so a flow can show it to the operator or ask for a signed override.
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
+import { hubServicesOf } from '../hub-services'
+import { consume, consumeCommand } from '../material-commands'
+import { failed, mesNotRunning } from '../node-status'
+
+interface ConsumeDef extends NodeDef {
+  who: string
+}
+
+type Msg = NodeMessage & Record<string, unknown>
+
+export = function (RED: NodeAPI): void {
+  function ConsumeNode (this: Node, def: ConsumeDef): void {
+    RED.nodes.createNode(this, def)
+    const node = this
+    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
+
+    node.on('input', (msg: Msg, send, done) => {
+      const mes = hubServicesOf(RED)?.mes
+      if (!mes) return done(mesNotRunning())
+      consume(mes, consumeCommand(msg, def.who || undefined, `node-red:${def.name || node.id}`)).then((r) => {
+        if (r.ok) {
+          const a = r.result.actual
+          node.status({ fill: 'green', shape: 'dot', text: `${a.node.id}: ${a.quantity} ${a.unit} into ${a.jobId}${r.result.duplicate ? ' (repeat)' : ''}` })
+          msg.payload = r.result
+          send([msg, null])
+        } else {
+          node.status({ fill: 'yellow', shape: 'ring', text: `refused: ${r.reason.slice(0, 50)}` })
+          msg.payload = r.command
+          msg.reason = r.reason
+          msg.code = r.code
+          if (r.rule !== undefined) msg.rule = r.rule
+          send([null, msg])
+        }
+        done()
+      }, failed(node, done))
+    })
+  }
+  RED.nodes.registerType('consume', ConsumeNode)
+}

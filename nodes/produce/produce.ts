@@ -1,0 +1,45 @@
+// `produce`: a lot or serials produced at a running job in the hub's MES, linked in the genealogy to what the job
+// has consumed (mes/materials/consumption.ts). Output 1: the production; output 2: a refusal with its reason
+// (nothing was produced).
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
+import { hubServicesOf } from '../hub-services'
+import { produce, produceCommand } from '../material-commands'
+import { failed, mesNotRunning } from '../node-status'
+
+interface ProduceDef extends NodeDef {
+  material: string
+  who: string
+}
+
+type Msg = NodeMessage & Record<string, unknown>
+
+export = function (RED: NodeAPI): void {
+  function ProduceNode (this: Node, def: ProduceDef): void {
+    RED.nodes.createNode(this, def)
+    const node = this
+    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
+
+    node.on('input', (msg: Msg, send, done) => {
+      const mes = hubServicesOf(RED)?.mes
+      if (!mes) return done(mesNotRunning())
+      produce(mes, produceCommand(msg, def.material || undefined, def.who || undefined, `node-red:${def.name || node.id}`)).then((r) => {
+        if (r.ok) {
+          const { lot, serials } = r.result
+          const made = lot !== undefined && serials.length === 0 ? `lot ${lot.lotId}` : serials.length === 1 ? serials[0]!.serial : `${serials.length} serials`
+          node.status({ fill: 'green', shape: 'dot', text: `${made}, ${r.result.links.length} links` })
+          msg.payload = r.result
+          send([msg, null])
+        } else {
+          node.status({ fill: 'yellow', shape: 'ring', text: `refused: ${r.reason.slice(0, 50)}` })
+          msg.payload = r.command
+          msg.reason = r.reason
+          msg.code = r.code
+          if (r.rule !== undefined) msg.rule = r.rule
+          send([null, msg])
+        }
+        done()
+      }, failed(node, done))
+    })
+  }
+  RED.nodes.registerType('produce', ProduceNode)
+}
