@@ -6,8 +6,6 @@ import type {
   MesEvent, MesListener, OrderWipSummary, UpdateResult, WipEvent, WipResult, WipSummary, WorkOrder, WorkOrderStatus
 } from './model/types'
 
-import type { AsBuiltRecord } from './as-built/as-built-record'
-import type { B2mmlExport } from './as-built/b2mml-export'
 import type {
   BomRemainder, ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialDefinition, MaterialNode, ProduceResult, Serial, TraceResult
 } from './materials/types'
