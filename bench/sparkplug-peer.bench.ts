@@ -3,7 +3,8 @@
 // the hub (startHub in a process of its own, a generated plant model binding every edge node and device) and raw
 // aedes relaying the DDATA to a subscriber that decodes it (the baseline). Every broker, the bridge and the clients
 // (edge nodes + subscriber, bench/peer/client-process.ts) run in processes of their own; rounds alternate between
-// the three targets in one run, after one unmeasured warm-up round of each, and each rate is the median of three.
+// the three targets in one run, after one unmeasured warm-up round of each, and each rate is the median of three, as
+// is each latency percentile (three rounds of each target per rate, alternating).
 // A metric counts as lost when the subscriber has not seen it QUIET_MS after the last arrival. Beside each latency
 // round an idle process measures how late its 1 ms timers fire (bench/peer/jitter-process.ts): the machine's floor.
 import { fork, type ChildProcess } from 'node:child_process'
@@ -91,7 +92,7 @@ export const benchmark: Benchmark = {
         progress(`peer: mosquitto ${mosquittoVersion(binary)} (${binary}) + bridge process, on ${mosquitto.url}`)
       }
       targets.push({ name: 'hub', url: await reply<string>(hubProc, 'url', 'hub'), filter: HUB_FILTER, raw: false })
-      const clients = forkModule('client-process.js', [])
+      const clients = forkModule('client-process.js', [], ['--expose-gc'])
       children.push(clients)
       const job = <R>(j: Job): Promise<R> => { clients.send(j); return reply<R>(clients, 'result', `clients (${j.kind})`, 300_000) }
 
@@ -123,31 +124,43 @@ export const benchmark: Benchmark = {
       // Beside each latency round, an idle process measures how late its 1 ms timers fire: the machine's floor.
       const jitterProc = forkModule('jitter-process.js', [])
       children.push(jitterProc)
-      const jitters: Record<string, Jitter> = {}
-      const latencies: Record<string, LatencyResult> = {}
-      const hubGc: Record<number, GcPauses> = {}
+      const jitters: Record<string, Jitter[]> = {}
+      const latencies: Record<string, LatencyResult[]> = {}
+      const hubGc: Record<number, GcPauses[]> = {}
       const latencyShape = SHAPES[0]!
-      progress(`latency (${latencyShape.name}), edge publish -> UNS subscriber, ${LATENCY_SECONDS} s measured after ${LATENCY_WARMUP_SECONDS} s unmeasured`)
+      progress(`latency (${latencyShape.name}), edge publish -> UNS subscriber, ${LATENCY_SECONDS} s measured after ${LATENCY_WARMUP_SECONDS} s unmeasured, ` +
+        `${ROUNDS} rounds of each alternating, medians`)
       for (const rate of LATENCY_RATES) {
-        for (const t of targets.filter((x) => !x.raw)) {
-          // The hub's collections are counted from the first measured message, as the clients count theirs.
-          const isHub = t.name === 'hub'
-          const onMark = (m: { mark?: string }): void => { if (isHub && m.mark === 'measuring') hubProc.send({ gc: 'reset' }) }
-          clients.on('message', onMark)
-          jitterProc.send({ start: true })
-          const r = await job<LatencyResult>({ kind: 'latency', url: t.url, filter: t.filter, shape: latencyShape, metricsPerSecond: rate, warmupSeconds: LATENCY_WARMUP_SECONDS, seconds: LATENCY_SECONDS })
-          jitterProc.send({ stop: true })
-          clients.off('message', onMark)
-          const j = await reply<Jitter>(jitterProc, 'jitter', 'jitter process')
-          latencies[`${t.name}@${rate}`] = r
-          jitters[`${t.name}@${rate}`] = j
-          if (isHub) { hubProc.send({ gc: 'take' }); hubGc[rate] = await reply<GcPauses>(hubProc, 'gc', 'hub GC pauses') }
-          progress(`  ${t.name} @ ${k(rate)}/s (sent at ${k(r.achievedRate)}/s): p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, p99.9 ${ms(r.p999)} ms, ${r.expected - r.got} lost; ` +
-            `an idle process's 1 ms timers meanwhile late by p99 ${ms(j.p99)} ms, p99.9 ${ms(j.p999)} ms, max ${ms(j.max)} ms`)
-          progress(`    GC pauses while measured: ${isHub ? `hub ${describeGc(hubGc[rate]!)}; ` : ''}clients ${describeGc(r.gc)}`)
+        for (let round = 1; round <= ROUNDS; round++) {
+          for (const t of targets.filter((x) => !x.raw)) {
+            // The hub's collections are counted from the first measured message, as the clients count theirs.
+            const isHub = t.name === 'hub'
+            const onMark = (m: { mark?: string }): void => { if (isHub && m.mark === 'measuring') hubProc.send({ gc: 'reset' }) }
+            clients.on('message', onMark)
+            jitterProc.send({ start: true })
+            const r = await job<LatencyResult>({ kind: 'latency', url: t.url, filter: t.filter, shape: latencyShape, metricsPerSecond: rate, warmupSeconds: LATENCY_WARMUP_SECONDS, seconds: LATENCY_SECONDS })
+            jitterProc.send({ stop: true })
+            clients.off('message', onMark)
+            const j = await reply<Jitter>(jitterProc, 'jitter', 'jitter process')
+            ;(latencies[`${t.name}@${rate}`] ??= []).push(r)
+            ;(jitters[`${t.name}@${rate}`] ??= []).push(j)
+            let gcLine = ''
+            if (isHub) {
+              hubProc.send({ gc: 'take' })
+              const g = await reply<GcPauses>(hubProc, 'gc', 'hub GC pauses')
+              ;(hubGc[rate] ??= []).push(g)
+              gcLine = `hub ${describeGc(g)}; `
+            }
+            progress(`  round ${round}: ${t.name} @ ${k(rate)}/s (sent at ${k(r.achievedRate)}/s): p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, p99.9 ${ms(r.p999)} ms, ${r.expected - r.got} lost; ` +
+              `an idle process's 1 ms timers meanwhile late by p99 ${ms(j.p99)} ms, p99.9 ${ms(j.p999)} ms, max ${ms(j.max)} ms`)
+            progress(`    GC pauses while measured: ${gcLine}clients ${describeGc(r.gc)}`)
+          }
         }
       }
-      for (const rate of LATENCY_RATES) rows.push(...latencyRows(rate, latencies[`hub@${rate}`]!, latencies[`peer@${rate}`], jitters[`hub@${rate}`]!, hubGc[rate]!))
+      for (const rate of LATENCY_RATES) {
+        const peer = latencies[`peer@${rate}`]
+        rows.push(...latencyRows(rate, medianLatency(latencies[`hub@${rate}`]!), peer && medianLatency(peer), medianJitter(jitters[`hub@${rate}`]!), hubGc[rate]!, latencies[`hub@${rate}`]!.map((r) => r.gc)))
+      }
 
       // Memory: heap after two full collections (the hub's process is forked with --expose-gc) and RSS, before and
       // after births of new topics, with the edge nodes still connected.
@@ -188,24 +201,35 @@ function ingestRows (shape: Shape, rates: Record<Name, number[]>, lost: Record<N
   ]
 }
 
-function latencyRows (rate: number, hub: LatencyResult, peer: LatencyResult | undefined, jitter: Jitter, hubGc: GcPauses): BenchResult[] {
+/** The rounds' medians of each percentile (each taken alone), every round's metrics counted for losses. */
+function medianLatency (rs: readonly LatencyResult[]): LatencyResult {
+  const of = (q: 'p50' | 'p99' | 'p999' | 'achievedRate'): number => median(rs.map((r) => r[q]))
+  const sum = (q: 'samples' | 'measured' | 'got' | 'expected'): number => rs.reduce((a, r) => a + r[q], 0)
+  return { p50: of('p50'), p99: of('p99'), p999: of('p999'), achievedRate: of('achievedRate'), samples: sum('samples'), measured: sum('measured'), got: sum('got'), expected: sum('expected'), gc: rs[0]!.gc }
+}
+
+function medianJitter (js: readonly Jitter[]): Jitter {
+  return { p50: median(js.map((j) => j.p50)), p99: median(js.map((j) => j.p99)), p999: median(js.map((j) => j.p999)), max: Math.max(...js.map((j) => j.max)), samples: js.reduce((a, j) => a + j.samples, 0) }
+}
+
+function latencyRows (rate: number, hub: LatencyResult, peer: LatencyResult | undefined, jitter: Jitter, hubGc: readonly GcPauses[], hubRounds: readonly GcPauses[]): BenchResult[] {
   const bound = LATENCY_TARGET_P99_MS[rate]!
   const hubLost = hub.expected - hub.got
   const at = `@ ${rate.toLocaleString('en-US')} metrics/s${hubLost > 0 ? ` (hub lost ${hubLost})` : ''}`
   const row = (q: 'p50' | 'p99' | 'p999', label: string): BenchResult => ({
-    name: `Sparkplug latency ${label} ${at}`, unit: 'ms', value: hub[q], baseline: peer?.[q] ?? NaN, baselineName: peer ? 'mosquitto + bridge' : 'peer (MOSQUITTO NOT INSTALLED)', ratio: (peer?.[q] ?? NaN) / hub[q],
+    name: `Sparkplug latency ${label} ${at}, median of ${ROUNDS} rounds`, unit: 'ms', value: hub[q], baseline: peer?.[q] ?? NaN, baselineName: peer ? 'mosquitto + bridge' : 'peer (MOSQUITTO NOT INSTALLED)', ratio: (peer?.[q] ?? NaN) / hub[q],
     ...(q === 'p99' ? { target: `p99 < ${bound} ms, none lost`, met: hub.p99 < bound && hubLost === 0 } : {})
   })
   // The floor: how late an idle process's timers were during the hub's round (no broker is run sooner than that).
   const floor = (q: 'p99' | 'p999', label: string): BenchResult => ({
-    name: `Machine floor ${label} @ ${rate.toLocaleString('en-US')} metrics/s: an idle process's 1 ms timer late by, during the hub's round`,
+    name: `Machine floor ${label} @ ${rate.toLocaleString('en-US')} metrics/s: an idle process's 1 ms timer late by, during the hub's rounds (median)`,
     unit: 'ms', value: jitter[q], baseline: hub[q], baselineName: `hub latency ${label}`, ratio: jitter[q] / hub[q]
   })
-  // Whose collections: the longest pause of the hub's process and of the clients' while the round was measured.
-  const longest = (g: GcPauses): number => Math.max(g.minor.maxMs, g.major.maxMs)
+  // Whose collections: the longest pause of the hub's process and of the clients' in the hub's measured rounds.
+  const longest = (gs: readonly GcPauses[]): number => Math.max(...gs.map((g) => Math.max(g.minor.maxMs, g.major.maxMs)))
   const gcRow: BenchResult = {
-    name: `Longest GC pause @ ${rate.toLocaleString('en-US')} metrics/s, in the hub's process (baseline column: the clients' process), while measured`,
-    unit: 'ms', value: longest(hubGc), baseline: longest(hub.gc), baselineName: 'clients\' process', ratio: longest(hub.gc) / longest(hubGc)
+    name: `Longest GC pause @ ${rate.toLocaleString('en-US')} metrics/s, in the hub's process (baseline column: the clients' process), in the hub's measured rounds`,
+    unit: 'ms', value: longest(hubGc), baseline: longest(hubRounds), baselineName: 'clients\' process', ratio: longest(hubRounds) / longest(hubGc)
   }
   return [row('p50', 'p50'), row('p99', 'p99'), row('p999', 'p99.9'), floor('p99', 'p99'), floor('p999', 'p99.9'), gcRow]
 }

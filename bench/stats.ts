@@ -7,7 +7,7 @@ export function median (xs: readonly number[]): number {
 }
 
 /** The q-quantile (0..1) of values sorted ascending; NaN when there are none. */
-export function percentile (sortedAsc: readonly number[], q: number): number {
+export function percentile (sortedAsc: ArrayLike<number>, q: number): number {
   return sortedAsc[Math.floor(sortedAsc.length * q)] ?? NaN
 }
 
