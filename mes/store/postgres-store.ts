@@ -96,12 +96,13 @@ export class PostgresStore implements MesStore {
   }
 
   private makeTx (client: PoolClient): Tx {
-    const query = async (text: string, p?: readonly SqlValue[]) => {
+    const query = async (text: string, p?: readonly SqlValue[], rowMode?: 'array') => {
       const s = this.sql(text)
       const values = (p ?? []).map((v) => (v === undefined ? null : v))
       try {
         // Statements with long generated IN lists are one-offs: not worth a prepared statement on every connection.
-        return values.length <= 32 ? await client.query({ name: s.name, text: s.text, values }) : await client.query(s.text, values)
+        const config = values.length <= 32 ? { name: s.name, text: s.text, values } : { text: s.text, values }
+        return rowMode === undefined ? await client.query(config) : await client.query({ ...config, rowMode })
       } catch (err) {
         throw this.errorOf(err, text, p)
       }
@@ -111,6 +112,7 @@ export class PostgresStore implements MesStore {
       forUpdate: ' FOR UPDATE',
       forUpdateSkipLocked: ' FOR UPDATE SKIP LOCKED',
       all: async <T>(text: string, p?: readonly SqlValue[]) => (await query(text, p)).rows as T[],
+      rows: async (text: string, p?: readonly SqlValue[]) => (await query(text, p, 'array')).rows as unknown[][],
       get: async <T>(text: string, p?: readonly SqlValue[]) => (await query(text, p)).rows[0] as T | undefined,
       run: async (text: string, p?: readonly SqlValue[]): Promise<RunResult> => ({ changes: (await query(text, p)).rowCount ?? 0 })
     }

@@ -88,15 +88,18 @@ export class SqliteStore implements MesStore {
     return store
   }
 
-  private statement (sql: string): Database.Statement {
-    let s = this.statements.get(sql)
+  private statement (sql: string, raw = false): Database.Statement {
+    // A raw statement (rows as arrays) is a statement of its own: better-sqlite3's raw mode is a state of the statement.
+    const cacheKey = raw ? `\u0000raw\u0000${sql}` : sql
+    let s = this.statements.get(cacheKey)
     if (s === undefined) {
       s = this.db.prepare(sql)
+      if (raw) s.raw(true)
       if (this.statements.size >= this.cacheSize) {
         const first = this.statements.keys().next().value
         if (first !== undefined) this.statements.delete(first)
       }
-      this.statements.set(sql, s)
+      this.statements.set(cacheKey, s)
     }
     return s
   }
@@ -120,6 +123,9 @@ export class SqliteStore implements MesStore {
       forUpdateSkipLocked: '',
       all: async <T>(sql: string, p?: readonly SqlValue[]) => {
         try { return this.statement(sql).all(...params(p)) as T[] } catch (err) { throw refused(err, sql, p) }
+      },
+      rows: async (sql: string, p?: readonly SqlValue[]) => {
+        try { return this.statement(sql, true).all(...params(p)) as unknown[][] } catch (err) { throw refused(err, sql, p) }
       },
       get: async <T>(sql: string, p?: readonly SqlValue[]) => {
         try {

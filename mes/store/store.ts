@@ -21,6 +21,8 @@ export interface Tx {
   /** ` FOR UPDATE SKIP LOCKED` on PostgreSQL (concurrent dispatchers take different rows), empty on SQLite. */
   readonly forUpdateSkipLocked: string
   all<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>
+  /** As `all`, each row an array of its columns in SELECT order: for large answers (an object per row costs). */
+  rows (sql: string, params?: readonly SqlValue[]): Promise<unknown[][]>
   get<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>
   run (sql: string, params?: readonly SqlValue[]): Promise<RunResult>
 }
