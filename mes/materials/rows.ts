@@ -37,13 +37,24 @@ export function actualFromRow (r: Record<string, unknown>): MaterialActual {
   }
 }
 
-export function linkFromRow (r: Record<string, unknown>): GenealogyLink {
+/** The columns of a genealogy link, in the order linkFromColumns reads them. */
+const LINK_FIELDS = ['id', 'link_type', 'from_kind', 'from_id', 'to_kind', 'to_id', 'quantity', 'unit', 'job_id', 'order_number', 'sequence',
+  'work_unit', 'who', 'at'] as const
+/** The SELECT list of a link aliased `l`, for statements read as arrays (Tx.rows). */
+export const LINK_COLUMNS = LINK_FIELDS.map((f) => `l.${f}`).join(', ')
+
+/** A link from its columns in LINK_FIELDS order. */
+export function linkFromColumns (r: readonly unknown[]): GenealogyLink {
   return {
-    id: num(r.id), type: str(r.link_type) as GenealogyLink['type'],
-    from: { kind: str(r.from_kind) as NodeKind, id: str(r.from_id) }, to: { kind: str(r.to_kind) as NodeKind, id: str(r.to_id) },
-    quantity: numOrNull(r.quantity), unit: strOrNull(r.unit), jobId: strOrNull(r.job_id), orderNumber: strOrNull(r.order_number),
-    sequence: numOrNull(r.sequence), workUnit: strOrNull(r.work_unit), who: str(r.who), at: str(r.at)
+    id: num(r[0]), type: str(r[1]) as GenealogyLink['type'],
+    from: { kind: str(r[2]) as NodeKind, id: str(r[3]) }, to: { kind: str(r[4]) as NodeKind, id: str(r[5]) },
+    quantity: numOrNull(r[6]), unit: strOrNull(r[7]), jobId: strOrNull(r[8]), orderNumber: strOrNull(r[9]),
+    sequence: numOrNull(r[10]), workUnit: strOrNull(r[11]), who: str(r[12]), at: str(r[13])
   }
+}
+
+export function linkFromRow (r: Record<string, unknown>): GenealogyLink {
+  return linkFromColumns(LINK_FIELDS.map((f) => r[f]))
 }
 
 export async function loadDefinition (tx: Tx, material: string): Promise<MaterialDefinition | undefined> {

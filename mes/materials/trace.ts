@@ -4,8 +4,9 @@
 // also ends on a cycle that bad data might hold. The set carries no depth for that reason (a depth column would make
 // one node reached at two depths two rows); depths are the fewest links from the start, counted here from the edges.
 import type { Tx } from '../store/store'
-import { num, numOrNull, str, strOrNull } from '../store/store'
+import { num, str, strOrNull } from '../store/store'
 import { NotFoundError, TraceLimitError } from '../errors'
+import { LINK_COLUMNS, linkFromColumns } from './rows'
 import type { GenealogyLink, LotStatus, MaterialNode, NodeKind, SerialStatus, TraceNode, TraceQuery, TraceResult } from './types'
 
 export const DEFAULT_TRACE_MAX_NODES = 200_000
@@ -24,7 +25,6 @@ function reachCte (direction: TraceQuery['direction']): string {
 // The trace reads its rows as arrays (Tx.rows): 10,000 nodes and links as objects cost a third of a forward trace.
 const LOT_COLUMNS = `r.kind, r.id, lt.material, lt.quantity, lt.unit, lt.status, lt.parent_lot, NULL, NULL, NULL, NULL`
 const SERIAL_COLUMNS = `r.kind, r.id, NULL, NULL, NULL, NULL, NULL, s.material, d.unit, s.status, s.lot_id`
-const LINK_COLUMNS = 'l.id, l.link_type, l.from_kind, l.from_id, l.to_kind, l.to_id, l.quantity, l.unit, l.job_id, l.order_number, l.sequence, l.work_unit, l.who, l.at'
 
 function nodeFromRow (r: unknown[]): TraceNode | undefined {
   const kind = str(r[0]) as NodeKind
@@ -36,14 +36,6 @@ function nodeFromRow (r: unknown[]): TraceNode | undefined {
   return { kind, id: str(r[1]), material: str(r[7]), quantity: 1, unit: str(r[8]), status: str(r[9]) as SerialStatus, lotId: strOrNull(r[10]), depth: -1 }
 }
 
-function linkFromColumns (r: unknown[]): GenealogyLink {
-  return {
-    id: num(r[0]), type: str(r[1]) as GenealogyLink['type'],
-    from: { kind: str(r[2]) as NodeKind, id: str(r[3]) }, to: { kind: str(r[4]) as NodeKind, id: str(r[5]) },
-    quantity: numOrNull(r[6]), unit: strOrNull(r[7]), jobId: strOrNull(r[8]), orderNumber: strOrNull(r[9]),
-    sequence: numOrNull(r[10]), workUnit: strOrNull(r[11]), who: str(r[12]), at: str(r[13])
-  }
-}
 
 const compare = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
 
