@@ -14,7 +14,9 @@
 // scanId   the consumption's eventId (`scan:<unit code>:<scanId>`): the same scan sent again is applied once. The
 //          last MAX_REMEMBERED_SCANS accepted scans are remembered, so a retry is answered as the first one was
 //          (duplicate: true) even when its default qty would now come out differently; after a hub restart a retry
-//          that names no qty may be answered with a refusal instead, but it is never applied twice.
+//          that names no qty may be answered with a refusal instead, but it is never applied twice. A different
+//          scan under a used scanId (another code, qty, job or operator) is not a retry: the MES refuses it
+//          (event-id-conflict), and nothing is consumed.
 //
 // Who may scan at a unit is the broker's ACL (publish on `<unit>/events/scan`); `who` is the operator the terminal
 // names. Scans of one unit are applied in arrival order. Work units need an SAP work center binding (the MES's code).
@@ -71,11 +73,12 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
     if (e.level === 'workUnit' && code !== undefined) units.push({ equipment: e, code, queue: Promise.resolve() })
   }
   const subscriptions: UnsSubscription[] = []
-  const accepted = new Map<string, Record<string, unknown>>()
+  /** By unit and scanId: the scan as it was sent (a retry sends the same) and the answer it got. */
+  const accepted = new Map<string, { scan: string, answer: Record<string, unknown> }>()
   let stopped = false
 
-  const remember = (key: string, value: Record<string, unknown>): void => {
-    accepted.set(key, value)
+  const remember = (key: string, scan: ScanValue, answer: Record<string, unknown>): void => {
+    accepted.set(key, { scan: scanText(scan), answer })
     if (accepted.size > MAX_REMEMBERED_SCANS) accepted.delete(accepted.keys().next().value!)
   }
 
@@ -142,7 +145,7 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
     const echo = { scanId: scan.scanId ?? null, code: scan.code, who: scan.who }
     const key = scan.scanId !== undefined ? `${u.code}\n${scan.scanId}` : undefined
     const before = key !== undefined ? accepted.get(key) : undefined
-    if (before !== undefined) return await answer(u, { ...before, duplicate: true })
+    if (before !== undefined && before.scan === scanText(scan)) return await answer(u, { ...before.answer, duplicate: true })
     let job: JobOrder | undefined
     try {
       job = await jobFor(u, scan)
@@ -152,7 +155,7 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
         ok: true, ...echo, jobId: job.jobId, [node.kind === 'lot' ? 'lotId' : 'serial']: node.id,
         quantity: r.actual.quantity, unit: r.actual.unit, lotQuantityLeft: r.lot?.quantity ?? null, duplicate: r.duplicate
       }
-      if (key !== undefined) remember(key, value)
+      if (key !== undefined) remember(key, scan, value)
       await answer(u, value)
     } catch (err) {
       if (!(err instanceof HubError)) log.warn(`scan ${scan.code} at ${u.code} failed: ${(err as Error).message}`)
@@ -195,4 +198,9 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
       await flush()
     }
   }
+}
+
+/** What makes two scans the same scan: every field the terminal sent, in one order. */
+function scanText (s: ScanValue): string {
+  return JSON.stringify([s.code, s.who, s.qty ?? null, s.jobId ?? null])
 }

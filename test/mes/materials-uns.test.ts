@@ -133,6 +133,12 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-2', who: OP, scanId: 's2' }), { qos: 1 })
     await answers.waitFor(`${PRESS1}/events/scan-result`, (v) => v?.scanId === 's2' && v.duplicate === true)
     assert.equal((await mes.materials.lot('SC-2')).quantity, 30)
+    // A different scan under a used scanId (here a qty the first did not name) is no retry: refused, nothing consumed.
+    await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-2', who: OP, qty: 1, scanId: 's2' }), { qos: 1 })
+    const reused = await answers.waitFor(`${PRESS1}/events/scan-result`, (v) => v?.scanId === 's2' && v.ok === false)
+    assert.deepEqual([reused.value?.error, reused.value?.rule, reused.value?.code], ['MES_MATERIAL_REFUSED', 'event-id-conflict', 'SC-2'])
+    assert.match(String(reused.value?.reason), /eventId scan:PRESS01:s2 was already used by a different consumption/)
+    assert.equal((await mes.materials.lot('SC-2')).quantity, 30)
 
     // The BOM is satisfied: a scan without qty is refused with what to do; with qty the tolerance decides.
     await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-2', who: OP, scanId: 's3' }), { qos: 1 })
