@@ -12,7 +12,7 @@ import type { SignatureRecord } from '../model/types'
 import type { ConsumeInput, ConsumeResult, GenealogyLink, MaterialActual, MaterialNode, ProduceInput, ProduceResult, Serial } from './types'
 import { actualFromRow, insertLink, loadLot, loadSerial, serialFromRow } from './rows'
 import { checkConsumption, type Component } from './bom-compliance'
-import { drawFromLot, insertLot, requireDefinition } from './lots'
+import { drawFromLot, idInUse, insertLot, requireDefinition } from './lots'
 import { DEFAULT_SERIAL_PATTERN, nextSerials } from './serial-pattern'
 import { claimEvent, commandHash, recordResult } from './event-ids'
 
@@ -204,6 +204,7 @@ async function produceOnce (tx: Tx, input: ProduceInput, at: string): Promise<Pr
       if (await loadSerial(tx, s) !== undefined) {
         throw new MaterialRefusedError('duplicate-serial', `produce at job ${job.jobId}`, `serial ${s} already exists`, 'nothing was produced')
       }
+      if (await loadLot(tx, s) !== undefined) throw idInUse(`produce at job ${job.jobId}`, s, 'lot', 'nothing was produced; give the serial another number')
       await tx.run(`INSERT INTO material_serials (serial, material, lot_id, status, status_by, status_at, created_at)
         VALUES (?, ?, ?, 'released', ?, ?, ?)`, [s, def.material, input.intoLot ?? null, input.who, at, at])
       serials.push(serialFromRow((await tx.get('SELECT * FROM material_serials WHERE serial = ?', [s]))!))

@@ -4,7 +4,7 @@ import type { Tx } from '../store/store'
 import { appendAudit } from '../audit-trail'
 import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
 import type { Lot, LotInput, LotStatusChange, MaterialDefinition, MaterialDefinitionInput } from './types'
-import { loadDefinition, loadLot } from './rows'
+import { loadDefinition, loadLot, loadSerial } from './rows'
 
 /** Creates or updates a material definition (the ERP sends the whole definition again on a change). */
 export async function defineMaterial (tx: Tx, d: MaterialDefinitionInput, who: string, at: string): Promise<MaterialDefinition> {
@@ -44,6 +44,14 @@ export interface NewLot {
   at: string
 }
 
+/**
+ * Lots and serials share one set of ids: the as-built record and its B2MML name each part by its id alone, so a lot
+ * with a serial's id (or a serial with a lot's) would make two parts one there.
+ */
+export function idInUse (subject: string, id: string, usedBy: 'lot' | 'serial', hint: string): MaterialRefusedError {
+  return new MaterialRefusedError('id-in-use', subject, `${id} is already the id of a ${usedBy}; a lot and a serial cannot share an id`, hint)
+}
+
 /** Inserts a lot (received, produced, split off or merged into), in the material's unit. */
 export async function insertLot (tx: Tx, l: NewLot): Promise<Lot> {
   const def = await requireDefinition(tx, l.material)
@@ -51,6 +59,7 @@ export async function insertLot (tx: Tx, l: NewLot): Promise<Lot> {
     throw new MaterialRefusedError('unit-mismatch', `lot ${l.lotId}`, `material ${l.material} is kept in ${def.unit}, not ${l.unit}`)
   }
   if (await loadLot(tx, l.lotId) !== undefined) throw new DuplicateError('lot', l.lotId)
+  if (await loadSerial(tx, l.lotId) !== undefined) throw idInUse(`lot ${l.lotId}`, l.lotId, 'serial', 'nothing was stored; give the lot another id')
   await tx.run(`INSERT INTO material_lots (lot_id, material, parent_lot, quantity, unit, status, status_reason, status_by,
     status_at, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   [l.lotId, l.material, l.parentLot, l.quantity, l.unit, l.status, l.statusReason, l.who, l.at, l.expiresAt, l.at, l.at])
