@@ -250,6 +250,13 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
       const report = await seen.waitFor(`$hub/errors/${topic}`, () => true)
       assert.equal(JSON.parse(report.payload.toString()).error, 'NOT_AUTHORIZED', topic)
     }
+    // The press's ACL alone already refuses the site's topics; a client whose ACL takes the whole namespace (here the
+    // anonymous local one) is refused every one of them as MES state.
+    for (const topic of forged) {
+      await watcher.publishAsync(topic, unsValue({ quantity: 9999 }), { qos: 1, retain: true })
+      const report = await seen.waitFor(`$hub/errors/${topic}`, (_v, m) => JSON.parse(m.payload.toString()).username === null)
+      assert.match(String(JSON.parse(report.payload.toString()).reason), /is MES state: only the hub's MES publishes it/, topic)
+    }
     await sleep(100)
     assert.equal(seen.seen.some((m) => forged.includes(m.topic) && m.value?.quantity === 9999), false, 'none delivered')
     // Still open to it: its scans and the trace requests.
