@@ -17,6 +17,7 @@
 import type { Equipment, MachineConsumptionMapping, PlantModel } from '../plant/plant-model'
 import { sparkplugKey } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
+import { clientText } from '../core/client-text'
 import type { UnsUpdate, UnsUpdateSource } from '../uns/uns-update'
 import type { Mes } from './index'
 import { MaterialRefusedError, NotFoundError } from './errors'
@@ -86,11 +87,14 @@ export function startMachineConsumption (opts: MachineConsumptionOptions): Machi
     })
   }
 
-  /** Logs the first count of a stretch that could not be consumed; later ones of the same reason at debug. */
+  /**
+   * Logs the first count of a stretch that could not be consumed; later ones of the same reason at debug. The detail
+   * quotes the lot id a machine sent, as client text.
+   */
   const notConsumed = (w: Watch, f: Feeder, reason: string, detail: string): void => {
-    if (f.notConsumed === reason) return log.debug(`${w.code}: ${detail}`)
+    if (f.notConsumed === reason) return log.debug(`${w.code}: ${clientText(detail, 1000)}`)
     f.notConsumed = reason
-    log.warn(`${w.code} (${w.unit.topic}): ${detail}`)
+    log.warn(`${w.code} (${w.unit.topic}): ${clientText(detail, 1000)}`)
   }
 
   function onCounter (w: Watch, f: Feeder, u: UnsUpdate): void {

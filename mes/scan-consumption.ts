@@ -23,6 +23,7 @@
 import type { Equipment, PlantModel } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
 import { HubError } from '../core/errors'
+import { clientText } from '../core/client-text'
 import type { Mes } from './index'
 import type { ConsumeResult, JobOrder } from './service'
 import { MaterialRefusedError } from './errors'
@@ -158,7 +159,7 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
       if (key !== undefined) remember(key, scan, value)
       await answer(u, value)
     } catch (err) {
-      if (!(err instanceof HubError)) log.warn(`scan ${scan.code} at ${u.code} failed: ${(err as Error).message}`)
+      if (!(err instanceof HubError)) log.warn(`scan ${clientText(scan.code)} at ${u.code} failed: ${(err as Error).message}`)
       const e = err instanceof HubError ? err : undefined
       await answer(u, {
         ok: false, ...echo, jobId: job?.jobId ?? scan.jobId ?? null, error: e?.code ?? 'INTERNAL',

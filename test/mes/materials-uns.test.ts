@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import { connect, mqttUrl, sleep, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
 import { hashPassword } from '../../core/passwords'
-import { silentLogger } from '../../core/logger'
+import { createLogger, silentLogger } from '../../core/logger'
 import { loadPlantModel } from '../../plant/load-plant-model'
 import { DEMO_PLANT_MODEL } from '../../hub/own-config'
 import { MesTopics } from '../../mes/uns-bridge'
@@ -22,6 +22,8 @@ const OP = 'op.oscar'
 const TERMINAL = { username: 'press-1', password: 'press-1-secret' }
 
 let passwordHash = ''
+const lines: string[] = []
+const log = createLogger('info', 'hub', (line) => { lines.push(line) })
 
 /** An order on press line 1 whose operation 10 needs 60 KG of STEEL-SHEET and 2 HINGE serials, its job Running on the unit. */
 async function runningJob (ctx: HubCtx, orderNumber: string, workUnit = 'PRESS01'): Promise<string> {
@@ -237,6 +239,28 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     await asker.endAsync()
   })
 
+  it('logs what a trace request names (its topic, its replyTo) as client text: one line each, escaped and cut', async function () {
+    const { hub } = ctx()
+    const asker = await connect(mqttUrl(hub))
+    lines.length = 0
+    // Under the responses, but with a newline no MQTT topic may hold: answered nowhere, logged on its own line.
+    const forged = `${SITE}/materials/trace/response/x\nERROR forged line`
+    await asker.publishAsync(`${SITE}/materials/trace/request/qa-desk`, unsValue({ direction: 'forward', lotId: 'SH-1', replyTo: forged }), { qos: 1 })
+    // Outside the responses, and long: not answered, and not copied whole into the log.
+    await asker.publishAsync(`${SITE}/materials/trace/request/qa-desk`, unsValue({ direction: 'forward', lotId: 'SH-1', replyTo: 'x'.repeat(20_000) }), { qos: 1 })
+    await asker.endAsync()
+    for (let i = 0; i < 100 && lines.filter((l) => /trace request/.test(l)).length < 2; i++) await sleep(20)
+    await hub.mes.traceRequests.flush()
+    const traced = lines.filter((l) => /trace request/.test(l))
+    assert.equal(traced.length, 2, lines.join('\n'))
+    const unanswerable = traced.find((l) => /cannot answer/.test(l)) ?? ''
+    const outside = traced.find((l) => /not answered/.test(l)) ?? ''
+    assert.match(unanswerable, /cannot answer the trace request on .* at acme\/dallas\/materials\/trace\/response\/x\\nERROR forged line: /)
+    assert.equal(lines.some((l) => l.includes('\nERROR forged')), false)
+    assert.match(outside, /not answered: its value.replyTo must be a topic under acme\/dallas\/materials\/trace\/response\/ \(got "x+… \(20002 characters in all\)\)$/)
+    assert.ok(outside.length < 1000, `${outside.length} characters`)
+  })
+
   it('a machine cannot publish lot state, material events, scan results or trace answers (MES-written topics)', async function () {
     const { hub } = ctx()
     const watcher = await connect(mqttUrl(hub))
@@ -265,6 +289,7 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     await Promise.all([press.endAsync(), watcher.endAsync()])
   })
 }, {
+  log,
   patch: (c) => {
     c.mqtt.accounts = [{ username: 'press-1', passwordHash, role: 'machine', equipment: [PRESS1] }]
   }
