@@ -130,7 +130,8 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
         throw new ScanRefusedError(u.equipment.topic, `the BOM of order ${job.orderNumber} needs no more ${need.material} at operation ${job.sequence} ` +
           `(BOM item ${need.item} is consumed)`, 'scan with qty to consume more (the BOM tolerance applies)')
       }
-      quantity = Math.min(need.quantity, lot.quantity)
+      // An empty (consumed) lot keeps what the BOM needs, so that the lot's state is what refuses it, not a qty of 0.
+      quantity = lot.quantity > 0 ? Math.min(need.quantity, lot.quantity) : need.quantity
     }
     return await mes.materials.consume({ ...base, lotId: scan.code, quantity })
   }

@@ -127,6 +127,11 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     assert.deepEqual({ ...first.value }, {
       ok: true, scanId: 's1', code: 'SC-1', who: OP, jobId, lotId: 'SC-1', quantity: 40, unit: 'KG', lotQuantityLeft: 0, duplicate: false
     })
+    // The emptied lot scanned again: refused for what it is (consumed), not for a quantity the terminal never sent.
+    await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-1', who: OP, scanId: 's1b' }), { qos: 1 })
+    const empty = await result('s1b')
+    assert.deepEqual([empty.value?.ok, empty.value?.error, empty.value?.rule], [false, 'MES_MATERIAL_REFUSED', 'lot-status'])
+    assert.match(String(empty.value?.reason), /lot SC-1 is consumed \(all consumed\), not released/)
     await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-2', who: OP, scanId: 's2' }), { qos: 1 })
     assert.equal((await result('s2')).value?.quantity, 20)
     assert.equal((await mes.materials.lot('SC-2')).quantity, 30)
