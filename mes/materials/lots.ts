@@ -6,9 +6,22 @@ import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
 import type { Lot, LotInput, LotStatusChange, MaterialDefinition, MaterialDefinitionInput } from './types'
 import { loadDefinition, loadLot, loadSerial } from './rows'
 
-/** Creates or updates a material definition (the ERP sends the whole definition again on a change). */
+/**
+ * Creates or updates a material definition (the ERP sends the whole definition again on a change). Its unit stays
+ * once lots or serials of it exist: their quantities are in that unit, and a lot in another unit than its material's
+ * could no longer be split, merged or consumed against the BOM.
+ */
 export async function defineMaterial (tx: Tx, d: MaterialDefinitionInput, who: string, at: string): Promise<MaterialDefinition> {
   const old = await loadDefinition(tx, d.material)
+  if (old !== undefined && old.unit !== d.unit) {
+    const inUse = await tx.get(`SELECT 1 AS x FROM material_lots WHERE material = ? UNION ALL
+      SELECT 1 AS x FROM material_serials WHERE material = ? LIMIT 1`, [d.material, d.material])
+    if (inUse !== undefined) {
+      throw new MaterialRefusedError('unit-change', `material definition ${d.material}`,
+        `material ${d.material} is kept in ${old.unit} and has lots or serials counted in it; its unit cannot become ${d.unit}`,
+        'nothing was changed; a material kept in another unit is a new material definition')
+    }
+  }
   if (old === undefined) {
     await tx.run(`INSERT INTO material_definitions (material, description, unit, serial_pattern, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`, [d.material, d.description ?? null, d.unit, d.serialPattern ?? null, at, at])
