@@ -82,7 +82,7 @@ async function actualsOf (tx: Tx, jobId: string, direction: MaterialActual['dire
 function consumptionLink (consumed: MaterialActual, to: MaterialNode, job: JobRow, who: string, at: string): Parameters<typeof insertLink>[1] {
   return {
     type: 'consumption', from: consumed.node, to, quantity: consumed.quantity, unit: consumed.unit, jobId: job.jobId,
-    orderNumber: job.orderNumber, sequence: job.sequence, workUnit: job.workUnit, who, at
+    orderNumber: job.orderNumber, sequence: job.sequence, workUnit: job.workUnit, who, at, actualId: consumed.id
   }
 }
 

@@ -163,4 +163,20 @@ forEachStore('as-built record from the store: overrides and signatures', (ctx) =
     const props = actual.MaterialActualProperty.find((p: Doc) => p.ID === `override/${r.overrides[0]!.id}`)
     assert.ok(props.Value.some((v: Doc) => v.Key === 'signedBy' && v.ValueString.$ === 'qa.quinn'), JSON.stringify(props))
   })
+
+  it('two overridden consumptions of one lot at one job: each edge carries its own override, not the later one', async () => {
+    const c = ctx()
+    const { cutJob } = await frameOrder(c)
+    const m = c.mes.materials
+    const signature = { user: 'qa.quinn', password: 'correct horse', meaning: 'approved' }
+    await m.consume({ jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 2, override: { reason: 'deviation D-12', signature } })
+    c.clock.advance(1)
+    await m.consume({ jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 3, override: { reason: 'deviation D-13', signature } })
+    c.clock.advance(1)
+    await m.produce({ jobId: cutJob, who: 'op.olga', material: 'FG-FRAME', serials: ['FR-1'] })
+    const r = await m.asBuilt({ serial: 'FR-1' })
+    const reasonOf = new Map(r.overrides.map((o) => [o.id, o.reason]))
+    assert.deepEqual(r.genealogy.edges.map((e) => [e.from, e.quantity.value, e.overrideId === undefined ? null : reasonOf.get(e.overrideId)]),
+      [['P-1', 2, 'deviation D-12'], ['P-1', 3, 'deviation D-13']])
+  })
 }, { verifyCredentials: credentials })
