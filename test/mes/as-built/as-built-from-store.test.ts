@@ -185,6 +185,7 @@ forEachStore('as-built record from the store: overrides and signatures', (ctx) =
         at: splitAt, releasedBy: 'qa.quinn', releasedAt
       }
     ])
+    await m.asBuiltB2mml({ serial: 'FR-2' }) // validated against MESA's schema with the sublot's hold
   })
 
   it('two overridden consumptions of one lot at one job: each edge carries its own override, not the later one', async () => {
