@@ -22,6 +22,7 @@ import type { UnsUpdate, UnsUpdateSource } from '../uns/uns-update'
 import type { Mes } from './index'
 import { MaterialRefusedError, NotFoundError } from './errors'
 import { boundedId, countOf } from './machine-values'
+import { OrderedWork, flushAll } from './ordered-work'
 
 export interface MachineConsumptionOptions {
   mes: Mes
@@ -57,7 +58,7 @@ interface Watch {
   readonly who: string
   /** By metric name: the feeder whose lot or counter it is. */
   readonly byMetric: Map<string, { feeder: Feeder, role: 'lot' | 'counter' }>
-  queue: Promise<void>
+  readonly work: OrderedWork
 }
 
 export function startMachineConsumption (opts: MachineConsumptionOptions): MachineConsumption {
@@ -77,15 +78,11 @@ export function startMachineConsumption (opts: MachineConsumptionOptions): Machi
       byMetric.set(mapping.lotMetric, { feeder, role: 'lot' })
       byMetric.set(mapping.counter, { feeder, role: 'counter' })
     }
-    watches.set(key, { unit, code, who: boundedId(`machine:${key}`), byMetric, queue: Promise.resolve() })
+    const work = new OrderedWork((err: unknown) => { log.warn(`${code}: machine consumption failed: ${(err as Error).message}`) })
+    watches.set(key, { unit, code, who: boundedId(`machine:${key}`), byMetric, work })
   }
   let stopped = false
 
-  const enqueue = (w: Watch, task: () => Promise<void>): void => {
-    w.queue = w.queue.then(task).catch((err: unknown) => {
-      log.warn(`${w.code}: machine consumption failed: ${(err as Error).message}`)
-    })
-  }
 
   /**
    * Logs the first count of a stretch that could not be consumed; later ones of the same reason at debug. The detail
@@ -111,7 +108,7 @@ export function startMachineConsumption (opts: MachineConsumptionOptions): Machi
     const quantity = Number(value - last) * (f.mapping.scale ?? 1)
     const lotId = f.lot
     const eventId = boundedId(`${w.code}:${metric}:${value}@${f.epoch}`)
-    enqueue(w, async () => {
+    w.work.add(async () => {
       if (lotId === undefined) {
         return notConsumed(w, f, 'no-lot', `${quantity} counted by '${metric}' with no lot loaded ('${f.mapping.lotMetric}' is empty): not consumed`)
       }
@@ -159,13 +156,7 @@ export function startMachineConsumption (opts: MachineConsumptionOptions): Machi
   }
   if (watches.size > 0) log.info(`machine consumption from ${[...watches.values()].map((w) => `${w.code} (${w.who})`).join(', ')}`)
 
-  const flush = async (): Promise<void> => {
-    for (;;) {
-      const queues = [...watches.values()].map((w) => w.queue)
-      await Promise.all(queues)
-      if ([...watches.values()].every((w, i) => w.queue === queues[i])) return
-    }
-  }
+  const flush = async (): Promise<void> => await flushAll([...watches.values()].map((w) => w.work))
   return {
     units: [...watches.values()].map((w) => w.unit),
     flush,

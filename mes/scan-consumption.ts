@@ -31,6 +31,7 @@ import { MES_TAGS } from '../plant/mes-topics'
 import type { UnsPort, UnsSubscription } from '../uns/uns-port'
 import { MES_PUBLISHER } from './uns-bridge'
 import { requestValue, type ScanValue } from './uns-requests'
+import { OrderedWork, flushAll } from './ordered-work'
 
 export const SERIAL_PREFIX = 'serial:'
 
@@ -62,7 +63,8 @@ interface Unit {
   readonly equipment: Equipment
   /** The MES's code of the unit (its SAP work center). */
   readonly code: string
-  queue: Promise<void>
+  /** The unit's scans, one after the other in arrival order. */
+  readonly work: OrderedWork
 }
 
 export async function startScanConsumption (opts: ScanConsumptionOptions): Promise<ScanConsumption> {
@@ -71,7 +73,9 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
   const units: Unit[] = []
   for (const e of opts.model.walk()) {
     const code = e.bindings.sap?.workCenter
-    if (e.level === 'workUnit' && code !== undefined) units.push({ equipment: e, code, queue: Promise.resolve() })
+    if (e.level === 'workUnit' && code !== undefined) {
+      units.push({ equipment: e, code, work: new OrderedWork((err: unknown) => { log.warn(`scan at ${code} not handled: ${(err as Error).message}`) }) })
+    }
   }
   const subscriptions: UnsSubscription[] = []
   /** By unit and scanId: the scan as it was sent (a retry sends the same) and the answer it got. */
@@ -175,9 +179,7 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
       const topic = `${u.equipment.topic}/events/scan`
       subscriptions.push(await uns.subscribe(topic, (m) => {
         if (stopped || m.retain) return // a retained scan is an old one, not an operator's action now
-        u.queue = u.queue.then(async () => await onScan(u, m.topic, m.payload)).catch((err: unknown) => {
-          log.warn(`scan at ${u.code} not handled: ${(err as Error).message}`)
-        })
+        u.work.add(async () => await onScan(u, m.topic, m.payload))
       }))
     }
   } catch (err) {
@@ -185,13 +187,7 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
     throw err
   }
 
-  const flush = async (): Promise<void> => {
-    for (;;) {
-      const queues = units.map((u) => u.queue)
-      await Promise.all(queues)
-      if (units.every((u, i) => u.queue === queues[i])) return
-    }
-  }
+  const flush = async (): Promise<void> => await flushAll(units.map((u) => u.work))
   return {
     flush,
     async stop () {
