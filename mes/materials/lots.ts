@@ -5,6 +5,7 @@ import { appendAudit } from '../audit-trail'
 import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
 import type { Lot, LotInput, LotStatusChange, MaterialDefinition, MaterialDefinitionInput } from './types'
 import { loadDefinition, loadLot, loadSerial } from './rows'
+import { parsePattern } from './serial-pattern'
 
 /**
  * Creates or updates a material definition (the ERP sends the whole definition again on a change). Its unit stays
@@ -12,6 +13,8 @@ import { loadDefinition, loadLot, loadSerial } from './rows'
  * could no longer be split, merged or consumed against the BOM.
  */
 export async function defineMaterial (tx: Tx, d: MaterialDefinitionInput, who: string, at: string): Promise<MaterialDefinition> {
+  // A pattern without a counter (or with an unknown field) is refused now, not at the line's first production.
+  if (d.serialPattern !== undefined) parsePattern(d.serialPattern, { material: d.material, order: '', at })
   const old = await loadDefinition(tx, d.material)
   if (old !== undefined && old.unit !== d.unit) {
     const inUse = await tx.get(`SELECT 1 AS x FROM material_lots WHERE material = ? UNION ALL

@@ -111,6 +111,17 @@ forEachStore('material consumption and production', (ctx) => {
     assert.deepEqual(record.genealogy.nodes.map((n) => `${n.kind} ${n.id}`), ['serial F-9', 'lot T-1'])
   })
 
+  it('refuses a serial pattern without a counter or with an unknown field when the material is defined, not at production', async () => {
+    const { mes } = ctx()
+    await assert.rejects(mes.materials.define({ material: 'FG-GATE', unit: 'PCE', serialPattern: 'GT-{material}' }, 'erp:SAP-PRD'), (err: unknown) =>
+      err instanceof MaterialRefusedError && err.rule === 'serial-pattern' && /serial pattern "GT-\{material\}": has no counter \{n\} or \{n:W\}/.test(err.message))
+    await assert.rejects(mes.materials.define({ material: 'FG-GATE', unit: 'PCE', serialPattern: 'GT-{lot}-{n:4}' }, 'erp:SAP-PRD'), (err: unknown) =>
+      err instanceof MaterialRefusedError && err.rule === 'serial-pattern' && /has an unknown field \{lot\}/.test(err.message))
+    await assert.rejects(mes.materials.definition('FG-GATE'), /material FG-GATE not found/)
+    assert.equal((await mes.materials.define({ material: 'FG-GATE', unit: 'PCE', serialPattern: 'GT-{order}-{n:4}' }, 'erp:SAP-PRD')).serialPattern,
+      'GT-{order}-{n:4}')
+  })
+
   it('keeps a lot quantity from going negative in the store itself (CHECK), whatever the code does', async () => {
     const c = ctx()
     await frameOrder(c)
