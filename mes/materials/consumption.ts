@@ -118,12 +118,18 @@ async function consumeOnce (tx: Tx, input: ConsumeInput, c: ConsumeContext, subj
   const material = lot?.material ?? serial!.material
   const unit = lot?.unit ?? (await requireDefinition(tx, material)).unit
   const quantity = lot !== undefined ? (input.quantity ?? lot.quantity) : 1
+  // A serial produced into a lot is held and expires with that lot (a recall of the lot recalls its serials); the
+  // lot's own quantity running out (consumed) says nothing about its serials.
+  const container = serial?.lotId !== null && serial?.lotId !== undefined ? await loadLot(tx, serial.lotId) : undefined
+  const byContainer = container !== undefined && serial!.status === 'released' && container.status !== 'released' &&
+    container.status !== 'consumed'
   const decision = checkConsumption(await componentsOf(tx, job.orderNumber, c.defaultTolerancePct), {
     material, quantity, unit, sequence: job.sequence, source,
-    status: lot !== undefined ? lot.status : serial!.status,
-    statusReason: lot !== undefined ? lot.statusReason : serial!.statusReason,
-    expiresAt: lot !== undefined ? lot.expiresAt : null,
-    available: lot !== undefined ? lot.quantity : (serial!.status === 'consumed' ? 0 : 1), now: c.at
+    status: lot !== undefined ? lot.status : byContainer ? container.status : serial!.status,
+    statusReason: lot !== undefined ? lot.statusReason : byContainer ? container.statusReason : serial!.statusReason,
+    expiresAt: lot !== undefined ? lot.expiresAt : container?.expiresAt ?? null,
+    available: lot !== undefined ? lot.quantity : (serial!.status === 'consumed' ? 0 : 1), now: c.at,
+    ...(container !== undefined && serial!.status === 'released' ? { statusSource: `lot ${container.lotId} of ${source}` } : {})
   })
   let override: MaterialActual['override'] = null
   if (decision.refusal !== null) {
