@@ -117,6 +117,9 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
     const eventId = scan.scanId !== undefined ? { eventId: `scan:${u.code}:${scan.scanId}` } : {}
     const base = { jobId: job.jobId, who: scan.who, ...eventId }
     if (scan.code.startsWith(SERIAL_PREFIX)) {
+      if (scan.code.length === SERIAL_PREFIX.length) {
+        throw new ScanRefusedError(u.equipment.topic, `the code '${SERIAL_PREFIX}' names no serial number`, `scan ${SERIAL_PREFIX}<serial number>, or a lot id`)
+      }
       if (scan.qty !== undefined && scan.qty !== 1) {
         throw new ScanRefusedError(u.equipment.topic, `a serial is one item; qty ${scan.qty} cannot be consumed of ${scan.code}`, 'scan a serial without qty')
       }
