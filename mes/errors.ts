@@ -74,9 +74,9 @@ export class DuplicateError extends MesError {
 
 /** A missing or failed electronic signature (21 CFR Part 11 style) on a step that requires one. */
 export class SignatureError extends MesError {
-  constructor (readonly jobId: string, reason: string) {
-    super('MES_SIGNATURE_REQUIRED', `job ${jobId}: ${reason}`, { source: `job ${jobId}` },
-      'a critical operation is completed only with { user, password, meaning } verified by the credential check')
+  constructor (readonly jobId: string, reason: string,
+    hint = 'a critical operation is completed only with { user, password, meaning } verified by the credential check') {
+    super('MES_SIGNATURE_REQUIRED', `job ${jobId}: ${reason}`, { source: `job ${jobId}` }, hint)
   }
 }
 

@@ -17,10 +17,12 @@
 import type { Equipment, MachineConsumptionMapping, PlantModel } from '../plant/plant-model'
 import { sparkplugKey } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
+import { clientText } from '../core/client-text'
 import type { UnsUpdate, UnsUpdateSource } from '../uns/uns-update'
 import type { Mes } from './index'
 import { MaterialRefusedError, NotFoundError } from './errors'
 import { boundedId, countOf } from './machine-values'
+import { OrderedWork, flushAll } from './ordered-work'
 
 export interface MachineConsumptionOptions {
   mes: Mes
@@ -56,7 +58,7 @@ interface Watch {
   readonly who: string
   /** By metric name: the feeder whose lot or counter it is. */
   readonly byMetric: Map<string, { feeder: Feeder, role: 'lot' | 'counter' }>
-  queue: Promise<void>
+  readonly work: OrderedWork
 }
 
 export function startMachineConsumption (opts: MachineConsumptionOptions): MachineConsumption {
@@ -76,21 +78,20 @@ export function startMachineConsumption (opts: MachineConsumptionOptions): Machi
       byMetric.set(mapping.lotMetric, { feeder, role: 'lot' })
       byMetric.set(mapping.counter, { feeder, role: 'counter' })
     }
-    watches.set(key, { unit, code, who: boundedId(`machine:${key}`), byMetric, queue: Promise.resolve() })
+    const work = new OrderedWork((err: unknown) => { log.warn(`${code}: machine consumption failed: ${(err as Error).message}`) })
+    watches.set(key, { unit, code, who: boundedId(`machine:${key}`), byMetric, work })
   }
   let stopped = false
 
-  const enqueue = (w: Watch, task: () => Promise<void>): void => {
-    w.queue = w.queue.then(task).catch((err: unknown) => {
-      log.warn(`${w.code}: machine consumption failed: ${(err as Error).message}`)
-    })
-  }
 
-  /** Logs the first count of a stretch that could not be consumed; later ones of the same reason at debug. */
+  /**
+   * Logs the first count of a stretch that could not be consumed; later ones of the same reason at debug. The detail
+   * quotes the lot id a machine sent, as client text.
+   */
   const notConsumed = (w: Watch, f: Feeder, reason: string, detail: string): void => {
-    if (f.notConsumed === reason) return log.debug(`${w.code}: ${detail}`)
+    if (f.notConsumed === reason) return log.debug(`${w.code}: ${clientText(detail, 1000)}`)
     f.notConsumed = reason
-    log.warn(`${w.code} (${w.unit.topic}): ${detail}`)
+    log.warn(`${w.code} (${w.unit.topic}): ${clientText(detail, 1000)}`)
   }
 
   function onCounter (w: Watch, f: Feeder, u: UnsUpdate): void {
@@ -107,7 +108,7 @@ export function startMachineConsumption (opts: MachineConsumptionOptions): Machi
     const quantity = Number(value - last) * (f.mapping.scale ?? 1)
     const lotId = f.lot
     const eventId = boundedId(`${w.code}:${metric}:${value}@${f.epoch}`)
-    enqueue(w, async () => {
+    w.work.add(async () => {
       if (lotId === undefined) {
         return notConsumed(w, f, 'no-lot', `${quantity} counted by '${metric}' with no lot loaded ('${f.mapping.lotMetric}' is empty): not consumed`)
       }
@@ -155,13 +156,7 @@ export function startMachineConsumption (opts: MachineConsumptionOptions): Machi
   }
   if (watches.size > 0) log.info(`machine consumption from ${[...watches.values()].map((w) => `${w.code} (${w.who})`).join(', ')}`)
 
-  const flush = async (): Promise<void> => {
-    for (;;) {
-      const queues = [...watches.values()].map((w) => w.queue)
-      await Promise.all(queues)
-      if ([...watches.values()].every((w, i) => w.queue === queues[i])) return
-    }
-  }
+  const flush = async (): Promise<void> => await flushAll([...watches.values()].map((w) => w.work))
   return {
     units: [...watches.values()].map((w) => w.unit),
     flush,

@@ -30,6 +30,7 @@ import type { Mes } from './index'
 import type { JobOrder, JobState } from './model/types'
 import { IllegalTransitionError, NotFoundError, WipRuleError } from './errors'
 import { boundedId, countOf } from './machine-values'
+import { OrderedWork, flushAll } from './ordered-work'
 
 /** Scrap counted by a machine has no reason a person chose; this is its reason code. */
 export const MACHINE_SCRAP_REASON = 'MACHINE'
@@ -71,7 +72,7 @@ interface Watch {
   readonly mapping: MachineEventsMapping
   readonly counters: Map<string, Counter>
   lastState: string | undefined
-  queue: Promise<void>
+  readonly work: OrderedWork
   /** Parts counted with no job Running since the stretch began (undefined: not in such a stretch). */
   jobless: { good: number, scrap: number } | undefined
   /** The job Running on the unit as last read, and when (performance.now()); undefined when it must be read again. */
@@ -107,7 +108,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
       mapping,
       counters,
       lastState: undefined,
-      queue: Promise.resolve(),
+      work: new OrderedWork((err: unknown) => { log.warn(`${code}: machine event failed: ${(err as Error).message}`) }),
       jobless: undefined,
       running: undefined,
       generation: 0
@@ -115,11 +116,6 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
   }
   let stopped = false
 
-  const enqueue = (w: Watch, task: () => Promise<void>): void => {
-    w.queue = w.queue.then(task).catch((err: unknown) => {
-      log.warn(`${w.code}: machine event failed: ${(err as Error).message}`)
-    })
-  }
 
   const runningJob = async (w: Watch): Promise<JobOrder | undefined> => {
     const now = performance.now()
@@ -188,7 +184,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
     const quantity = Number(value - last)
     const eventId = boundedId(`${w.code}:${metric}:${value}@${c.epoch}`)
     const why = `machine counter '${metric}' ${last} -> ${value}`
-    enqueue(w, async () => {
+    w.work.add(async () => {
       const job = await runningJob(w)
       if (job === undefined) {
         if (w.jobless === undefined) {
@@ -226,7 +222,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
     }
     const eventId = boundedId(`${w.code}:${state.metric}:${value}@${u.timestamp}`)
     const why = `machine state '${state.metric}' = '${value}'`
-    enqueue(w, async () => {
+    w.work.add(async () => {
       const event = ACTION_EVENT[action]
       const job = action === 'stopped' ? await runningJob(w)
         : action === 'running' ? await pausedByThisMachine(w)
@@ -289,13 +285,7 @@ export function startMachineEvents (opts: MachineEventsOptions): MachineEvents {
   }
   if (watches.size > 0) log.info(`machine events from ${[...watches.values()].map((w) => `${w.code} (${w.who})`).join(', ')}`)
 
-  const flush = async (): Promise<void> => {
-    for (;;) {
-      const queues = [...watches.values()].map((w) => w.queue)
-      await Promise.all(queues)
-      if ([...watches.values()].every((w, i) => w.queue === queues[i])) return
-    }
-  }
+  const flush = async (): Promise<void> => await flushAll([...watches.values()].map((w) => w.work))
 
   return {
     units: [...watches.values()].map((w) => w.unit),

@@ -14,13 +14,16 @@
 // scanId   the consumption's eventId (`scan:<unit code>:<scanId>`): the same scan sent again is applied once. The
 //          last MAX_REMEMBERED_SCANS accepted scans are remembered, so a retry is answered as the first one was
 //          (duplicate: true) even when its default qty would now come out differently; after a hub restart a retry
-//          that names no qty may be answered with a refusal instead, but it is never applied twice.
+//          that names no qty may be answered with a refusal instead, but it is never applied twice. A different
+//          scan under a used scanId (another code, qty, job or operator) is not a retry: the MES refuses it
+//          (event-id-conflict), and nothing is consumed.
 //
 // Who may scan at a unit is the broker's ACL (publish on `<unit>/events/scan`); `who` is the operator the terminal
 // names. Scans of one unit are applied in arrival order. Work units need an SAP work center binding (the MES's code).
 import type { Equipment, PlantModel } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
 import { HubError } from '../core/errors'
+import { clientText } from '../core/client-text'
 import type { Mes } from './index'
 import type { ConsumeResult, JobOrder } from './service'
 import { MaterialRefusedError } from './errors'
@@ -28,6 +31,7 @@ import { MES_TAGS } from '../plant/mes-topics'
 import type { UnsPort, UnsSubscription } from '../uns/uns-port'
 import { MES_PUBLISHER } from './uns-bridge'
 import { requestValue, type ScanValue } from './uns-requests'
+import { OrderedWork, flushAll } from './ordered-work'
 
 export const SERIAL_PREFIX = 'serial:'
 
@@ -59,7 +63,8 @@ interface Unit {
   readonly equipment: Equipment
   /** The MES's code of the unit (its SAP work center). */
   readonly code: string
-  queue: Promise<void>
+  /** The unit's scans, one after the other in arrival order. */
+  readonly work: OrderedWork
 }
 
 export async function startScanConsumption (opts: ScanConsumptionOptions): Promise<ScanConsumption> {
@@ -68,14 +73,17 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
   const units: Unit[] = []
   for (const e of opts.model.walk()) {
     const code = e.bindings.sap?.workCenter
-    if (e.level === 'workUnit' && code !== undefined) units.push({ equipment: e, code, queue: Promise.resolve() })
+    if (e.level === 'workUnit' && code !== undefined) {
+      units.push({ equipment: e, code, work: new OrderedWork((err: unknown) => { log.warn(`scan at ${code} not handled: ${(err as Error).message}`) }) })
+    }
   }
   const subscriptions: UnsSubscription[] = []
-  const accepted = new Map<string, Record<string, unknown>>()
+  /** By unit and scanId: the scan as it was sent (a retry sends the same) and the answer it got. */
+  const accepted = new Map<string, { scan: string, answer: Record<string, unknown> }>()
   let stopped = false
 
-  const remember = (key: string, value: Record<string, unknown>): void => {
-    accepted.set(key, value)
+  const remember = (key: string, scan: ScanValue, answer: Record<string, unknown>): void => {
+    accepted.set(key, { scan: scanText(scan), answer })
     if (accepted.size > MAX_REMEMBERED_SCANS) accepted.delete(accepted.keys().next().value!)
   }
 
@@ -109,6 +117,9 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
     const eventId = scan.scanId !== undefined ? { eventId: `scan:${u.code}:${scan.scanId}` } : {}
     const base = { jobId: job.jobId, who: scan.who, ...eventId }
     if (scan.code.startsWith(SERIAL_PREFIX)) {
+      if (scan.code.length === SERIAL_PREFIX.length) {
+        throw new ScanRefusedError(u.equipment.topic, `the code '${SERIAL_PREFIX}' names no serial number`, `scan ${SERIAL_PREFIX}<serial number>, or a lot id`)
+      }
       if (scan.qty !== undefined && scan.qty !== 1) {
         throw new ScanRefusedError(u.equipment.topic, `a serial is one item; qty ${scan.qty} cannot be consumed of ${scan.code}`, 'scan a serial without qty')
       }
@@ -126,7 +137,8 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
         throw new ScanRefusedError(u.equipment.topic, `the BOM of order ${job.orderNumber} needs no more ${need.material} at operation ${job.sequence} ` +
           `(BOM item ${need.item} is consumed)`, 'scan with qty to consume more (the BOM tolerance applies)')
       }
-      quantity = Math.min(need.quantity, lot.quantity)
+      // An empty (consumed) lot keeps what the BOM needs, so that the lot's state is what refuses it, not a qty of 0.
+      quantity = lot.quantity > 0 ? Math.min(need.quantity, lot.quantity) : need.quantity
     }
     return await mes.materials.consume({ ...base, lotId: scan.code, quantity })
   }
@@ -142,7 +154,7 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
     const echo = { scanId: scan.scanId ?? null, code: scan.code, who: scan.who }
     const key = scan.scanId !== undefined ? `${u.code}\n${scan.scanId}` : undefined
     const before = key !== undefined ? accepted.get(key) : undefined
-    if (before !== undefined) return await answer(u, { ...before, duplicate: true })
+    if (before !== undefined && before.scan === scanText(scan)) return await answer(u, { ...before.answer, duplicate: true })
     let job: JobOrder | undefined
     try {
       job = await jobFor(u, scan)
@@ -152,10 +164,10 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
         ok: true, ...echo, jobId: job.jobId, [node.kind === 'lot' ? 'lotId' : 'serial']: node.id,
         quantity: r.actual.quantity, unit: r.actual.unit, lotQuantityLeft: r.lot?.quantity ?? null, duplicate: r.duplicate
       }
-      if (key !== undefined) remember(key, value)
+      if (key !== undefined) remember(key, scan, value)
       await answer(u, value)
     } catch (err) {
-      if (!(err instanceof HubError)) log.warn(`scan ${scan.code} at ${u.code} failed: ${(err as Error).message}`)
+      if (!(err instanceof HubError)) log.warn(`scan ${clientText(scan.code)} at ${u.code} failed: ${(err as Error).message}`)
       const e = err instanceof HubError ? err : undefined
       await answer(u, {
         ok: false, ...echo, jobId: job?.jobId ?? scan.jobId ?? null, error: e?.code ?? 'INTERNAL',
@@ -170,9 +182,7 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
       const topic = `${u.equipment.topic}/events/scan`
       subscriptions.push(await uns.subscribe(topic, (m) => {
         if (stopped || m.retain) return // a retained scan is an old one, not an operator's action now
-        u.queue = u.queue.then(async () => await onScan(u, m.topic, m.payload)).catch((err: unknown) => {
-          log.warn(`scan at ${u.code} not handled: ${(err as Error).message}`)
-        })
+        u.work.add(async () => await onScan(u, m.topic, m.payload))
       }))
     }
   } catch (err) {
@@ -180,13 +190,7 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
     throw err
   }
 
-  const flush = async (): Promise<void> => {
-    for (;;) {
-      const queues = units.map((u) => u.queue)
-      await Promise.all(queues)
-      if (units.every((u, i) => u.queue === queues[i])) return
-    }
-  }
+  const flush = async (): Promise<void> => await flushAll(units.map((u) => u.work))
   return {
     flush,
     async stop () {
@@ -195,4 +199,9 @@ export async function startScanConsumption (opts: ScanConsumptionOptions): Promi
       await flush()
     }
   }
+}
+
+/** What makes two scans the same scan: every field the terminal sent, in one order. */
+function scanText (s: ScanValue): string {
+  return JSON.stringify([s.code, s.who, s.qty ?? null, s.jobId ?? null])
 }

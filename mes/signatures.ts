@@ -22,6 +22,8 @@ export interface SignedAction {
   who: string
   event: string
   signature?: SignatureInput
+  /** What a refused signature's error tells to do (default: that of a critical operation's completion). */
+  hint?: string
 }
 
 export class Signatures {
@@ -39,7 +41,7 @@ export class Signatures {
   /** As verify, for any signed action at a job (a job event, a BOM override of a consumption). */
   async verifySigned (e: SignedAction, recordedAt: string): Promise<SignatureRecord | null> {
     if (e.signature === undefined) return null
-    if (this.check === undefined) throw new SignatureError(e.jobId, 'no credential check is configured, so signatures cannot be verified')
+    if (this.check === undefined) throw new SignatureError(e.jobId, 'no credential check is configured, so signatures cannot be verified', e.hint)
     const signer = e.signature.user
     const now = this.now().getTime()
     const row = await this.store.read(async (tx) =>
@@ -49,7 +51,7 @@ export class Signatures {
     if (failures >= SIGNATURE_MAX_FAILURES) {
       const until = new Date(lastFailed + SIGNATURE_LOCKOUT_MS).toISOString()
       await this.refused(e, recordedAt, { reason: 'locked out', failures, lockedUntil: until })
-      throw new SignatureError(e.jobId, `signatures of ${signer} are locked after ${failures} failed attempts; try again after ${until}`)
+      throw new SignatureError(e.jobId, `signatures of ${signer} are locked after ${failures} failed attempts; try again after ${until}`, e.hint)
     }
     let ok = false
     try { ok = await this.check(signer, e.signature.password) } catch { ok = false }
@@ -67,7 +69,7 @@ export class Signatures {
           ...(count >= SIGNATURE_MAX_FAILURES ? { lockedUntil: new Date(now + SIGNATURE_LOCKOUT_MS).toISOString() } : {})
         }, tx)
       })
-      throw new SignatureError(e.jobId, `signature of ${signer} could not be verified`)
+      throw new SignatureError(e.jobId, `signature of ${signer} could not be verified`, e.hint)
     }
     if (row !== undefined) await this.store.transaction(async (tx) => await tx.run('DELETE FROM signature_failures WHERE signer = ?', [signer]))
     return { user: signer, meaning: e.signature.meaning, at: recordedAt }

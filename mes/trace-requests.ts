@@ -17,6 +17,7 @@
 import type { Equipment, PlantModel } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
 import { HubError } from '../core/errors'
+import { clientText } from '../core/client-text'
 import type { Mes } from './index'
 import { MES_TAGS } from '../plant/mes-topics'
 import type { UnsPort, UnsSubscription } from '../uns/uns-port'
@@ -80,7 +81,7 @@ export async function startTraceRequests (opts: TraceRequestsOptions): Promise<T
     }
     const prefix = traceResponsePrefix(site)
     if (typeof replyTo === 'string' && replyTo.startsWith(prefix) && replyTo.length > prefix.length && !/[#+]/.test(replyTo)) return replyTo
-    log.warn(`trace request on ${topic} not answered: its value.replyTo must be a topic under ${prefix} (got ${JSON.stringify(replyTo) ?? 'none'})`)
+    log.warn(`trace request on ${clientText(topic)} not answered: its value.replyTo must be a topic under ${prefix} (got ${clientText(JSON.stringify(replyTo))})`)
     return undefined
   }
 
@@ -101,14 +102,14 @@ export async function startTraceRequests (opts: TraceRequestsOptions): Promise<T
       value = { correlationId, ok: true, trace }
     } catch (err) {
       value = failure(correlationId, err)
-      if (!(err instanceof HubError)) log.warn(`trace request on ${topic} failed: ${(err as Error).message}`)
+      if (!(err instanceof HubError)) log.warn(`trace request on ${clientText(topic)} failed: ${(err as Error).message}`)
     }
     try {
       await uns.publish(MES_PUBLISHER, replyTo, { value, timestamp: now() }, { qos: 1 })
     } catch (err) {
       // Most likely PAYLOAD_TOO_LARGE: the requester still hears why.
       await uns.publish(MES_PUBLISHER, replyTo, { value: failure(correlationId, err, 'ask with a smaller maxNodes, or use GET /mes/v1/materials/trace'), timestamp: now() }, { qos: 1 })
-        .catch((again: unknown) => log.warn(`cannot answer the trace request on ${topic} at ${replyTo}: ${(again as Error).message}`))
+        .catch((again: unknown) => log.warn(`cannot answer the trace request on ${clientText(topic)} at ${clientText(replyTo)}: ${clientText((again as Error).message, 1000)}`))
     }
   }
 
@@ -120,7 +121,7 @@ export async function startTraceRequests (opts: TraceRequestsOptions): Promise<T
         const job = (async () => {
           await slot()
           try { await onRequest(site, m.topic, m.payload) } finally { release() }
-        })().catch((err: unknown) => log.warn(`trace request on ${m.topic} not handled: ${(err as Error).message}`))
+        })().catch((err: unknown) => log.warn(`trace request on ${clientText(m.topic)} not handled: ${(err as Error).message}`))
         pending.add(job)
         void job.finally(() => pending.delete(job))
       }))

@@ -1,9 +1,9 @@
 // The values of the MES requests that arrive over the Unified Namespace (a barcode scan, a trace request), checked
 // against schemas/mes/uns-requests.schema.json once, where they arrive; the UNS payload around them is unwrapped here.
-import Ajv from 'ajv'
 import schema from '../schemas/mes/uns-requests.schema.json'
-import { check, type SchemaCheck } from '../core/schema-check'
+import { check } from '../core/schema-check'
 import { ValidationError } from '../core/errors'
+import { definitionCheck } from './validation'
 
 export interface ScanValue {
   code: string
@@ -25,25 +25,6 @@ export interface TraceRequestValue {
 
 type Request = keyof typeof schema.definitions
 
-function compiler (allErrors: boolean): Ajv {
-  const ajv = new Ajv({ allErrors, strict: true, strictRequired: false })
-  ajv.addSchema(schema)
-  return ajv
-}
-const first = compiler(false)
-const every = compiler(true)
-const checks = new Map<Request, SchemaCheck>()
-
-function checkOf (name: Request): SchemaCheck {
-  let c = checks.get(name)
-  if (c === undefined) {
-    const id = `${schema.$id}#/definitions/${name}`
-    c = { first: first.getSchema(id)!, every: every.getSchema(id)! }
-    checks.set(name, c)
-  }
-  return c
-}
-
 /**
  * The value of a UNS payload ({ value, timestamp, ... }) published on `topic`, checked as the request `name`; a
  * payload that is not JSON or not a UNS payload, or a value that does not fit, is a ValidationError naming the topic.
@@ -58,5 +39,5 @@ export function requestValue<T> (name: Request, topic: string, payload: Buffer):
   if (parsed === null || typeof parsed !== 'object' || !('value' in parsed)) {
     throw new ValidationError(topic, [{ path: '', message: 'has no value: publish a UNS payload { "value": {...}, "timestamp": <epoch ms> }' }])
   }
-  return check<T>(checkOf(name), `${topic} value`, (parsed as { value: unknown }).value)
+  return check<T>(definitionCheck(schema, name), `${topic} value`, (parsed as { value: unknown }).value)
 }

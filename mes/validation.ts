@@ -9,6 +9,8 @@ import workOrderSchema from '../schemas/mes/work-order.schema.json'
 import workOrderUpdateSchema from '../schemas/mes/work-order-update.schema.json'
 import wipEventSchema from '../schemas/mes/wip-event.schema.json'
 import apiRequestsSchema from '../schemas/mes/api-requests.schema.json'
+import materialsSchema from '../schemas/mes/materials.schema.json'
+import unsRequestsSchema from '../schemas/mes/uns-requests.schema.json'
 import type { Problem } from '../core/errors'
 import { check, refusal, type SchemaCheck } from '../core/schema-check'
 import type { WipEventInput, WorkOrderInput, WorkOrderUpdate } from './model/types'
@@ -27,7 +29,7 @@ function schemaCompiler (allErrors: boolean): Ajv {
   addFormats(ajv)
   // The one date-time check of every MES schema (replaces ajv-formats' own).
   ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
-  for (const s of [workOrderSchema, workOrderUpdateSchema, wipEventSchema, apiRequestsSchema]) ajv.addSchema(s)
+  for (const s of [workOrderSchema, workOrderUpdateSchema, wipEventSchema, apiRequestsSchema, materialsSchema, unsRequestsSchema]) ajv.addSchema(s)
   return ajv
 }
 const firstProblem = schemaCompiler(false)
@@ -51,6 +53,19 @@ export { MAX_PROBLEMS, MAX_VALUES_FOR_FULL_REPORT } from '../core/schema-check'
 /** The check of one body of the HTTP API's commands (schemas/mes/api-requests.schema.json). */
 export function requestCheck (name: keyof typeof apiRequestsSchema.definitions): SchemaCheck {
   return compiled(`${apiRequestsSchema.$id}#/definitions/${name}`)
+}
+
+const definitionChecks = new Map<string, SchemaCheck>()
+
+/**
+ * The check of one definition of a schema registered here: a material command (schemas/mes/materials.schema.json)
+ * or a request that arrives over the UNS (schemas/mes/uns-requests.schema.json). Compiled on first use.
+ */
+export function definitionCheck<S extends { $id: string, definitions: object }> (schema: S, name: keyof S['definitions'] & string): SchemaCheck {
+  const id = `${schema.$id}#/definitions/${name}`
+  let c = definitionChecks.get(id)
+  if (c === undefined) definitionChecks.set(id, c = compiled(id))
+  return c
 }
 
 export function validateWorkOrder (input: unknown, source = 'work order'): WorkOrderInput {

@@ -79,6 +79,11 @@ export async function refusedOr<T> (command: Bag, run: (c: Bag) => Promise<T>): 
   }
 }
 
+/** A refusal as the message out of a node's second output: the command (redacted), its reason, code and rule. */
+export function refusalMessage<M extends Bag> (msg: M, r: Extract<MaterialOutcome<unknown>, { ok: false }>): M {
+  return Object.assign(msg, { payload: r.command, reason: r.reason, code: r.code }, r.rule !== undefined ? { rule: r.rule } : {})
+}
+
 export async function consume (mes: Mes, command: Bag): Promise<MaterialOutcome<ConsumeResult>> {
   return await refusedOr(command, async (c) => await mes.materials.consume(c))
 }

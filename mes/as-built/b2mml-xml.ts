@@ -58,16 +58,24 @@ function orderedKeys (type: string | undefined, value: Json): string[] {
   return keys.map((k, i) => ({ k, i })).sort((a, b) => rank(a.k) - rank(b.k) || a.i - b.i).map((e) => e.k)
 }
 
+// Characters XML 1.0 cannot hold, not even as a character reference (C0 controls but tab, newline and carriage
+// return; U+FFFE, U+FFFF; lone surrogates). Free text of the record (a reason, a why) may carry them, and one would
+// make the whole document ill-formed to every XML parser: each is written as U+FFFD, the replacement character.
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/** A value as XML text (the builder escapes markup: &, <, >, quotes). */
+const xmlText = (v: unknown): string => String(v).replace(NOT_XML, '\ufffd')
+
 function element (tag: string, value: unknown, type: string | undefined, attrs: Json = {}): Ordered[] {
   if (Array.isArray(value)) return value.flatMap((v) => element(tag, v, type, attrs))
   const node: Ordered = {}
   if (value === null || typeof value !== 'object') {
-    node[tag] = [{ '#text': String(value) }]
+    node[tag] = [{ '#text': xmlText(value) }]
   } else {
     const v = value as Json
     const own: Json = { ...attrs }
-    for (const [k, a] of Object.entries(v)) if (k.startsWith('@') && a !== undefined) own[`@_${k.slice(1)}`] = String(a)
-    const children: Ordered[] = v.$ !== undefined ? [{ '#text': String(v.$) }] : []
+    for (const [k, a] of Object.entries(v)) if (k.startsWith('@') && a !== undefined) own[`@_${k.slice(1)}`] = xmlText(a)
+    const children: Ordered[] = v.$ !== undefined ? [{ '#text': xmlText(v.$) }] : []
     for (const k of orderedKeys(type, v)) children.push(...element(k, v[k], childType(type, k)))
     node[tag] = children
     if (Object.keys(own).length > 0) node[':@'] = own
@@ -85,7 +93,7 @@ export function b2mmlXml (doc: B2mmlExport, about: { subject: string, generatedA
       ...element('OperationsPerformance', doc.OperationsPerformance.OperationsPerformance, resolve('OperationsPerformance'), ns),
       ...element('MaterialLot', doc.MaterialLot.MaterialLot, resolve('MaterialLot'), ns)
     ],
-    ':@': { '@_xmlns': AS_BUILT_XML_NAMESPACE, '@_subject': about.subject, '@_generatedAt': about.generatedAt }
+    ':@': { '@_xmlns': AS_BUILT_XML_NAMESPACE, '@_subject': xmlText(about.subject), '@_generatedAt': about.generatedAt }
   }
   const decl: Ordered = { '?xml': [{ '#text': '' }], ':@': { '@_version': '1.0', '@_encoding': 'UTF-8' } }
   return builder.build([decl, root]) as string

@@ -58,7 +58,10 @@ export async function genealogyOf (tx: Tx, subject: { lotId?: string, serial?: s
     if (list === undefined) overridden.set(k, [a])
     else list.push(a)
   }
-  const edges = t.edges.map((l) => edgeOf(l, nodes, overridden, overrideOf))
+  const actualOf = new Map<number, number>()
+  for (const r of await allIn(tx, 'SELECT id, actual_id FROM genealogy_links WHERE actual_id IS NOT NULL AND id IN (%s)',
+    t.edges.filter((l) => l.type === 'consumption').map((l) => String(l.id)))) actualOf.set(num(r.id), num(r.actual_id))
+  const edges = t.edges.map((l) => edgeOf(l, nodes, actualOf.get(l.id), overridden, overrideOf))
   return { nodes: [...nodes.values()], edges, overrides, actuals }
 }
 
@@ -107,14 +110,16 @@ const roundQty = (q: number): number => Math.round(q * 1e9) / 1e9
 
 /**
  * A link as a record edge. A consumption link is made once per item the job produced, at the later of the
- * consumption and the production; its override is the one of the latest overridden consumption of the same lot or
- * serial at the same job up to the link's time.
+ * consumption and the production; its override is the one of the consumption it names (`actualId`). A link stored
+ * before migration 007 names none: its override is then the one of the latest overridden consumption of the same lot
+ * or serial at the same job up to the link's time.
  */
-function edgeOf (l: GenealogyLink, nodes: Map<string, GenealogyNode>, overridden: Map<string, MaterialActual[]>,
-  overrideOf: Map<number, string>): GenealogyEdge {
+function edgeOf (l: GenealogyLink, nodes: Map<string, GenealogyNode>, actualId: number | undefined,
+  overridden: Map<string, MaterialActual[]>, overrideOf: Map<number, string>): GenealogyEdge {
   const from = nodes.get(l.from.id)
   let overrideId: string | undefined
-  if (l.type === 'consumption' && l.jobId !== null) {
+  if (actualId !== undefined) overrideId = overrideOf.get(actualId)
+  else if (l.type === 'consumption' && l.jobId !== null) {
     for (const a of overridden.get(overrideKey(l.jobId, l.from.kind, l.from.id)) ?? []) {
       if (a.at <= l.at) overrideId = overrideOf.get(a.id)
     }

@@ -101,14 +101,28 @@ async function processValuesOf (tx: Tx, jobIds: string[]): Promise<Map<string, P
 
 /**
  * Holds from the audit trail: a lot received restricted or changed to a restricted status, until it is released;
- * a job held (job event hold) until its release.
+ * a sublot split off a restricted lot, which it is born as (its own audit record is its parent's split); a job held
+ * (job event hold) until its release.
  */
 export async function holdsOf (tx: Tx, lotIds: string[], jobIds: string[]): Promise<HoldRecord[]> {
   const holds: HoldRecord[] = []
   const open = new Map<string, HoldRecord[]>()
+  const inRecord = new Set(lotIds)
   for (const r of await allIn(tx, `SELECT entity_id, action, who, at, why, new_value FROM audit_trail
-    WHERE entity = 'MaterialLot' AND action IN ('receive', 'status') AND entity_id IN (%s) ORDER BY seq`, lotIds)) {
+    WHERE entity = 'MaterialLot' AND action IN ('receive', 'status', 'split') AND entity_id IN (%s) ORDER BY seq`, lotIds)) {
     const lotId = str(r.entity_id)
+    if (r.action === 'split') {
+      // new_value.sublots: '<lotId> <quantity>' each (mes/materials/split-merge.ts).
+      const sublots = ((JSON.parse(str(r.new_value)) as { sublots?: string[] }).sublots ?? []).map((e) => e.slice(0, e.lastIndexOf(' ')))
+      const parent = open.get(lotId)?.at(-1)
+      if (parent === undefined) continue
+      for (const id of sublots.filter((x) => inRecord.has(x))) {
+        const h: HoldRecord = { target: { kind: 'lot', id }, status: parent.status, reason: `split off lot ${lotId} while ${parent.status}: ${parent.reason}`, by: str(r.who), at: str(r.at) }
+        holds.push(h)
+        open.set(id, [h])
+      }
+      continue
+    }
     const status = str((JSON.parse(str(r.new_value)) as { status?: string }).status)
     if (status === 'released') {
       for (const h of open.get(lotId) ?? []) Object.assign(h, { releasedBy: str(r.who), releasedAt: str(r.at) })

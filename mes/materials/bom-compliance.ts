@@ -1,7 +1,8 @@
 // BOM compliance of one consumption, decided without touching the store: the material must be a component of the
 // order (or an allowed alternate of one) at this operation, in the component's unit, within its quantity tolerance,
-// from a released, unexpired lot. A lot's state is never overridable (the QMS releases a lot, not the line); a
-// material or quantity refusal may be accepted where the operation allows an override.
+// from a released, unexpired lot (a serial: itself released, and the lot it was produced into, if any, released and
+// unexpired). A lot's state is never overridable (the QMS releases a lot, not the line); a material or quantity
+// refusal may be accepted where the operation allows an override.
 import type { BomRule } from './types'
 
 const EPS = 1e-9
@@ -32,6 +33,8 @@ export interface ConsumptionCase {
   now: string
   /** 'lot L-1' or 'serial S-1', for the reasons. */
   source: string
+  /** Whose status and expiry these are when not the source's own: the lot a serial was produced into. */
+  statusSource?: string
 }
 
 export interface Refusal { rule: BomRule, reason: string, overridable: boolean }
@@ -54,12 +57,13 @@ export function componentFor (components: readonly Component[], material: string
 }
 
 export function checkConsumption (components: readonly Component[], c: ConsumptionCase): BomDecision {
+  const holder = c.statusSource ?? c.source
   if (c.status !== 'released') {
     const why = c.statusReason !== null ? ` (${c.statusReason})` : ''
-    return { item: null, refusal: { rule: 'lot-status', reason: `${c.source} is ${c.status}${why}, not released`, overridable: false } }
+    return { item: null, refusal: { rule: 'lot-status', reason: `${holder} is ${c.status}${why}, not released`, overridable: false } }
   }
   if (c.expiresAt !== null && Date.parse(c.expiresAt) <= Date.parse(c.now)) {
-    return { item: null, refusal: { rule: 'lot-expired', reason: `${c.source} expired at ${c.expiresAt}`, overridable: false } }
+    return { item: null, refusal: { rule: 'lot-expired', reason: `${holder} expired at ${c.expiresAt}`, overridable: false } }
   }
   if (c.quantity > c.available + EPS) {
     return { item: null, refusal: { rule: 'insufficient-quantity', reason: `${c.source} holds ${c.available} ${c.unit}, not ${c.quantity}`, overridable: false } }

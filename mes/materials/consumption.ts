@@ -12,7 +12,7 @@ import type { SignatureRecord } from '../model/types'
 import type { ConsumeInput, ConsumeResult, GenealogyLink, MaterialActual, MaterialNode, ProduceInput, ProduceResult, Serial } from './types'
 import { actualFromRow, insertLink, loadLot, loadSerial, serialFromRow } from './rows'
 import { checkConsumption, type Component } from './bom-compliance'
-import { drawFromLot, insertLot, requireDefinition } from './lots'
+import { drawFromLot, idInUse, insertLot, requireDefinition } from './lots'
 import { DEFAULT_SERIAL_PATTERN, nextSerials } from './serial-pattern'
 import { claimEvent, commandHash, recordResult } from './event-ids'
 
@@ -82,7 +82,7 @@ async function actualsOf (tx: Tx, jobId: string, direction: MaterialActual['dire
 function consumptionLink (consumed: MaterialActual, to: MaterialNode, job: JobRow, who: string, at: string): Parameters<typeof insertLink>[1] {
   return {
     type: 'consumption', from: consumed.node, to, quantity: consumed.quantity, unit: consumed.unit, jobId: job.jobId,
-    orderNumber: job.orderNumber, sequence: job.sequence, workUnit: job.workUnit, who, at
+    orderNumber: job.orderNumber, sequence: job.sequence, workUnit: job.workUnit, who, at, actualId: consumed.id
   }
 }
 
@@ -118,12 +118,18 @@ async function consumeOnce (tx: Tx, input: ConsumeInput, c: ConsumeContext, subj
   const material = lot?.material ?? serial!.material
   const unit = lot?.unit ?? (await requireDefinition(tx, material)).unit
   const quantity = lot !== undefined ? (input.quantity ?? lot.quantity) : 1
+  // A serial produced into a lot is held and expires with that lot (a recall of the lot recalls its serials); the
+  // lot's own quantity running out (consumed) says nothing about its serials.
+  const container = serial?.lotId !== null && serial?.lotId !== undefined ? await loadLot(tx, serial.lotId) : undefined
+  const byContainer = container !== undefined && serial!.status === 'released' && container.status !== 'released' &&
+    container.status !== 'consumed'
   const decision = checkConsumption(await componentsOf(tx, job.orderNumber, c.defaultTolerancePct), {
     material, quantity, unit, sequence: job.sequence, source,
-    status: lot !== undefined ? lot.status : serial!.status,
-    statusReason: lot !== undefined ? lot.statusReason : serial!.statusReason,
-    expiresAt: lot !== undefined ? lot.expiresAt : null,
-    available: lot !== undefined ? lot.quantity : (serial!.status === 'consumed' ? 0 : 1), now: c.at
+    status: lot !== undefined ? lot.status : byContainer ? container.status : serial!.status,
+    statusReason: lot !== undefined ? lot.statusReason : byContainer ? container.statusReason : serial!.statusReason,
+    expiresAt: lot !== undefined ? lot.expiresAt : container?.expiresAt ?? null,
+    available: lot !== undefined ? lot.quantity : (serial!.status === 'consumed' ? 0 : 1), now: c.at,
+    ...(container !== undefined && serial!.status === 'released' ? { statusSource: `lot ${container.lotId} of ${source}` } : {})
   })
   let override: MaterialActual['override'] = null
   if (decision.refusal !== null) {
@@ -204,6 +210,7 @@ async function produceOnce (tx: Tx, input: ProduceInput, at: string): Promise<Pr
       if (await loadSerial(tx, s) !== undefined) {
         throw new MaterialRefusedError('duplicate-serial', `produce at job ${job.jobId}`, `serial ${s} already exists`, 'nothing was produced')
       }
+      if (await loadLot(tx, s) !== undefined) throw idInUse(`produce at job ${job.jobId}`, s, 'lot', 'nothing was produced; give the serial another number')
       await tx.run(`INSERT INTO material_serials (serial, material, lot_id, status, status_by, status_at, created_at)
         VALUES (?, ?, ?, 'released', ?, ?, ?)`, [s, def.material, input.intoLot ?? null, input.who, at, at])
       serials.push(serialFromRow((await tx.get('SELECT * FROM material_serials WHERE serial = ?', [s]))!))

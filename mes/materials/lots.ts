@@ -4,11 +4,27 @@ import type { Tx } from '../store/store'
 import { appendAudit } from '../audit-trail'
 import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
 import type { Lot, LotInput, LotStatusChange, MaterialDefinition, MaterialDefinitionInput } from './types'
-import { loadDefinition, loadLot } from './rows'
+import { loadDefinition, loadLot, loadSerial } from './rows'
+import { parsePattern } from './serial-pattern'
 
-/** Creates or updates a material definition (the ERP sends the whole definition again on a change). */
+/**
+ * Creates or updates a material definition (the ERP sends the whole definition again on a change). Its unit stays
+ * once lots or serials of it exist: their quantities are in that unit, and a lot in another unit than its material's
+ * could no longer be split, merged or consumed against the BOM.
+ */
 export async function defineMaterial (tx: Tx, d: MaterialDefinitionInput, who: string, at: string): Promise<MaterialDefinition> {
+  // A pattern without a counter (or with an unknown field) is refused now, not at the line's first production.
+  if (d.serialPattern !== undefined) parsePattern(d.serialPattern, { material: d.material, order: '', at })
   const old = await loadDefinition(tx, d.material)
+  if (old !== undefined && old.unit !== d.unit) {
+    const inUse = await tx.get(`SELECT 1 AS x FROM material_lots WHERE material = ? UNION ALL
+      SELECT 1 AS x FROM material_serials WHERE material = ? LIMIT 1`, [d.material, d.material])
+    if (inUse !== undefined) {
+      throw new MaterialRefusedError('unit-change', `material definition ${d.material}`,
+        `material ${d.material} is kept in ${old.unit} and has lots or serials counted in it; its unit cannot become ${d.unit}`,
+        'nothing was changed; a material kept in another unit is a new material definition')
+    }
+  }
   if (old === undefined) {
     await tx.run(`INSERT INTO material_definitions (material, description, unit, serial_pattern, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`, [d.material, d.description ?? null, d.unit, d.serialPattern ?? null, at, at])
@@ -44,6 +60,14 @@ export interface NewLot {
   at: string
 }
 
+/**
+ * Lots and serials share one set of ids: the as-built record and its B2MML name each part by its id alone, so a lot
+ * with a serial's id (or a serial with a lot's) would make two parts one there.
+ */
+export function idInUse (subject: string, id: string, usedBy: 'lot' | 'serial', hint: string): MaterialRefusedError {
+  return new MaterialRefusedError('id-in-use', subject, `${id} is already the id of a ${usedBy}; a lot and a serial cannot share an id`, hint)
+}
+
 /** Inserts a lot (received, produced, split off or merged into), in the material's unit. */
 export async function insertLot (tx: Tx, l: NewLot): Promise<Lot> {
   const def = await requireDefinition(tx, l.material)
@@ -51,6 +75,7 @@ export async function insertLot (tx: Tx, l: NewLot): Promise<Lot> {
     throw new MaterialRefusedError('unit-mismatch', `lot ${l.lotId}`, `material ${l.material} is kept in ${def.unit}, not ${l.unit}`)
   }
   if (await loadLot(tx, l.lotId) !== undefined) throw new DuplicateError('lot', l.lotId)
+  if (await loadSerial(tx, l.lotId) !== undefined) throw idInUse(`lot ${l.lotId}`, l.lotId, 'serial', 'nothing was stored; give the lot another id')
   await tx.run(`INSERT INTO material_lots (lot_id, material, parent_lot, quantity, unit, status, status_reason, status_by,
     status_at, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   [l.lotId, l.material, l.parentLot, l.quantity, l.unit, l.status, l.statusReason, l.who, l.at, l.expiresAt, l.at, l.at])

@@ -101,7 +101,10 @@ export class MaterialService implements Materials {
         throw new MaterialRefusedError('override-signer', `consume at job ${c.jobId}`,
           `an override is signed by someone other than the operator (${c.who})`, 'nothing was consumed')
       }
-      overrideSignature = await this.signatures.verifySigned({ jobId: c.jobId, who: c.who, event: 'consume-override', signature: c.override.signature }, at)
+      overrideSignature = await this.signatures.verifySigned({
+        jobId: c.jobId, who: c.who, event: 'consume-override', signature: c.override.signature,
+        hint: 'nothing was consumed; a BOM override needs the signature { user, password, meaning } of someone other than the operator, verified by the credential check'
+      }, at)
     }
     const r = await this.onceRacing(async () => await this.store.transaction(async (tx) =>
       await consume(tx, c, { at, defaultTolerancePct: this.tolerancePct, overrideSignature })))

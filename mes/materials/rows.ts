@@ -84,12 +84,14 @@ export interface LinkInsert {
   workUnit?: string | null
   who: string
   at: string
+  /** The consumed material actual a consumption link is made from (migration 007). */
+  actualId?: number
 }
 
 export async function insertLink (tx: Tx, l: LinkInsert): Promise<GenealogyLink> {
   const row = await tx.get(`INSERT INTO genealogy_links (link_type, from_kind, from_id, to_kind, to_id, quantity, unit, job_id,
-    order_number, sequence, work_unit, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    order_number, sequence, work_unit, who, at, actual_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   [l.type, l.from.kind, l.from.id, l.to.kind, l.to.id, l.quantity, l.unit, l.jobId ?? null, l.orderNumber ?? null,
-    l.sequence ?? null, l.workUnit ?? null, l.who, l.at])
+    l.sequence ?? null, l.workUnit ?? null, l.who, l.at, l.actualId ?? null])
   return linkFromRow(row!)
 }

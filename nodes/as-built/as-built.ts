@@ -1,6 +1,6 @@
 // `as-built`: the as-built / device history record of a finished lot or serial from the hub's MES, as the JSON
-// record, as B2MML V7 (validated against MESA's schema) or as B2MML XML. A refusal (unknown lot, a lot that is no
-// finished product, a malformed query) goes to a catch node with the reason.
+// record, as B2MML V7 (validated against MESA's schema) or as B2MML XML. A refusal (unknown lot or serial, a
+// genealogy over the record's size limit, a malformed query) goes to a catch node with the reason.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { hubServicesOf } from '../hub-services'
 import { subjectOf } from '../material-commands'

@@ -3,7 +3,7 @@
 // rule (nothing was consumed), so a flow can show it to the operator or ask for a signed override.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { hubServicesOf } from '../hub-services'
-import { consume, consumeCommand } from '../material-commands'
+import { consume, consumeCommand, refusalMessage } from '../material-commands'
 import { failed, mesNotRunning } from '../node-status'
 
 interface ConsumeDef extends NodeDef {
@@ -29,11 +29,7 @@ export = function (RED: NodeAPI): void {
           send([msg, null])
         } else {
           node.status({ fill: 'yellow', shape: 'ring', text: `refused: ${r.reason.slice(0, 50)}` })
-          msg.payload = r.command
-          msg.reason = r.reason
-          msg.code = r.code
-          if (r.rule !== undefined) msg.rule = r.rule
-          send([null, msg])
+          send([null, refusalMessage(msg, r)])
         }
         done()
       }, failed(node, done))

@@ -3,7 +3,7 @@
 // (nothing was produced).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { hubServicesOf } from '../hub-services'
-import { produce, produceCommand } from '../material-commands'
+import { produce, produceCommand, refusalMessage } from '../material-commands'
 import { failed, mesNotRunning } from '../node-status'
 
 interface ProduceDef extends NodeDef {
@@ -31,11 +31,7 @@ export = function (RED: NodeAPI): void {
           send([msg, null])
         } else {
           node.status({ fill: 'yellow', shape: 'ring', text: `refused: ${r.reason.slice(0, 50)}` })
-          msg.payload = r.command
-          msg.reason = r.reason
-          msg.code = r.code
-          if (r.rule !== undefined) msg.rule = r.rule
-          send([null, msg])
+          send([null, refusalMessage(msg, r)])
         }
         done()
       }, failed(node, done))

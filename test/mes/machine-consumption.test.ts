@@ -145,5 +145,11 @@ forEachHubStore('machine consumption from Sparkplug metrics', (ctx) => {
     await used(e, 3000)
     assert.equal(logged(/1 of lot C-1 counted by 'Coil Used' with no job Running: not consumed/).length, 1, lines.join('\n'))
     assert.equal((await mes.materials.lot('C-1')).quantity, 18)
+    // The lot id is the machine's text: it reaches the log on the line it belongs to, its newline escaped.
+    await load(e, 'C-9\nERROR forged line')
+    await used(e, 4000)
+    const quoted = logged(/1 of lot C-9\\nERROR forged line counted by 'Coil Used' with no job Running/)
+    assert.equal(quoted.length, 1, lines.join('\n'))
+    assert.equal(lines.some((l) => l.includes('\nERROR forged')), false, lines.join('\n'))
   })
 }, { log, patch: (c) => { c.sparkplug.enabled = true; c.plantModel = plantWithFeeder() } })

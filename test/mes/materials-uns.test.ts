@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import { connect, mqttUrl, sleep, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
 import { hashPassword } from '../../core/passwords'
-import { silentLogger } from '../../core/logger'
+import { createLogger, silentLogger } from '../../core/logger'
 import { loadPlantModel } from '../../plant/load-plant-model'
 import { DEMO_PLANT_MODEL } from '../../hub/own-config'
 import { MesTopics } from '../../mes/uns-bridge'
@@ -22,6 +22,8 @@ const OP = 'op.oscar'
 const TERMINAL = { username: 'press-1', password: 'press-1-secret' }
 
 let passwordHash = ''
+const lines: string[] = []
+const log = createLogger('info', 'hub', (line) => { lines.push(line) })
 
 /** An order on press line 1 whose operation 10 needs 60 KG of STEEL-SHEET and 2 HINGE serials, its job Running on the unit. */
 async function runningJob (ctx: HubCtx, orderNumber: string, workUnit = 'PRESS01'): Promise<string> {
@@ -125,6 +127,11 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     assert.deepEqual({ ...first.value }, {
       ok: true, scanId: 's1', code: 'SC-1', who: OP, jobId, lotId: 'SC-1', quantity: 40, unit: 'KG', lotQuantityLeft: 0, duplicate: false
     })
+    // The emptied lot scanned again: refused for what it is (consumed), not for a quantity the terminal never sent.
+    await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-1', who: OP, scanId: 's1b' }), { qos: 1 })
+    const empty = await result('s1b')
+    assert.deepEqual([empty.value?.ok, empty.value?.error, empty.value?.rule], [false, 'MES_MATERIAL_REFUSED', 'lot-status'])
+    assert.match(String(empty.value?.reason), /lot SC-1 is consumed \(all consumed\), not released/)
     await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-2', who: OP, scanId: 's2' }), { qos: 1 })
     assert.equal((await result('s2')).value?.quantity, 20)
     assert.equal((await mes.materials.lot('SC-2')).quantity, 30)
@@ -132,6 +139,12 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     // The same scan sent again (the terminal did not hear the answer) is applied once.
     await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-2', who: OP, scanId: 's2' }), { qos: 1 })
     await answers.waitFor(`${PRESS1}/events/scan-result`, (v) => v?.scanId === 's2' && v.duplicate === true)
+    assert.equal((await mes.materials.lot('SC-2')).quantity, 30)
+    // A different scan under a used scanId (here a qty the first did not name) is no retry: refused, nothing consumed.
+    await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'SC-2', who: OP, qty: 1, scanId: 's2' }), { qos: 1 })
+    const reused = await answers.waitFor(`${PRESS1}/events/scan-result`, (v) => v?.scanId === 's2' && v.ok === false)
+    assert.deepEqual([reused.value?.error, reused.value?.rule, reused.value?.code], ['MES_MATERIAL_REFUSED', 'event-id-conflict', 'SC-2'])
+    assert.match(String(reused.value?.reason), /eventId scan:PRESS01:s2 was already used by a different consumption/)
     assert.equal((await mes.materials.lot('SC-2')).quantity, 30)
 
     // The BOM is satisfied: a scan without qty is refused with what to do; with qty the tolerance decides.
@@ -155,6 +168,9 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     assert.equal((await mes.materials.serial('H-77')).status, 'consumed')
     await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'serial:H-78', who: OP, qty: 3, scanId: 's6' }), { qos: 1 })
     assert.match(String((await result('s6')).value?.reason), /a serial is one item/)
+    await terminal.publishAsync(`${PRESS1}/events/scan`, unsValue({ code: 'serial:', who: OP, scanId: 's7' }), { qos: 1 })
+    const noNumber = await result('s7')
+    assert.deepEqual([noNumber.value?.ok, noNumber.value?.error, noNumber.value?.reason], [false, 'SCAN_REFUSED', "the code 'serial:' names no serial number"])
     assert.equal((await mes.materials.serial('H-78')).status, 'released')
     await mes.wip.apply({ jobId, event: 'complete', who: OP, good: 50 })
     await mes.wip.apply({ jobId: hingeJob, event: 'complete', who: OP, good: 50 })
@@ -231,6 +247,28 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     await asker.endAsync()
   })
 
+  it('logs what a trace request names (its topic, its replyTo) as client text: one line each, escaped and cut', async function () {
+    const { hub } = ctx()
+    const asker = await connect(mqttUrl(hub))
+    lines.length = 0
+    // Under the responses, but with a newline no MQTT topic may hold: answered nowhere, logged on its own line.
+    const forged = `${SITE}/materials/trace/response/x\nERROR forged line`
+    await asker.publishAsync(`${SITE}/materials/trace/request/qa-desk`, unsValue({ direction: 'forward', lotId: 'SH-1', replyTo: forged }), { qos: 1 })
+    // Outside the responses, and long: not answered, and not copied whole into the log.
+    await asker.publishAsync(`${SITE}/materials/trace/request/qa-desk`, unsValue({ direction: 'forward', lotId: 'SH-1', replyTo: 'x'.repeat(20_000) }), { qos: 1 })
+    await asker.endAsync()
+    for (let i = 0; i < 100 && lines.filter((l) => /trace request/.test(l)).length < 2; i++) await sleep(20)
+    await hub.mes.traceRequests.flush()
+    const traced = lines.filter((l) => /trace request/.test(l))
+    assert.equal(traced.length, 2, lines.join('\n'))
+    const unanswerable = traced.find((l) => /cannot answer/.test(l)) ?? ''
+    const outside = traced.find((l) => /not answered/.test(l)) ?? ''
+    assert.match(unanswerable, /cannot answer the trace request on .* at acme\/dallas\/materials\/trace\/response\/x\\nERROR forged line: /)
+    assert.equal(lines.some((l) => l.includes('\nERROR forged')), false)
+    assert.match(outside, /not answered: its value.replyTo must be a topic under acme\/dallas\/materials\/trace\/response\/ \(got "x+… \(20002 characters in all\)\)$/)
+    assert.ok(outside.length < 1000, `${outside.length} characters`)
+  })
+
   it('a machine cannot publish lot state, material events, scan results or trace answers (MES-written topics)', async function () {
     const { hub } = ctx()
     const watcher = await connect(mqttUrl(hub))
@@ -244,6 +282,13 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
       const report = await seen.waitFor(`$hub/errors/${topic}`, () => true)
       assert.equal(JSON.parse(report.payload.toString()).error, 'NOT_AUTHORIZED', topic)
     }
+    // The press's ACL alone already refuses the site's topics; a client whose ACL takes the whole namespace (here the
+    // anonymous local one) is refused every one of them as MES state.
+    for (const topic of forged) {
+      await watcher.publishAsync(topic, unsValue({ quantity: 9999 }), { qos: 1, retain: true })
+      const report = await seen.waitFor(`$hub/errors/${topic}`, (_v, m) => JSON.parse(m.payload.toString()).username === null)
+      assert.match(String(JSON.parse(report.payload.toString()).reason), /is MES state: only the hub's MES publishes it/, topic)
+    }
     await sleep(100)
     assert.equal(seen.seen.some((m) => forged.includes(m.topic) && m.value?.quantity === 9999), false, 'none delivered')
     // Still open to it: its scans and the trace requests.
@@ -252,6 +297,7 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     await Promise.all([press.endAsync(), watcher.endAsync()])
   })
 }, {
+  log,
   patch: (c) => {
     c.mqtt.accounts = [{ username: 'press-1', passwordHash, role: 'machine', equipment: [PRESS1] }]
   }

@@ -163,4 +163,44 @@ forEachStore('as-built record from the store: overrides and signatures', (ctx) =
     const props = actual.MaterialActualProperty.find((p: Doc) => p.ID === `override/${r.overrides[0]!.id}`)
     assert.ok(props.Value.some((v: Doc) => v.Key === 'signedBy' && v.ValueString.$ === 'qa.quinn'), JSON.stringify(props))
   })
+
+  it('a sublot split off a held lot is held from its split until its own release', async () => {
+    const c = ctx()
+    const { weldJob } = await frameOrder(c)
+    const m = c.mes.materials
+    await m.setLotStatus('W-1', { status: 'on-hold', who: 'qa.quinn', why: 'moisture above 0.2 %' })
+    c.clock.advance(1)
+    await m.split({ lotId: 'W-1', into: [{ lotId: 'W-1a', quantity: 4 }], who: 'wms:WH1' })
+    const splitAt = c.clock.iso()
+    c.clock.advance(1)
+    await m.setLotStatus('W-1a', { status: 'released', who: 'qa.quinn', why: 'dried, retested' })
+    const releasedAt = c.clock.iso()
+    await m.consume({ jobId: weldJob, who: 'op.olga', lotId: 'W-1a', quantity: 4 })
+    await m.produce({ jobId: weldJob, who: 'op.olga', material: 'FG-FRAME', serials: ['FR-2'] })
+    const r = await m.asBuilt({ serial: 'FR-2' })
+    assert.deepEqual(r.holds.map((h) => ({ ...h, at: h.target.id === 'W-1' ? undefined : h.at })), [
+      { target: { kind: 'lot', id: 'W-1' }, status: 'on-hold', reason: 'moisture above 0.2 %', by: 'qa.quinn', at: undefined },
+      {
+        target: { kind: 'lot', id: 'W-1a' }, status: 'on-hold', reason: 'split off lot W-1 while on-hold: moisture above 0.2 %', by: 'wms:WH1',
+        at: splitAt, releasedBy: 'qa.quinn', releasedAt
+      }
+    ])
+    await m.asBuiltB2mml({ serial: 'FR-2' }) // validated against MESA's schema with the sublot's hold
+  })
+
+  it('two overridden consumptions of one lot at one job: each edge carries its own override, not the later one', async () => {
+    const c = ctx()
+    const { cutJob } = await frameOrder(c)
+    const m = c.mes.materials
+    const signature = { user: 'qa.quinn', password: 'correct horse', meaning: 'approved' }
+    await m.consume({ jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 2, override: { reason: 'deviation D-12', signature } })
+    c.clock.advance(1)
+    await m.consume({ jobId: cutJob, who: 'op.olga', lotId: 'P-1', quantity: 3, override: { reason: 'deviation D-13', signature } })
+    c.clock.advance(1)
+    await m.produce({ jobId: cutJob, who: 'op.olga', material: 'FG-FRAME', serials: ['FR-1'] })
+    const r = await m.asBuilt({ serial: 'FR-1' })
+    const reasonOf = new Map(r.overrides.map((o) => [o.id, o.reason]))
+    assert.deepEqual(r.genealogy.edges.map((e) => [e.from, e.quantity.value, e.overrideId === undefined ? null : reasonOf.get(e.overrideId)]),
+      [['P-1', 2, 'deviation D-12'], ['P-1', 3, 'deviation D-13']])
+  })
 }, { verifyCredentials: credentials })

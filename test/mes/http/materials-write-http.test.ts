@@ -99,6 +99,11 @@ forEachStore('MES HTTP API: material commands', (ctx) => {
     assert.equal((await wms.get('/materials/serials/NOPE/links')).status, 404)
     assert.equal((await wms.get('/materials/lots/R%2F1?x=1')).status, 400)
     assert.equal((await as('viewer.vic', 'read').post('/materials/lots', { lotId: 'R-3', material: 'RM-RESIN', quantity: 1, unit: 'KG' })).status, 403)
+    // Every material route that changes something needs mes.write: a reader is refused each one.
+    for (const path of ['/materials/definitions', '/materials/lots/R%2F1/status', '/materials/consume', '/materials/produce', '/materials/split', '/materials/merge']) {
+      const r = await as('viewer.vic', 'read').post(path, {})
+      assert.equal(r.status, 403, `${path}: ${r.text}`)
+    }
     assert.equal((await client(api.root, {}).post('/materials/consume', {})).status, 401)
     const put = await wms.call('PUT', '/materials/lots/R%2F1', {})
     assert.equal(put.status, 405)

@@ -84,6 +84,44 @@ forEachStore('material consumption and production', (ctx) => {
     assert.equal((await c.mes.materials.lot('T-1')).quantity, 300)
   })
 
+  it('refuses a serial with a lot\'s id and a lot with a serial\'s (the as-built record names parts by id alone), nothing stored', async () => {
+    const c = ctx()
+    const { mes } = c
+    const { cutJob } = await frameOrder(c)
+    await mes.materials.consume({ jobId: cutJob, who: 'op.olga', lotId: 'T-1', quantity: 10 })
+    await assert.rejects(mes.materials.produce({ jobId: cutJob, who: 'op.olga', material: 'FG-FRAME', serials: ['F-9', 'T-2'] }), (err: unknown) =>
+      err instanceof MaterialRefusedError && err.rule === 'id-in-use' &&
+      err.message === `produce at job ${cutJob}: T-2 is already the id of a lot; a lot and a serial cannot share an id (nothing was produced; give the serial another number)`)
+    await assert.rejects(mes.materials.serial('F-9'), /serial F-9 not found/)
+    await mes.materials.produce({ jobId: cutJob, who: 'op.olga', material: 'FG-FRAME', serials: ['F-9'] })
+    const asLot = [
+      mes.materials.receiveLot({ lotId: 'F-9', material: 'RM-TUBE', quantity: 5, unit: 'M', who: 'wms:WH1' }),
+      mes.materials.split({ lotId: 'T-2', into: [{ lotId: 'F-9', quantity: 5 }], who: 'wms:WH1' }),
+      mes.materials.merge({ lotIds: ['T-1', 'T-2'], into: 'F-9', who: 'wms:WH1' }),
+      mes.materials.produce({ jobId: cutJob, who: 'op.olga', material: 'RM-TUBE', lotId: 'F-9', quantity: 1 })
+    ]
+    for (const refused of asLot) {
+      await assert.rejects(refused, (err: unknown) => err instanceof MaterialRefusedError && err.rule === 'id-in-use' &&
+        /: F-9 is already the id of a serial; a lot and a serial cannot share an id \(nothing was stored; give the lot another id\)$/.test(err.message))
+    }
+    assert.deepEqual([(await mes.materials.lot('T-1')).quantity, (await mes.materials.lot('T-2')).quantity], [290, 300])
+    await assert.rejects(mes.materials.lot('F-9'), /lot F-9 not found/)
+    // The record of the serial is whole: its lot, not itself, went into it.
+    const record = await mes.materials.asBuilt({ serial: 'F-9' })
+    assert.deepEqual(record.genealogy.nodes.map((n) => `${n.kind} ${n.id}`), ['serial F-9', 'lot T-1'])
+  })
+
+  it('refuses a serial pattern without a counter or with an unknown field when the material is defined, not at production', async () => {
+    const { mes } = ctx()
+    await assert.rejects(mes.materials.define({ material: 'FG-GATE', unit: 'PCE', serialPattern: 'GT-{material}' }, 'erp:SAP-PRD'), (err: unknown) =>
+      err instanceof MaterialRefusedError && err.rule === 'serial-pattern' && /serial pattern "GT-\{material\}": has no counter \{n\} or \{n:W\}/.test(err.message))
+    await assert.rejects(mes.materials.define({ material: 'FG-GATE', unit: 'PCE', serialPattern: 'GT-{lot}-{n:4}' }, 'erp:SAP-PRD'), (err: unknown) =>
+      err instanceof MaterialRefusedError && err.rule === 'serial-pattern' && /has an unknown field \{lot\}/.test(err.message))
+    await assert.rejects(mes.materials.definition('FG-GATE'), /material FG-GATE not found/)
+    assert.equal((await mes.materials.define({ material: 'FG-GATE', unit: 'PCE', serialPattern: 'GT-{order}-{n:4}' }, 'erp:SAP-PRD')).serialPattern,
+      'GT-{order}-{n:4}')
+  })
+
   it('keeps a lot quantity from going negative in the store itself (CHECK), whatever the code does', async () => {
     const c = ctx()
     await frameOrder(c)

@@ -41,4 +41,20 @@ forEachStore('lot split and merge', (ctx) => {
     assert.deepEqual(await mes.materials.links({ kind: 'lot', id: 'R-1' }), [])
     await assert.rejects(mes.materials.lot('A'), /lot A not found/)
   })
+
+  it('keeps a material\'s unit once lots of it exist (an ERP master resent in another unit is refused, nothing changed)', async () => {
+    const { mes } = ctx()
+    await mes.materials.define({ material: 'RM-RESIN', unit: 'KG', description: 'resin' }, 'erp:SAP-PRD')
+    assert.equal((await mes.materials.define({ material: 'RM-RESIN', unit: 'G' }, 'erp:SAP-PRD')).unit, 'G', 'no lot yet: it may change')
+    await mes.materials.define({ material: 'RM-RESIN', unit: 'KG', description: 'resin' }, 'erp:SAP-PRD')
+    await mes.materials.receiveLot({ lotId: 'R-1', material: 'RM-RESIN', quantity: 100, unit: 'KG', who: 'wms:WH1' })
+    await assert.rejects(mes.materials.define({ material: 'RM-RESIN', unit: 'G', description: 'resin' }, 'erp:SAP-PRD'), (err: unknown) =>
+      err instanceof MaterialRefusedError && err.rule === 'unit-change' &&
+      /material RM-RESIN is kept in KG and has lots or serials counted in it; its unit cannot become G/.test(err.message))
+    assert.equal((await mes.materials.definition('RM-RESIN')).unit, 'KG')
+    assert.equal((await mes.materials.define({ material: 'RM-RESIN', unit: 'KG', description: 'epoxy resin' }, 'erp:SAP-PRD')).description, 'epoxy resin',
+      'the rest of the definition still changes')
+    const split = await mes.materials.split({ lotId: 'R-1', into: [{ lotId: 'R-1.1', quantity: 30 }], who: 'wms:WH1' })
+    assert.equal(split.sublots[0]!.unit, 'KG')
+  })
 })
