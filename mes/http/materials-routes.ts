@@ -5,6 +5,7 @@
 import { ValidationError } from '../../core/errors'
 import type { QueryReader } from '../../core/json-api'
 import type { Route } from './route'
+import { MAX_TRACE_NODES } from '../materials/trace'
 
 const enc = encodeURIComponent
 
@@ -105,7 +106,7 @@ export const MATERIAL_ROUTES: readonly Route[] = [
       const q = {
         direction: query.text('direction'),
         ...subjectOf(query),
-        maxNodes: query.int('maxNodes', 1, 10_000_000),
+        maxNodes: query.int('maxNodes', 1, MAX_TRACE_NODES),
         maxDepth: query.int('maxDepth', 1, 100_000)
       }
       query.done()

@@ -10,6 +10,8 @@ import { LINK_COLUMNS, linkFromColumns } from './rows'
 import type { GenealogyLink, LotStatus, MaterialNode, NodeKind, SerialStatus, TraceNode, TraceQuery, TraceResult } from './types'
 
 export const DEFAULT_TRACE_MAX_NODES = 200_000
+/** The most a caller may ask for (schemas/mes/materials.schema.json says the same): a trace is held in memory whole. */
+export const MAX_TRACE_NODES = 1_000_000
 export const DEFAULT_TRACE_MAX_DEPTH = 1_000
 
 /** The reached set: backward walks a link from its `to` to its `from` (ix_links_to), forward the other way (ix_links_from). */

@@ -44,6 +44,11 @@ forEachStore('MES HTTP API: material trace', (ctx) => {
     assert.equal(big.body.error.message, 'the trace reaches more than 8 lots and serials')
     assert.equal(big.body.error.source, 'backward trace of serial FG-1')
     assert.match(big.body.error.hint, /raise maxNodes/)
+    // A trace is held in memory whole: a reader may not ask for more than 1,000,000 nodes.
+    const huge = await sue.get('/materials/trace?direction=backward&serial=FG-1&maxNodes=1000001')
+    assert.equal(huge.status, 400, huge.text)
+    assert.match(huge.text, /maxNodes/)
+    assert.equal((await sue.get('/materials/trace?direction=backward&serial=FG-1&maxNodes=1000000')).status, 200)
     assert.equal((await client(api.root, {}).get('/materials/trace?direction=backward&serial=FG-1')).status, 401)
     assert.equal((await as('robot', 'flows.read').get('/materials/trace?direction=backward&serial=FG-1')).status, 403)
     assert.equal((await sue.post('/materials/trace', {})).status, 405)
