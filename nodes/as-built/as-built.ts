@@ -2,9 +2,9 @@
 // record, as B2MML V7 (validated against MESA's schema) or as B2MML XML. A refusal (unknown lot or serial, a
 // genealogy over the record's size limit, a malformed query) goes to a catch node with the reason.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { hubServicesOf } from '../hub-services'
+import { onMesInput } from '../mes-node'
 import { subjectOf } from '../material-commands'
-import { failed, mesNotRunning } from '../node-status'
+import { failed } from '../node-status'
 import type { Mes } from '../../mes/service'
 
 type Format = 'json' | 'b2mml' | 'xml'
@@ -23,12 +23,8 @@ async function recordOf (mes: Mes, format: Format, query: unknown): Promise<unkn
 
 export = function (RED: NodeAPI): void {
   function AsBuiltNode (this: Node, def: AsBuiltDef): void {
-    RED.nodes.createNode(this, def)
     const node = this
-    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-    node.on('input', (msg: Msg, send, done) => {
-      const mes = hubServicesOf(RED)?.mes
-      if (!mes) return done(mesNotRunning())
+    onMesInput<Msg>(RED, node, def, (mes, msg, send, done) => {
       const format: Format = msg.format === 'json' || msg.format === 'b2mml' || msg.format === 'xml' ? msg.format : def.format || 'json'
       const query = typeof msg.payload === 'string' ? subjectOf(msg.payload) : msg.payload
       recordOf(mes, format, query).then((r) => {

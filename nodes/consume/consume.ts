@@ -2,9 +2,9 @@
 // hub's MES (mes/materials/consumption.ts). Output 1: the consumption; output 2: a refusal with its reason and
 // rule (nothing was consumed), so a flow can show it to the operator or ask for a signed override.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { hubServicesOf } from '../hub-services'
+import { onMesInput } from '../mes-node'
 import { consume, consumeCommand, refusalMessage } from '../material-commands'
-import { failed, mesNotRunning } from '../node-status'
+import { failed } from '../node-status'
 
 interface ConsumeDef extends NodeDef {
   who: string
@@ -14,13 +14,8 @@ type Msg = NodeMessage & Record<string, unknown>
 
 export = function (RED: NodeAPI): void {
   function ConsumeNode (this: Node, def: ConsumeDef): void {
-    RED.nodes.createNode(this, def)
     const node = this
-    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-
-    node.on('input', (msg: Msg, send, done) => {
-      const mes = hubServicesOf(RED)?.mes
-      if (!mes) return done(mesNotRunning())
+    onMesInput<Msg>(RED, node, def, (mes, msg, send, done) => {
       consume(mes, consumeCommand(msg, def.who || undefined, `node-red:${def.name || node.id}`)).then((r) => {
         if (r.ok) {
           const a = r.result.actual

@@ -1,8 +1,8 @@
 // `dispatch`: the dispatch list of a work center, or the next job for a work unit, from the hub's MES.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { hubServicesOf } from '../hub-services'
+import { onMesInput } from '../mes-node'
 import { actorOf, runDispatchCommand } from '../mes-commands'
-import { failed, mesNotRunning } from '../node-status'
+import { failed } from '../node-status'
 
 interface DispatchDef extends NodeDef {
   action: string
@@ -17,13 +17,8 @@ type Msg = NodeMessage & Record<string, unknown>
 
 export = function (RED: NodeAPI): void {
   function DispatchNode (this: Node, def: DispatchDef): void {
-    RED.nodes.createNode(this, def)
     const node = this
-    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-
-    node.on('input', (msg: Msg, send, done) => {
-      const mes = hubServicesOf(RED)?.mes
-      if (!mes) return done(mesNotRunning())
+    onMesInput<Msg>(RED, node, def, (mes, msg, send, done) => {
       const settings = {
         action: def.action || undefined,
         workCenter: def.workCenter || undefined,

@@ -2,9 +2,9 @@
 // received, a lot's status (released, quarantined, on-hold, blocked, expired), a split into sublots, a merge.
 // Outputs the result; a refusal (a duplicate lot, an unknown material, a malformed command) goes to a catch node.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { hubServicesOf } from '../hub-services'
+import { onMesInput } from '../mes-node'
 import { runMaterialCommand } from '../material-commands'
-import { failed, mesNotRunning } from '../node-status'
+import { failed } from '../node-status'
 
 interface MaterialDef extends NodeDef {
   action: string
@@ -15,13 +15,8 @@ type Msg = NodeMessage & Record<string, unknown>
 
 export = function (RED: NodeAPI): void {
   function MaterialNode (this: Node, def: MaterialDef): void {
-    RED.nodes.createNode(this, def)
     const node = this
-    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-
-    node.on('input', (msg: Msg, send, done) => {
-      const mes = hubServicesOf(RED)?.mes
-      if (!mes) return done(mesNotRunning())
+    onMesInput<Msg>(RED, node, def, (mes, msg, send, done) => {
       const action = def.action || (typeof msg.action === 'string' ? msg.action : undefined) || (typeof msg.topic === 'string' && msg.topic ? msg.topic : undefined)
       runMaterialCommand(mes, action, msg, def.who || undefined, `node-red:${def.name || node.id}`).then((r) => {
         const { action: performed, ...result } = r

@@ -2,9 +2,9 @@
 // has consumed (mes/materials/consumption.ts). Output 1: the production; output 2: a refusal with its reason
 // (nothing was produced).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { hubServicesOf } from '../hub-services'
+import { onMesInput } from '../mes-node'
 import { produce, produceCommand, refusalMessage } from '../material-commands'
-import { failed, mesNotRunning } from '../node-status'
+import { failed } from '../node-status'
 
 interface ProduceDef extends NodeDef {
   material: string
@@ -15,13 +15,8 @@ type Msg = NodeMessage & Record<string, unknown>
 
 export = function (RED: NodeAPI): void {
   function ProduceNode (this: Node, def: ProduceDef): void {
-    RED.nodes.createNode(this, def)
     const node = this
-    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-
-    node.on('input', (msg: Msg, send, done) => {
-      const mes = hubServicesOf(RED)?.mes
-      if (!mes) return done(mesNotRunning())
+    onMesInput<Msg>(RED, node, def, (mes, msg, send, done) => {
       produce(mes, produceCommand(msg, def.material || undefined, def.who || undefined, `node-red:${def.name || node.id}`)).then((r) => {
         if (r.ok) {
           const { lot, serials } = r.result

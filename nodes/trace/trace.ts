@@ -3,8 +3,8 @@
 // The query is mes/materials/trace.ts; a refusal (unknown lot, a trace over its limit, a malformed query) goes to a
 // catch node with the reason.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { hubServicesOf } from '../hub-services'
-import { failed, mesNotRunning } from '../node-status'
+import { onMesInput } from '../mes-node'
+import { failed } from '../node-status'
 
 interface TraceDef extends NodeDef {
   direction: 'backward' | 'forward'
@@ -23,12 +23,8 @@ function queryOf (payload: unknown, direction: TraceDef['direction']): unknown {
 
 export = function (RED: NodeAPI): void {
   function TraceNode (this: Node, def: TraceDef): void {
-    RED.nodes.createNode(this, def)
     const node = this
-    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-    node.on('input', (msg: Msg, send, done) => {
-      const mes = hubServicesOf(RED)?.mes
-      if (!mes) return done(mesNotRunning())
+    onMesInput<Msg>(RED, node, def, (mes, msg, send, done) => {
       mes.materials.trace(queryOf(msg.payload, def.direction || 'backward')).then((r) => {
         node.status({ fill: 'green', shape: 'dot', text: `${r.direction} from ${r.start.id}: ${r.nodes.length} nodes, ${r.edges.length} links` })
         msg.payload = r

@@ -1,9 +1,9 @@
 // `wip`: applies a shop-floor job event (start, pause, resume, report, complete, hold, release, abort) in the
 // hub's MES. Output 1: the job's new state; output 2: the event refused, with the reason (the job is unchanged).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { hubServicesOf } from '../hub-services'
+import { onMesInput } from '../mes-node'
 import { applyWipEvent } from '../mes-commands'
-import { failed, mesNotRunning } from '../node-status'
+import { failed } from '../node-status'
 
 interface WipDef extends NodeDef {
   who: string
@@ -13,13 +13,8 @@ type Msg = NodeMessage & Record<string, unknown>
 
 export = function (RED: NodeAPI): void {
   function WipNode (this: Node, def: WipDef): void {
-    RED.nodes.createNode(this, def)
     const node = this
-    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-
-    node.on('input', (msg: Msg, send, done) => {
-      const mes = hubServicesOf(RED)?.mes
-      if (!mes) return done(mesNotRunning())
+    onMesInput<Msg>(RED, node, def, (mes, msg, send, done) => {
       applyWipEvent(mes, msg.payload, { who: def.who || undefined }).then((r) => {
         if (r.ok) {
           const j = r.result.job

@@ -1,8 +1,8 @@
 // `work order`: creates, updates, releases, holds or cancels a work order in the hub's MES; outputs the order.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { hubServicesOf } from '../hub-services'
+import { onMesInput } from '../mes-node'
 import { actorOf, runWorkOrderCommand } from '../mes-commands'
-import { failed, mesNotRunning } from '../node-status'
+import { failed } from '../node-status'
 
 interface WorkOrderDef extends NodeDef {
   action: string
@@ -13,13 +13,8 @@ type Msg = NodeMessage & Record<string, unknown>
 
 export = function (RED: NodeAPI): void {
   function WorkOrderNode (this: Node, def: WorkOrderDef): void {
-    RED.nodes.createNode(this, def)
     const node = this
-    if (!hubServicesOf(RED)?.mes) node.status({ fill: 'red', shape: 'ring', text: 'MES not running' })
-
-    node.on('input', (msg: Msg, send, done) => {
-      const mes = hubServicesOf(RED)?.mes
-      if (!mes) return done(mesNotRunning())
+    onMesInput<Msg>(RED, node, def, (mes, msg, send, done) => {
       const action = def.action || (typeof msg.action === 'string' ? msg.action : undefined) || (typeof msg.topic === 'string' && msg.topic ? msg.topic : undefined)
       runWorkOrderCommand(mes, action, msg, actorOf(msg, def.who, `node-red:${def.name || node.id}`)).then((r) => {
         node.status({ fill: 'green', shape: 'dot', text: `${r.order.orderNumber} ${r.order.status}` })
