@@ -75,17 +75,14 @@ const MAX_UNSENT_BYTES = 64 * 1024 * 1024
  * mqtt-packet's generate, because that one builds each packet through a stream and a concat (16% of the hub's time
  * at full ingest); test/broker/live-publish.test.ts compares the bytes with mqtt-packet's for many lengths.
  */
-function frameLength (topicBytes: number, payloadBytes: number): { header: number, remaining: number } {
-  const remaining = 2 + topicBytes + payloadBytes
-  const header = remaining < 128 ? 2 : remaining < 16384 ? 3 : remaining < 2097152 ? 4 : 5
-  return { header, remaining }
+function remainingLength (topicBytes: number, payloadBytes: number): number {
+  return 2 + topicBytes + payloadBytes
 }
 
 export function writeFrame (into: Buffer, at: number, topic: string, topicBytes: number, payload: Buffer): number {
-  const { remaining } = frameLength(topicBytes, payload.length)
   let o = at
   into[o++] = 0x30
-  let r = remaining
+  let r = remainingLength(topicBytes, payload.length)
   do {
     let b = r & 0x7f
     r >>>= 7
@@ -101,7 +98,10 @@ export function writeFrame (into: Buffer, at: number, topic: string, topicBytes:
 
 /** The whole frame's length in bytes. */
 export function frameBytes (topicBytes: number, payloadBytes: number): number {
-  const { header, remaining } = frameLength(topicBytes, payloadBytes)
+  // Numbers, not an object of both: this runs once per message and client (an object each was 2.6% of what the hub
+  // allocated at 100k metrics/s).
+  const remaining = remainingLength(topicBytes, payloadBytes)
+  const header = remaining < 128 ? 2 : remaining < 16384 ? 3 : remaining < 2097152 ? 4 : 5
   return header + remaining
 }
 
