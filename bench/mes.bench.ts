@@ -16,6 +16,7 @@ import { SqliteStore } from '../mes/store/sqlite-store'
 import { PostgresStore } from '../mes/store/postgres-store'
 import { DISPATCH_RULES } from '../mes/model/types'
 import type { Benchmark, BenchResult } from './bench-result'
+import { onEachStore } from './on-each-store'
 import { median, secondsSince, timeMs } from './stats'
 
 const OPEN_OPERATIONS = 10_000
@@ -259,28 +260,10 @@ async function runTarget (t: Target, progress: (line: string) => void): Promise<
   }
 }
 
-/** A row for a store that was not measured, with the reason in its name (the table has no other column for it). */
-function notRun (name: string, reason: string): BenchResult {
-  return { name: `${name}: not run (${reason})`, unit: '', value: 0, baseline: 0, baselineName: '-', ratio: 0 }
-}
-
 export const benchmark: Benchmark = {
   title: `MES: dispatch list of ${OPEN_OPERATIONS.toLocaleString('en-US')} open operations, durable WIP events/s (SQLite, PostgreSQL)`,
   async run (progress) {
-    const results = await runTarget(sqliteTarget(), progress)
-    const pgUrl = process.env.HUB_BENCH_PG_URL ?? process.env.HUB_TEST_PG_URL
-    if (pgUrl === undefined || pgUrl === '') {
-      progress('PostgreSQL: not run (set HUB_BENCH_PG_URL or HUB_TEST_PG_URL)')
-      results.push(notRun('PostgreSQL dispatch list and WIP events/s', 'HUB_BENCH_PG_URL / HUB_TEST_PG_URL not set'))
-      return results
-    }
-    try {
-      results.push(...await runTarget(postgresTarget(pgUrl), progress))
-    } catch (err) {
-      const reason = (err as Error).message.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@').split('\n')[0]!
-      progress(`PostgreSQL: failed: ${reason}`)
-      results.push(notRun('PostgreSQL dispatch list and WIP events/s', reason.slice(0, 120)))
-    }
-    return results
+    return await onEachStore('dispatch list and WIP events/s', progress, async () => await runTarget(sqliteTarget(), progress),
+      async (url) => await runTarget(postgresTarget(url), progress))
   }
 }

@@ -14,6 +14,7 @@ import { SqliteStore } from '../mes/store/sqlite-store'
 import { PostgresStore } from '../mes/store/postgres-store'
 import type { TraceQuery } from '../mes/materials/types'
 import type { Benchmark, BenchResult } from './bench-result'
+import { onEachStore } from './on-each-store'
 import { median, secondsSince, timeMs } from './stats'
 import { BACKWARD_SERIAL, DEFINITIONS, GENERATED, generate, HOT_BLOCKS, HOT_LOT, SERIALS_PER_BLOCK } from './trace/genealogy'
 
@@ -122,28 +123,10 @@ async function runTarget (t: Target, progress: (line: string) => void): Promise<
   }
 }
 
-/** A row for a store that was not measured, with the reason in its name (the table has no other column for it). */
-function notRun (name: string, reason: string): BenchResult {
-  return { name: `${name}: not run (${reason})`, unit: '', value: 0, baseline: 0, baselineName: '-', ratio: 0 }
-}
-
 export const benchmark: Benchmark = {
   title: `Trace: backward and forward over ${GENERATED.lots.toLocaleString('en-US')} lots and ${GENERATED.links.toLocaleString('en-US')} links (SQLite, PostgreSQL)`,
   async run (progress) {
-    const results = await runTarget(sqliteTarget(), progress)
-    const pgUrl = process.env.HUB_BENCH_PG_URL ?? process.env.HUB_TEST_PG_URL
-    if (pgUrl === undefined || pgUrl === '') {
-      progress('PostgreSQL: not run (set HUB_BENCH_PG_URL or HUB_TEST_PG_URL)')
-      results.push(notRun('PostgreSQL trace', 'HUB_BENCH_PG_URL / HUB_TEST_PG_URL not set'))
-      return results
-    }
-    try {
-      results.push(...await runTarget(postgresTarget(pgUrl), progress))
-    } catch (err) {
-      const reason = (err as Error).message.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@').split('\n')[0]!
-      progress(`PostgreSQL: failed: ${reason}`)
-      results.push(notRun('PostgreSQL trace', reason.slice(0, 120)))
-    }
-    return results
+    return await onEachStore('trace', progress, async () => await runTarget(sqliteTarget(), progress),
+      async (url) => await runTarget(postgresTarget(url), progress))
   }
 }
