@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import type { MqttClient } from 'mqtt'
 import type { RunningHub } from '../../hub/hub'
 import { hashPassword } from '../../core/passwords'
-import { connect, inbox, mqttUrl, sleep, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
+import { connect, connectAnd, inbox, mqttUrl, sleep, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
 
 const GOOD = 'acme/dallas/press-shop/line-1/press-1/measurements/die-temperature'
 const STATE = 'spBv1.0/STATE/isa95-hub'
@@ -110,8 +110,7 @@ describe('refused publishes where the broker fixes meet', function () {
     await sub.endAsync()
     const publisher = await connect(url)
     await publisher.publishAsync(GOOD, unsValue(42), { qos: 1, retain: true })
-    const again = await connect(url, { clientId: 'retained-persistent', clean: false })
-    const box = inbox(again)
+    const [again, box] = await connectAnd(url, { clientId: 'retained-persistent', clean: false }, inbox)
     const m = await box.next(GOOD)
     assert.equal(JSON.parse(m.payload.toString()).value, 42)
     await sleep(300)

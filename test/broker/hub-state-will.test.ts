@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
-import { connect, inbox, sleep, tempDir } from '../support/hub-fixture'
+import { connect, connectAnd, inbox, sleep, tempDir } from '../support/hub-fixture'
 import { freePort, PROJECT_ROOT, spawnHub } from '../support/child-hub'
 
 const STATE = 'spBv1.0/STATE/isa95-hub'
@@ -38,9 +38,9 @@ describe('the hub\'s STATE Will after a kill -9', function () {
 
       second = spawnHub(process.execPath, [path.join(PROJECT_ROOT, 'dist/hub/cli.js')], env)
       await second.waitFor(/hub ready/, 30000)
-      const again = await connect(url, { clientId: 'state-watch', clean: false })
       const seen: Array<{ online: boolean, timestamp: number }> = []
-      again.on('message', (_t, p) => { seen.push(JSON.parse(p.toString())) })
+      const [again] = await connectAnd(url, { clientId: 'state-watch', clean: false },
+        (c) => c.on('message', (_t, p) => { seen.push(JSON.parse(p.toString())) }))
       await sleep(3000)
       await again.endAsync()
       assert.ok(seen.some((s) => s.online === false && s.timestamp === birth.timestamp),

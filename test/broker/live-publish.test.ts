@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { generate } from 'mqtt-packet'
 import type { AedesPublishPacket } from 'aedes'
 import type { MqttClient } from 'mqtt'
-import { connect, inbox, mqttUrl, startTestHub, testConfig } from '../support/hub-fixture'
+import { connect, connectAnd, inbox, mqttUrl, startTestHub, testConfig } from '../support/hub-fixture'
 import type { RunningHub } from '../../hub/hub'
 import { hashPassword } from '../../core/passwords'
 import { frameBytes, writeFrame } from '../../broker/live-publish'
@@ -101,9 +101,8 @@ describe('live publish path (pinned against aedes.publish)', function () {
       await first.endAsync()
       publish(T1, Buffer.from(`${name}-offline-live`))
       await hub.broker.publish(T2, `${name}-offline-qos1`, { qos: 1 })
-      const back = await ops({ clientId: id, clean: false })
       const mark = `${name}-mark`
-      const got = collect(back, mark)
+      const [back, got] = await connectAnd(mqttUrl(hub), { username: 'ops', password: 'ops-secret', clientId: id, clean: false }, (c) => collect(c, mark))
       // aedes replays the offline queue after the CONNACK, and a QoS 1 message published meanwhile may overtake it
       // (aedes' own order, on either path; the likely cause of this test's failures under load); the online part starts after it.
       const replayEnd = Date.now() + 5000

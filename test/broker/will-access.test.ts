@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { MqttClient } from 'mqtt'
-import { connect, inbox, startTestHub, tempDir, testConfig } from '../support/hub-fixture'
+import { connect, connectAnd, inbox, startTestHub, tempDir, testConfig } from '../support/hub-fixture'
 import { freePort, PROJECT_ROOT, spawnHub } from '../support/child-hub'
 import { hashPassword } from '../../core/passwords'
 import { installWillGuard } from '../../broker/will-guard'
@@ -68,8 +68,7 @@ describe('Wills left by a killed hub, under the access rules', function () {
       }))
       try {
         assert.equal(await installWillGuard(hub.broker).leftoversPublished, 5)
-        const again = await connect(url, { clientId: 'ops-watch', clean: false, username: 'ops', password: 'secret' })
-        const box = inbox(again)
+        const [again, box] = await connectAnd(url, { clientId: 'ops-watch', clean: false, username: 'ops', password: 'secret' }, inbox)
         assert.equal((await box.next(OWN_NDEATH)).topic, OWN_NDEATH, 'the machine\'s Will on its own node is delivered')
         const reports = new Map<string, { error: string, username: string | null, clientId: string }>()
         for (let i = 0; i < 4; i++) {

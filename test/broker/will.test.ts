@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import path from 'node:path'
 import type { MqttClient } from 'mqtt'
-import { connect, inbox, mqttUrl, sleep, startTestHub, tempDir, testConfig } from '../support/hub-fixture'
+import { connect, connectAnd, inbox, mqttUrl, sleep, startTestHub, tempDir, testConfig } from '../support/hub-fixture'
 import type { RunningHub } from '../../hub/hub'
 import { decodePayload, encodePayload, DataType } from '../../sparkplug/index'
 import { installWillGuard } from '../../broker/will-guard'
@@ -183,8 +183,8 @@ describe('Will delivery (Sparkplug NDEATH) on every disconnect path', function (
       config.mqtt.port = Number(new URL(mqttUrl(h)).port)
       h = await startTestHub(config)
       try {
-        const again = await connect(mqttUrl(h), { clientId: 'will-host', clean: false })
-        assert.equal(bdSeqOf((await inbox(again).next(ndeathTopic(node))).payload), 14n)
+        const [again, againBox] = await connectAnd(mqttUrl(h), { clientId: 'will-host', clean: false }, inbox)
+        assert.equal(bdSeqOf((await againBox.next(ndeathTopic(node))).payload), 14n)
         await again.endAsync()
       } finally {
         await h.stop()
@@ -218,8 +218,7 @@ describe('Will delivery (Sparkplug NDEATH) on every disconnect path', function (
         // connections ended without DISCONNECT. A node that then comes back has a new Will, which stays armed.
         await installWillGuard(h.broker).leftoversPublished
         const again = await connect(url, { clientId: alive, will: { topic: ndeathTopic(alive), payload: ndeath(17n), qos: 1, retain: false } })
-        const hostAgain = await connect(url, { clientId: 'crash-host', clean: false })
-        const hostBox = inbox(hostAgain)
+        const [hostAgain, hostBox] = await connectAnd(url, { clientId: 'crash-host', clean: false }, inbox)
         assert.equal(bdSeqOf((await hostBox.next(ndeathTopic(node))).payload), 15n)
         assert.equal(bdSeqOf((await hostBox.next(ndeathTopic(alive))).payload), 16n, 'the Will of the connection that ended')
         await again.endAsync()

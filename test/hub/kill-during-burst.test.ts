@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import type { MqttClient } from 'mqtt'
-import { connect, startTestHub, testConfig, tempDir, mqttUrl } from '../support/hub-fixture'
+import { connect, connectAnd, startTestHub, testConfig, tempDir, mqttUrl } from '../support/hub-fixture'
 import { freePort, PROJECT_ROOT, spawnHub, type ChildHub } from '../support/child-hub'
 
 const PUBLISHERS = 4
@@ -101,8 +101,9 @@ describe('kill -9 of the hub during a burst of QoS 1 messages', function () {
 
         const hub = await startTestHub(testConfig(dataDir))
         try {
-          const again = await connect(mqttUrl(hub), { clientId: 'offline-session', clean: false })
-          const got = await collect(again, acked, (topic, payload) => `${topic.slice(-1)}:${JSON.parse(payload.toString()).value}`)
+          const [again, collecting] = await connectAnd(mqttUrl(hub), { clientId: 'offline-session', clean: false },
+            (c) => collect(c, acked, (topic, payload) => `${topic.slice(-1)}:${JSON.parse(payload.toString()).value}`))
+          const got = await collecting
           await again.endAsync()
           assert.deepEqual(missing(acked, got), [], `every acknowledged message was queued (${acked.size} acknowledged, ${got.size} received)`)
         } finally {

@@ -56,6 +56,27 @@ export async function connect (url: string, opts: IClientOptions = {}): Promise<
   return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
 }
 
+/**
+ * Connects with `listen(client)` already attached, and returns the client with what `listen` returned. For a
+ * persistent session coming back: the broker sends its queued messages right after the CONNACK, often in the same
+ * read, and mqtt.js handles them on process.nextTick, before an `await connect()` resumes, so a listener attached
+ * after `connect` can miss them (the cause of the STATE Will test's one CI failure).
+ */
+export async function connectAnd<T> (url: string, opts: IClientOptions, listen: (client: MqttClient) => T): Promise<[MqttClient, T]> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+  const listening = listen(client)
+  await new Promise<void>((resolve, reject) => {
+    const closed = (): void => fail(new Error(`connection to ${url} closed before its CONNACK`))
+    const off = (): void => { client.off('connect', ok); client.off('error', fail); client.off('close', closed) }
+    const fail = (err: Error): void => { off(); client.end(true); reject(err) }
+    const ok = (): void => { off(); resolve() }
+    client.on('connect', ok)
+    client.on('error', fail)
+    client.on('close', closed)
+  })
+  return [client, listening]
+}
+
 /** Collects messages on a client; `next(topicPrefix)` waits for the next one that matches. */
 export function inbox (client: MqttClient) {
   const seen: Array<{ topic: string, payload: Buffer, retain: boolean }> = []
