@@ -26,6 +26,7 @@ import { markRetainedSparkplugStale } from './uns-recovery'
 import { nodeSourceId } from './source-id'
 import { SPARKPLUG_PUBLISHER, SparkplugRefusals } from './refusals'
 import type { SparkplugUnsStream } from './uns-stream'
+import { messageBytes, messageTail, type MessageTail } from './uns-message-bytes'
 
 export interface SparkplugUnsBridgeOptions {
   host: SparkplugHostApplication
@@ -58,12 +59,10 @@ function valueText (v: unknown): string {
   }
 }
 
-/** The end of a topic's JSON payload, and what it was built from. */
-interface Tail { readonly datatype: string, readonly unit: string | undefined, readonly historical: boolean, readonly text: string }
 
 export class SparkplugUnsBridge {
-  /** Per topic: the end of its JSON payload (unit, properties), which changes only with a new birth. */
-  private readonly tails = new Map<string, Tail>()
+  /** Per topic: the end of its JSON payload (quality, unit, properties), which changes only with a new birth or quality. */
+  private readonly tails = new Map<string, MessageTail>()
   /** Latest payload per topic not yet written as retained. */
   private readonly snapshot = new Map<string, Buffer>()
   private timer: NodeJS.Timeout | undefined
@@ -137,17 +136,15 @@ export class SparkplugUnsBridge {
   private metric (u: UnsUpdate): void {
     const { topic, datatype, unit, value } = u
     const owner = u.source
-    // The payload is assembled from parts that change (value, time, quality) and a tail cached per topic, datatype
-    // and unit: this runs once per metric on the ingest path, where JSON.stringify of the whole object showed up
-    // (and then a key string built per metric to compare the tail by: compared field by field now).
+    // The payload is assembled from parts that change (value, time) and a tail cached per topic, datatype, unit and
+    // quality (uns-message-bytes.ts): this runs once per metric on the ingest path, where JSON.stringify of the whole
+    // object showed up (and then a key string built per metric to compare the tail by: compared field by field now).
     let tail = this.tails.get(topic)
-    if (tail === undefined || tail.datatype !== datatype || tail.unit !== unit || tail.historical !== u.historical) {
-      const properties: Record<string, unknown> = { datatype, source: owner.id }
-      if (u.historical) properties.historical = true
-      tail = { datatype, unit, historical: u.historical, text: `${unit ? `,"unit":${JSON.stringify(unit)}` : ''},"properties":${JSON.stringify(properties)}}` }
+    if (tail === undefined || tail.datatype !== datatype || tail.unit !== unit || tail.historical !== u.historical || tail.quality !== u.quality) {
+      tail = messageTail(datatype, unit, u.historical, u.quality, owner.id)
       if (!u.historical) this.tails.set(topic, tail)
     }
-    const payload = Buffer.from(`{"value":${valueText(value)},"timestamp":${this.timestampText(u.timestamp)},"quality":"${u.quality}"${tail.text}`)
+    const payload = messageBytes(valueText(value), this.timestampText(u.timestamp), tail)
     if (payload.length > this.maxMessageBytes) {
       return this.opts.refusals.refused(topic, 'SPARKPLUG_LIMIT', `${owner.id}: a UNS message of ${payload.length} bytes is over the limit of ` +
         `${this.maxMessageBytes} bytes (mqtt.maxPayloadBytes); this value is not published`, true)
