@@ -144,7 +144,7 @@ export class SparkplugUnsBridge {
       tail = messageTail(datatype, unit, u.historical, u.quality, owner.id)
       if (!u.historical) this.tails.set(topic, tail)
     }
-    const payload = messageBytes(valueText(value), this.timestampText(u.timestamp), tail)
+    const payload = messageBytes(valueText(value), typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === null, this.timestampText(u.timestamp), tail)
     if (payload.length > this.maxMessageBytes) {
       return this.opts.refusals.refused(topic, 'SPARKPLUG_LIMIT', `${owner.id}: a UNS message of ${payload.length} bytes is over the limit of ` +
         `${this.maxMessageBytes} bytes (mqtt.maxPayloadBytes); this value is not published`, true)
