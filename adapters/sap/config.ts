@@ -1,0 +1,148 @@
+// The SAP adapter's settings (`sap.*` in the config file). Inbound: IDoc-XML and IDoc-SOAP on the hub's HTTP port at
+// SAP's own paths, behind HTTP Basic authentication of an editor user with the permission `sap.write`. Outbound:
+// confirmations and goods movements through the MES outbox to one SAP system, each message type over IDoc-XML,
+// IDoc-SOAP or OData; off until a URL is set (there is no SAP to send to by default).
+import fs from 'node:fs'
+import type { ConfigSection } from '../../core/config-section'
+import type { Problem } from '../../core/errors'
+
+export const SAP_TRANSPORTS = ['idoc-xml', 'idoc-soap', 'odata'] as const
+export type SapTransport = typeof SAP_TRANSPORTS[number]
+
+export interface SapRetry {
+  /** Attempts before a message goes to the dead letters. */
+  maxAttempts: number
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+export interface SapOutboundConfig {
+  /** The SAP system's HTTP(S) root, e.g. https://sap.example.com:44300; '' sends nothing. */
+  url: string
+  /** The SAP client (sap-client, MANDT), e.g. '100'; '' leaves it to the system's default. */
+  client: string
+  username: string
+  /** A file holding the password (readable by the hub's user only); HUB_SAP_PASSWORD overrides it. */
+  passwordFile: string
+  confirmations: SapTransport
+  goodsMovements: SapTransport
+  timeoutMs: number
+  retry: SapRetry
+  /** How often the feeders look for new confirmations and material movements, ms. */
+  pollMs: number
+  /** Our side in the IDoc control record: the logical system (SNDPRN) and port (SNDPOR). */
+  senderPartner: string
+  senderPort: string
+  /** SAP's logical system (RCVPRN) and port (RCVPOR). */
+  receiverPartner: string
+  receiverPort: string
+  /** Storage location (LGORT) of goods movements when an order names none. */
+  storageLocation: string
+}
+
+export interface SapConfig {
+  /** The inbound endpoints, and the outbound side when outbound.url is set. */
+  enabled: boolean
+  /** Largest IDoc document accepted, bytes. */
+  maxDocumentBytes: number
+  /** UTC offset of the SAP system's dates and times (SAP sends local time without a zone), e.g. '+01:00'. */
+  utcOffset: string
+  outbound: SapOutboundConfig
+}
+
+const MS = { type: 'integer', minimum: 1 } as const
+const TEXT = { type: 'string', maxLength: 200 } as const
+const TRANSPORT = { enum: SAP_TRANSPORTS } as const
+
+export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
+  key: 'sap',
+  defaults: () => ({
+    enabled: true,
+    maxDocumentBytes: 10 * 1024 * 1024,
+    utcOffset: '+00:00',
+    outbound: {
+      url: '',
+      client: '',
+      username: '',
+      passwordFile: '',
+      confirmations: 'idoc-xml',
+      goodsMovements: 'idoc-xml',
+      timeoutMs: 30_000,
+      retry: { maxAttempts: 20, baseDelayMs: 1_000, maxDelayMs: 300_000 },
+      pollMs: 1_000,
+      senderPartner: 'ISA95HUB',
+      senderPort: 'ISA95HUB',
+      receiverPartner: '',
+      receiverPort: '',
+      storageLocation: ''
+    }
+  }),
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'SAP: IDocs in at /sap/bc/idoc_xml and /sap/bc/srt/idoc (editor users with sap.write, HTTP Basic); confirmations and goods movements out through the outbox.',
+    properties: {
+      enabled: { type: 'boolean', description: 'Serve the IDoc endpoints and run the outbound side.' },
+      maxDocumentBytes: { type: 'integer', minimum: 1024, description: 'Largest IDoc document accepted, bytes (larger: 413).' },
+      utcOffset: { type: 'string', pattern: '^[+-](0\\d|1[0-4]):[0-5]\\d$', description: "UTC offset of the SAP system's dates and times, e.g. '+01:00'." },
+      outbound: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Where confirmations and goods movements go.',
+        properties: {
+          url: { type: 'string', pattern: '^(|https?://.+)$', description: "The SAP system's HTTP root; empty: nothing is sent (messages wait in the outbox)." },
+          client: { type: 'string', pattern: '^(|\\d{3})$', description: 'The SAP client (sap-client), three digits.' },
+          username: TEXT,
+          passwordFile: { type: 'string', description: "A file with the SAP user's password, readable by the hub's user only (HUB_SAP_PASSWORD overrides it)." },
+          confirmations: { ...TRANSPORT, description: 'Confirmations as IDoc-XML, IDoc-SOAP or OData (API_PROD_ORDER_CONFIRMATION_2_SRV).' },
+          goodsMovements: { ...TRANSPORT, description: 'Goods movements (261, 101) as IDoc-XML (WMMBXY), IDoc-SOAP or OData (API_MATERIAL_DOCUMENT_SRV).' },
+          timeoutMs: { ...MS, description: 'Time for one request to SAP before it counts as failed (and is retried).' },
+          retry: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              maxAttempts: { type: 'integer', minimum: 1, description: 'Attempts before a message goes to the dead letters.' },
+              baseDelayMs: { ...MS, description: 'First retry delay; doubled each attempt, with jitter.' },
+              maxDelayMs: { ...MS, description: 'Longest retry delay.' }
+            }
+          },
+          pollMs: { ...MS, description: 'How often new confirmations and material movements are looked for.' },
+          senderPartner: { ...TEXT, description: 'Our logical system in the IDoc control record (SNDPRN).' },
+          senderPort: { ...TEXT, description: 'Our port in the IDoc control record (SNDPOR).' },
+          receiverPartner: { ...TEXT, description: "SAP's logical system (RCVPRN)." },
+          receiverPort: { ...TEXT, description: "SAP's port (RCVPOR)." },
+          storageLocation: { ...TEXT, description: 'Storage location (LGORT) of goods movements when the order names none.' }
+        }
+      }
+    }
+  },
+  settings: [
+    { env: 'HUB_SAP_ENABLED', key: 'sap.enabled', kind: 'bool', help: 'IDoc endpoints and SAP outbound on (default true)' },
+    { env: 'HUB_SAP_URL', key: 'sap.outbound.url', kind: 'string', help: "SAP system's HTTP root for confirmations and goods movements" },
+    { env: 'HUB_SAP_CLIENT', key: 'sap.outbound.client', kind: 'string', help: 'SAP client (sap-client)' },
+    { env: 'HUB_SAP_USER', key: 'sap.outbound.username', kind: 'string', help: 'SAP user for outbound calls' },
+    { env: 'HUB_SAP_PASSWORD_FILE', key: 'sap.outbound.passwordFile', kind: 'path', help: "file with the SAP user's password (mode 0600)" }
+  ],
+  filePathKeys: ['sap.outbound.passwordFile'],
+  check (value: SapConfig): Problem[] {
+    const problems: Problem[] = []
+    const file = value.outbound.passwordFile
+    if (file !== '') {
+      try {
+        if ((fs.statSync(file).mode & 0o077) !== 0) {
+          problems.push({ path: '/sap/outbound/passwordFile', message: `${file} can be read by other users: chmod 600 it (it holds the SAP password)` })
+        }
+      } catch {
+        problems.push({ path: '/sap/outbound/passwordFile', message: `${file} does not exist or cannot be read` })
+      }
+    }
+    return problems
+  }
+}
+
+/** The SAP password: HUB_SAP_PASSWORD, else the password file's first line; '' when neither is set. */
+export function sapPassword (config: SapOutboundConfig, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HUB_SAP_PASSWORD !== undefined) return env.HUB_SAP_PASSWORD
+  if (config.passwordFile === '') return ''
+  return fs.readFileSync(config.passwordFile, 'utf8').split(/\r?\n/)[0] ?? ''
+}
