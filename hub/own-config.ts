@@ -16,7 +16,8 @@ export interface HubSettings {
 export interface EditorUser {
   username: string
   passwordHash: string
-  permissions?: '*' | 'read'
+  /** '*' (everything), 'read', or a list of permissions (e.g. ['sap.write'] for SAP's technical user). */
+  permissions?: '*' | 'read' | string[]
 }
 
 export interface EditorConfig {
@@ -86,7 +87,13 @@ export const EDITOR_SECTION: ConfigSection<EditorConfig, 'editor'> = {
           properties: {
             username: { type: 'string', minLength: 1 },
             passwordHash: { type: 'string', pattern: BCRYPT_HASH_PATTERN },
-            permissions: { enum: ['*', 'read'] }
+            permissions: {
+              description: "'*' (everything), 'read', or a list of permissions such as ['sap.write'] (SAP's technical user: IDocs in, nothing else).",
+              oneOf: [
+                { enum: ['*', 'read'] },
+                { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*$' } }
+              ]
+            }
           }
         }
       }
