@@ -16,6 +16,7 @@ import { MES_API_PATH, mesHttpApi, type ApiAuth } from '../mes/http/mes-http-api
 import { scopeAllows } from './node-red-permissions'
 import { loginGuard } from './editor-login-guard'
 import { adminCors, type CorsSettings } from './admin-cors'
+import type { EditorUser } from './own-config'
 export { scopeAllows }
 
 interface NodeRedAuth {
@@ -46,6 +47,11 @@ export interface EditorOptions {
   mes?: Mes
   /** The hub's services for its nodes, put in the runtime's settings (nodes/hub-services.ts). */
   services?: HubServices
+  /**
+   * Endpoints at fixed paths of the HTTP port, outside Node-RED (SAP's /sap/bc/...), each given the editor users
+   * for its own authentication; mounted before Node-RED's admin app.
+   */
+  routes?: (users: readonly EditorUser[]) => Array<{ path: string, handler: RequestHandler }>
 }
 
 const FLOW_FILE = 'flows.json'
@@ -123,6 +129,7 @@ export async function startEditor (config: HubConfig, log: Logger, opts: EditorO
   })
   // In front of Node-RED: CORS only as settings.js configures it, and the login checked and throttled by source.
   app.use(adminCors(settings as CorsSettings))
+  for (const r of opts.routes?.(credentials.users) ?? []) app.use(r.path, r.handler)
   if (settings.httpAdminRoot !== false) {
     app.post(path.posix.join(String(settings.httpAdminRoot ?? '/'), 'auth/token'), ...loginGuard(credentials.users))
   }

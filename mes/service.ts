@@ -38,6 +38,8 @@ export interface WorkOrders {
   hold: (orderNumber: string, actor: Actor) => Promise<WorkOrder>
   /** Refused while a job of the order has started; dispatched jobs not started are aborted with it. */
   cancel: (orderNumber: string, actor: Actor) => Promise<WorkOrder>
+  /** Technical completion (SAP TECO): no more work; refused while a job has started; dispatched jobs are aborted. */
+  complete: (orderNumber: string, actor: Actor) => Promise<WorkOrder>
   /** An ERP change (schemas/mes/work-order-update.schema.json): applied whole when safe, else refused with every reason. */
   update: (orderNumber: string, input: unknown, actor: Actor) => Promise<UpdateResult>
 }

@@ -122,7 +122,35 @@ export class WorkOrderService implements WorkOrders {
     })
   }
 
-  private async statusChange (orderNumber: string, action: 'release' | 'hold' | 'cancel', actor: Actor,
+  /**
+   * Technical completion (SAP's TECO): the order takes no more work. Jobs dispatched but not started are aborted and
+   * the operations not completed are closed; an order with a job that has started is refused (end it first), as is
+   * one already completed or cancelled. What was reported stays as it is.
+   */
+  async complete (orderNumber: string, actor: Actor): Promise<WorkOrder> {
+    return await this.statusChange(orderNumber, 'complete', actor, async (tx, o, at) => {
+      if (o.status === 'completed' || o.status === 'cancelled') {
+        throw new OrderStatusError(orderNumber, 'complete', o.status, `order is already ${o.status}`)
+      }
+      const jobs = await tx.all<{ job_id: string, state: string }>(`SELECT job_id, state FROM job_orders WHERE order_number = ? AND state IN
+        (${ACTIVE_STATES.map(() => '?').join(', ')}) ORDER BY job_id${tx.forUpdate}`, [orderNumber, ...ACTIVE_STATES])
+      const started = jobs.filter((j) => j.state !== 'NotAllowedToStart' && j.state !== 'AllowedToStart')
+      if (started.length) {
+        throw new OrderStatusError(orderNumber, 'complete', o.status,
+          `job${started.length > 1 ? 's' : ''} ${started.map((j) => `${j.job_id} (${j.state})`).join(', ')} must be ended first`)
+      }
+      for (const j of jobs) {
+        await tx.run(`UPDATE job_orders SET state = 'Aborted', ended_at = ?, updated_at = ?, event_seq = event_seq + 1 WHERE job_id = ?`, [at, at, j.job_id])
+        await appendAudit(tx, { who: actor.who, at, entity: 'JobOrder', entityId: j.job_id, action: 'abort',
+          oldValue: { state: j.state }, newValue: { state: 'Aborted' }, why: `order ${orderNumber} technically completed` })
+      }
+      await tx.run(`UPDATE operations SET status = 'cancelled', active_job = NULL WHERE order_number = ? AND status <> 'completed'`, [orderNumber])
+      await tx.run(`UPDATE work_orders SET status = 'completed', updated_at = ? WHERE order_number = ?`, [at, orderNumber])
+      return 'completed'
+    })
+  }
+
+  private async statusChange (orderNumber: string, action: 'release' | 'hold' | 'cancel' | 'complete', actor: Actor,
     change: (tx: Tx, o: OrderRow, at: string) => Promise<WorkOrderStatus>): Promise<WorkOrder> {
     const at = this.at(actor)
     const order = await this.store.transaction(async (tx) => {

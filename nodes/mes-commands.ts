@@ -40,7 +40,7 @@ export function actorOf (msg: Bag, nodeWho: string | undefined, fallback: string
 
 // ---- work order -------------------------------------------------------------------------------------------------
 
-export const WORK_ORDER_ACTIONS = ['create', 'update', 'release', 'hold', 'cancel'] as const
+export const WORK_ORDER_ACTIONS = ['create', 'update', 'release', 'hold', 'cancel', 'complete'] as const
 export type WorkOrderAction = typeof WORK_ORDER_ACTIONS[number]
 
 export interface WorkOrderOutcome {
@@ -53,7 +53,7 @@ export interface WorkOrderOutcome {
 /**
  * create: payload = the order (schemas/mes/work-order.schema.json). update: payload = the change
  * (work-order-update.schema.json) and the order number in msg.orderNumber or payload.orderNumber.
- * release, hold, cancel: payload = the order number, or { orderNumber }.
+ * release, hold, cancel, complete (technical completion): payload = the order number, or { orderNumber }.
  */
 export async function runWorkOrderCommand (mes: Mes, action: string | undefined, msg: Bag, actor: Actor): Promise<WorkOrderOutcome> {
   if (action === undefined || !(WORK_ORDER_ACTIONS as readonly string[]).includes(action)) {
@@ -74,7 +74,8 @@ export async function runWorkOrderCommand (mes: Mes, action: string | undefined,
   }
   const order = a === 'release' ? await mes.workOrders.release(orderNumber, actor)
     : a === 'hold' ? await mes.workOrders.hold(orderNumber, actor)
-      : await mes.workOrders.cancel(orderNumber, actor)
+      : a === 'complete' ? await mes.workOrders.complete(orderNumber, actor)
+        : await mes.workOrders.cancel(orderNumber, actor)
   return { action: a, order }
 }
 

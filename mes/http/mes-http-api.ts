@@ -42,7 +42,7 @@ const BODIES = {
 }
 
 const enc = encodeURIComponent
-const ORDER_COMMANDS = ['release', 'hold', 'cancel'] as const
+const ORDER_COMMANDS = ['release', 'hold', 'cancel', 'complete'] as const
 
 /** The API. Reads need mes.read, changes mes.write. */
 const ROUTES: readonly Route[] = [

@@ -376,7 +376,7 @@ export interface WipEvent {
 export interface OrderEvent {
   kind: 'order'
   orderNumber: string
-  action: 'create' | 'update' | 'release' | 'hold' | 'cancel' | 'dispatch'
+  action: 'create' | 'update' | 'release' | 'hold' | 'cancel' | 'complete' | 'dispatch'
   status: WorkOrderStatus
   who: string
   at: string

@@ -166,6 +166,28 @@ forEachStore('WIP rules', (ctx) => {
     await assert.rejects(c.mes.workOrders.release('1000', SUPERVISOR), /order is cancelled, not created or held/)
   })
 
+  it('technical completion (TECO) needs started jobs ended, aborts dispatched ones, closes what is open, keeps what was reported', async () => {
+    const c = ctx()
+    await c.mes.workOrders.create(sampleOrder(), ERP)
+    await c.mes.workOrders.release('1000', SUPERVISOR)
+    const j = (await c.mes.dispatch.dispatchNext('WC-CUT', 'SAW-01', SUPERVISOR))!
+    await c.mes.wip.apply({ jobId: j.jobId, event: 'start', who: 'op' })
+    await c.mes.wip.apply({ jobId: j.jobId, event: 'report', who: 'op', good: 40 })
+    await assert.rejects(c.mes.workOrders.complete('1000', { who: 'erp' }), /cannot complete order 1000: job 1000-10-1 \(Running\) must be ended first/)
+    await c.mes.wip.apply({ jobId: j.jobId, event: 'complete', who: 'op' })
+    const next = (await c.mes.dispatch.dispatchNext('WC-WELD', 'WELD-01', SUPERVISOR, { rule: 'fifo' }))
+    const done = await c.mes.workOrders.complete('1000', { who: 'erp', why: 'TECO in SAP' })
+    assert.equal(done.status, 'completed')
+    assert.deepEqual(done.operations.map((o) => o.status), ['completed', 'cancelled', 'cancelled'])
+    assert.ok(next, 'operation 20 was dispatched before the TECO')
+    assert.equal((await c.mes.wip.getJob(next.jobId)).state, 'Aborted')
+    assert.equal((await c.mes.wip.jobResponse(j.jobId)).goodQuantity, 40, 'what was reported stays')
+    await assert.rejects(c.mes.workOrders.complete('1000', { who: 'erp' }), /order is already completed/)
+    await assert.rejects(c.mes.workOrders.cancel('1000', { who: 'erp' }), /order is already completed/)
+    const audit = await c.mes.audit.forEntity('WorkOrder', '1000')
+    assert.deepEqual(JSON.parse(String(audit.at(-1)!.newValue)), { status: 'completed' })
+  })
+
   it('validates event input against the JSON Schema, naming the JSON path', async () => {
     const c = ctx()
     await assert.rejects(c.mes.wip.apply({ jobId: 'x', event: 'report', who: 'op', good: -1, scrap: 2, colour: 'red' }), (err: unknown) => {
