@@ -199,7 +199,9 @@ export class WorkOrderService implements WorkOrders {
         const bad = u.materials.filter((m) => m.operationSequence !== undefined && !seqs.has(m.operationSequence))
         if (bad.length) throw new UpdateRefusedError(orderNumber, bad.map((m) => `material item ${m.item} names operation ${m.operationSequence ?? ''}, which is not in the routing`))
       }
-      if (plan.changes.length === 0 && u.materials === undefined) return { order: (await loadOrder(tx, orderNumber))!, changes: [] }
+      // The ERP resends the whole list with every change: the same list again is no change (nothing recorded).
+      const newMaterials = u.materials !== undefined && !(await sameMaterials(tx, orderNumber, u.materials)) ? u.materials : undefined
+      if (plan.changes.length === 0 && newMaterials === undefined) return { order: (await loadOrder(tx, orderNumber))!, changes: [] }
 
       const n = plan.next
       await tx.run(`UPDATE work_orders SET material = ?, description = ?, quantity = ?, unit = ?, planned_start = ?, due_date = ?,
@@ -218,9 +220,9 @@ export class WorkOrderService implements WorkOrders {
       for (const c of overrides) {
         await tx.run('UPDATE operations SET bom_override = ? WHERE order_number = ? AND sequence = ?', [c.allowed ? 1 : 0, orderNumber, c.sequence])
       }
-      if (u.materials !== undefined) {
-        await replaceMaterials(tx, orderNumber, u.materials)
-        plan.changes.push(`materials: ${materials.length} → ${u.materials.length} items`)
+      if (newMaterials !== undefined) {
+        await replaceMaterials(tx, orderNumber, newMaterials)
+        plan.changes.push(`materials: ${materials.length} → ${newMaterials.length} items`)
       }
       const before = await snapshot(o, ops)
       const after = await snapshot((await loadOrderRow(tx, orderNumber))!, await loadOperations(tx, orderNumber))
@@ -252,6 +254,21 @@ async function replaceMaterials (tx: Tx, orderNumber: string, materials: NonNull
       m.operationSequence ?? null, m.alternates !== undefined && m.alternates.length > 0 ? JSON.stringify(m.alternates) : null,
       m.tolerancePct ?? null])
   }
+}
+
+/** Whether `given` is the materials list stored: the same items with the same material, quantity, unit, operation, alternates and tolerance. */
+async function sameMaterials (tx: Tx, orderNumber: string, given: NonNullable<WorkOrderInput['materials']>): Promise<boolean> {
+  const rows = await tx.all<Record<string, unknown>>(`SELECT item, material, quantity, unit, operation_seq, alternates, tolerance_pct
+    FROM material_requirements WHERE order_number = ? ORDER BY item`, [orderNumber])
+  if (rows.length !== given.length) return false
+  const byItem = [...given].sort((a, b) => a.item - b.item)
+  const orNull = (v: unknown): number | null => v === null || v === undefined ? null : Number(v)
+  return rows.every((r, i) => {
+    const m = byItem[i]!
+    return Number(r.item) === m.item && r.material === m.material && Number(r.quantity) === m.quantity && r.unit === m.unit &&
+      orNull(r.operation_seq) === orNull(m.operationSequence) && orNull(r.tolerance_pct) === orNull(m.tolerancePct) &&
+      (r.alternates ?? null) === (m.alternates !== undefined && m.alternates.length > 0 ? JSON.stringify(m.alternates) : null)
+  })
 }
 
 async function snapshot (o: OrderRow, ops: readonly OperationRow[]): Promise<Record<string, unknown>> {
