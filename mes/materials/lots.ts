@@ -25,6 +25,8 @@ export async function defineMaterial (tx: Tx, d: MaterialDefinitionInput, who: s
         'nothing was changed; a material kept in another unit is a new material definition')
     }
   }
+  // The ERP resends its material master: the same definition again changes nothing and records nothing.
+  if (old !== undefined && old.unit === d.unit && old.description === (d.description ?? null) && old.serialPattern === (d.serialPattern ?? null)) return old
   if (old === undefined) {
     await tx.run(`INSERT INTO material_definitions (material, description, unit, serial_pattern, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`, [d.material, d.description ?? null, d.unit, d.serialPattern ?? null, at, at])

@@ -122,6 +122,16 @@ forEachStore('material consumption and production', (ctx) => {
       'GT-{order}-{n:4}')
   })
 
+  it('records a definition the ERP sends again unchanged once; a change is recorded', async () => {
+    const { mes } = ctx()
+    const first = await mes.materials.define({ material: 'RM-AGAIN', unit: 'KG', description: 'Steel' }, 'erp:SAP-PRD')
+    const again = await mes.materials.define({ material: 'RM-AGAIN', unit: 'KG', description: 'Steel' }, 'erp:SAP-PRD')
+    assert.deepEqual(again, first)
+    assert.equal((await mes.audit.forEntity('MaterialDefinition', 'RM-AGAIN')).length, 1)
+    await mes.materials.define({ material: 'RM-AGAIN', unit: 'KG', description: 'Steel sheet' }, 'erp:SAP-PRD')
+    assert.equal((await mes.audit.forEntity('MaterialDefinition', 'RM-AGAIN')).length, 2)
+  })
+
   it('keeps a lot quantity from going negative in the store itself (CHECK), whatever the code does', async () => {
     const c = ctx()
     await frameOrder(c)
