@@ -45,8 +45,10 @@ export interface SapConfig {
   enabled: boolean
   /** Largest IDoc document accepted, bytes. */
   maxDocumentBytes: number
-  /** UTC offset of the SAP system's dates and times (SAP sends local time without a zone), e.g. '+01:00'. */
-  utcOffset: string
+  /** The IANA time zone of the SAP system's dates and times (SAP sends local time without a zone), e.g. 'Europe/Berlin'. */
+  timeZone: string
+  /** Units in the MES as SAP's internal codes (ST, KG, M) or as ISO codes (PCE, KGM, MTR). */
+  unitCodes: 'sap' | 'iso'
   outbound: SapOutboundConfig
 }
 
@@ -59,7 +61,8 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
   defaults: () => ({
     enabled: true,
     maxDocumentBytes: 10 * 1024 * 1024,
-    utcOffset: '+00:00',
+    timeZone: 'UTC',
+    unitCodes: 'sap',
     outbound: {
       url: '',
       client: '',
@@ -84,7 +87,8 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
     properties: {
       enabled: { type: 'boolean', description: 'Serve the IDoc endpoints and run the outbound side.' },
       maxDocumentBytes: { type: 'integer', minimum: 1024, description: 'Largest IDoc document accepted, bytes (larger: 413).' },
-      utcOffset: { type: 'string', pattern: '^[+-](0\\d|1[0-4]):[0-5]\\d$', description: "UTC offset of the SAP system's dates and times, e.g. '+01:00'." },
+      timeZone: { type: 'string', minLength: 1, description: "IANA time zone of the SAP system's dates and times (SAP writes local time), e.g. 'Europe/Berlin'." },
+      unitCodes: { enum: ['sap', 'iso'], description: "Units in the MES as SAP's internal codes (ST, KG) or ISO codes (PCE, KGM)." },
       outbound: {
         type: 'object',
         additionalProperties: false,
@@ -118,6 +122,7 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
   },
   settings: [
     { env: 'HUB_SAP_ENABLED', key: 'sap.enabled', kind: 'bool', help: 'IDoc endpoints and SAP outbound on (default true)' },
+    { env: 'HUB_SAP_TIME_ZONE', key: 'sap.timeZone', kind: 'string', help: "the SAP system's IANA time zone (default UTC)" },
     { env: 'HUB_SAP_URL', key: 'sap.outbound.url', kind: 'string', help: "SAP system's HTTP root for confirmations and goods movements" },
     { env: 'HUB_SAP_CLIENT', key: 'sap.outbound.client', kind: 'string', help: 'SAP client (sap-client)' },
     { env: 'HUB_SAP_USER', key: 'sap.outbound.username', kind: 'string', help: 'SAP user for outbound calls' },
@@ -126,6 +131,11 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
   filePathKeys: ['sap.outbound.passwordFile'],
   check (value: SapConfig): Problem[] {
     const problems: Problem[] = []
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: value.timeZone }).format(0)
+    } catch {
+      problems.push({ path: '/sap/timeZone', message: `'${value.timeZone}' is not an IANA time zone (e.g. 'Europe/Berlin', 'America/Chicago', 'UTC')` })
+    }
     const file = value.outbound.passwordFile
     if (file !== '') {
       try {

@@ -1,13 +1,13 @@
 // A production order from SAP (LOIPRO, or an OData read) applied to the MES's order backbone: created when the MES
 // does not know it, else the ERP change (applied whole when safe, refused with every reason otherwise: the MES
-// decides, see WorkOrders.update), then the status SAP gives it: released, technically completed (TECO), flagged
-// for deletion. Applying the same order twice changes nothing the second time (an update that matches the order
+// decides, see WorkOrders.update), then the status SAP gives it: released, locked, technically completed (TECO),
+// flagged for deletion. Applying the same order twice changes nothing the second time (an update that matches the order
 // changes nothing, a release of a released order is skipped), so a resent IDoc is harmless even without its DOCNUM.
 import type { Actor, Mes, WorkOrder } from '../../../mes/service'
 import { NotFoundError } from '../../../mes/errors'
 
 /** What SAP's system statuses of the order ask of the MES, in this order. */
-export type OrderStatusAction = 'release' | 'complete' | 'delete'
+export type OrderStatusAction = 'release' | 'lock' | 'complete' | 'delete'
 
 export interface OrderFromSap {
   /** The work order input (schemas/mes/work-order.schema.json), orderNumber included. */
@@ -66,6 +66,11 @@ export async function applyOrderFromSap (mes: Mes, o: OrderFromSap, actor: Actor
   if (o.actions.includes('release') && order.status === 'created') {
     order = await mes.workOrders.release(n, { ...actor, why: 'released in SAP (REL)' })
     changes.push('released')
+  }
+  // Locked in SAP (LKD): held here; it is released here by a person (a hold may also be the QMS's).
+  if (o.actions.includes('lock') && (order.status === 'released' || order.status === 'in-progress')) {
+    order = await mes.workOrders.hold(n, { ...actor, why: 'locked in SAP (LKD)' })
+    changes.push('held (locked in SAP)')
   }
   if (o.actions.includes('complete') && order.status !== 'completed') {
     order = await mes.workOrders.complete(n, { ...actor, why: 'technically completed in SAP (TECO)' })

@@ -33,6 +33,14 @@ describe('SAP settings', function () {
     assert.equal(sapPassword(SAP_SECTION.defaults(dir).outbound, {}), '')
   })
 
+  it('refuse a time zone that is not IANA, and take one that is', function () {
+    const c = SAP_SECTION.defaults(dir)
+    c.timeZone = '+01:00'
+    assert.match(SAP_SECTION.check!(c)[0]!.message, /'\+01:00' is not an IANA time zone/)
+    c.timeZone = 'Europe/Berlin'
+    assert.deepEqual(SAP_SECTION.check!(c), [])
+  })
+
   it('send nothing by default: no SAP URL', function () {
     assert.equal(SAP_SECTION.defaults(dir).outbound.url, '')
   })
