@@ -1,0 +1,123 @@
+// SAP's external forms of values, as IDoc-XML carries them, read into the hub's forms. Each reader returns
+// undefined for SAP's "initial" value (empty, `00000000`, `000000`), and throws SapValueError for text SAP does not
+// write; the mappings turn that into a problem naming segment and field.
+//
+// - ALPHA conversion (conversion exit CONVERSION_EXIT_ALPHA_INPUT/OUTPUT): a purely numeric key is stored
+//   right-aligned with leading zeros to the field's length (AUFNR CHAR 12: `000001895938`), shown without them
+//   (`1895938`); a key with any other character stays as it is, left-aligned.
+// - Dates DATS `YYYYMMDD` and times TIMS `HHMMSS` are local times of the sending system; `240000` is the end of the
+//   day (SAP writes it for "until midnight"), i.e. 00:00:00 of the next day.
+// - Decimals: `3560.100`, `1.000000000000000E+01` (floating-point fields, FLTP), `5.000-` (SAP's trailing minus
+//   sign for negatives), '' for initial. Read with big.js into a canonical decimal string; never a float.
+import Big from 'big.js'
+import { SapValueError } from './errors'
+
+/** ALPHA input: digits right-aligned with zeros to `length`; anything else as it is. */
+export function alphaInput (value: string, length: number): string {
+  const v = value.trim()
+  if (!/^[0-9]+$/.test(v)) return v
+  const digits = v.replace(/^0+(?=.)/, '')
+  if (digits.length > length) throw new SapValueError(`'${v}' has more than ${length} digits`)
+  return digits.padStart(length, '0')
+}
+
+/** ALPHA output: a purely numeric key without its leading zeros (`000001895938` -> `1895938`, all zeros -> ''). */
+export function alphaOutput (value: string): string {
+  const v = value.trim()
+  return /^[0-9]+$/.test(v) ? v.replace(/^0+/, '') : v
+}
+
+/** The two forms of a key are the same key (`1895938` and `000001895938`). */
+export function sameAlpha (a: string, b: string): boolean {
+  return alphaOutput(a) === alphaOutput(b)
+}
+
+/**
+ * The material number of a segment's fields: MATNR_LONG (40 characters, S/4HANA) when set, else MATNR (18); SAP
+ * fills MATNR_LONG and leaves MATNR empty for long numbers. In its ALPHA output form; undefined when neither is set.
+ */
+export function materialNumber (fields: Readonly<Record<string, string>>): string | undefined {
+  const long = alphaOutput(fields.MATNR_LONG ?? '')
+  if (long !== '') return long
+  const short = alphaOutput(fields.MATNR ?? '')
+  return short === '' ? undefined : short
+}
+
+/** A UTC offset `Z`, `+01:00` or `-05:30`, in minutes east of UTC. */
+export function utcOffsetMinutes (offset: string): number {
+  if (offset === 'Z' || offset === '') return 0
+  const m = /^([+-])([01][0-9]|2[0-3]):?([0-5][0-9])$/.exec(offset)
+  if (m === null) throw new SapValueError(`time zone offset '${offset}' is not of the form +HH:MM`, "use 'Z' or e.g. '+01:00'")
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]))
+}
+
+export interface SapTimeZone {
+  /** The sending system's offset from UTC in minutes (0: its times are UTC). */
+  readonly offsetMinutes: number
+}
+
+export const UTC: SapTimeZone = { offsetMinutes: 0 }
+
+/** `YYYYMMDD` -> `YYYY-MM-DD`; undefined for '' or `00000000`. */
+export function sapDate (date: string): string | undefined {
+  const parts = dateParts(date)
+  return parts === undefined ? undefined : `${parts[0]}-${pad(parts[1])}-${pad(parts[2])}`
+}
+
+/**
+ * `YYYYMMDD` + `HHMMSS` in the sender's time zone -> ISO 8601 in UTC (`2023-12-15T13:58:42Z`); undefined when the
+ * date is initial. An initial time is the start of the day; `240000` the end of it (the next day at 00:00:00).
+ */
+export function sapDateTime (date: string, time: string | undefined, zone: SapTimeZone = UTC): string | undefined {
+  const parts = dateParts(date)
+  if (parts === undefined) return undefined
+  const [y, mo, d] = parts
+  const t = (time ?? '').trim()
+  let seconds = 0
+  if (t !== '' && t !== '000000') {
+    const m = /^([0-9]{2})([0-9]{2})([0-9]{2})$/.exec(t)
+    if (m === null) throw new SapValueError(`time '${t}' is not HHMMSS`)
+    const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3])]
+    if (h === 24 && mi === 0 && s === 0) seconds = 86400
+    else if (h > 23 || mi > 59 || s > 59) throw new SapValueError(`time '${t}' is not a time of day`)
+    else seconds = h * 3600 + mi * 60 + s
+  }
+  const ms = Date.UTC(y, mo - 1, d) + (seconds - zone.offsetMinutes * 60) * 1000
+  return new Date(ms).toISOString().replace('.000Z', 'Z')
+}
+
+function dateParts (date: string): [number, number, number] | undefined {
+  const v = date.trim()
+  if (v === '' || v === '00000000') return undefined
+  const m = /^([0-9]{4})([0-9]{2})([0-9]{2})$/.exec(v)
+  if (m === null) throw new SapValueError(`date '${v}' is not YYYYMMDD`)
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const check = new Date(Date.UTC(y, mo - 1, d))
+  if (mo < 1 || mo > 12 || check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1) throw new SapValueError(`date '${v}' is not a calendar date`)
+  return [y, mo, d]
+}
+
+function pad (n: number): string {
+  return String(n).padStart(2, '0')
+}
+
+/**
+ * A decimal as SAP writes it -> the canonical decimal string (no exponent, no trailing zeros, `-` in front):
+ * `200.000` -> `200`, `1.000000000000000E+01` -> `10`, `5.000-` -> `-5`; undefined for an empty field.
+ */
+export function sapDecimal (text: string): string | undefined {
+  let v = text.trim()
+  if (v === '') return undefined
+  if (v.endsWith('-') && !v.startsWith('-')) v = '-' + v.slice(0, -1).trim()
+  // big.js takes `1.5e3` and `+1`, and refuses what is not a number; SAP's `E` exponent is accepted as it is.
+  if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(v)) throw new SapValueError(`'${text.trim()}' is not a decimal number`)
+  const s = new Big(v).toFixed()
+  return s === '-0' ? '0' : s
+}
+
+/** The number for the MES, made from the canonical decimal string at the boundary only. */
+export function decimalNumber (canonical: string): number {
+  const n = Number(canonical)
+  if (!Number.isFinite(n)) throw new SapValueError(`'${canonical}' is out of range for a number`)
+  return n
+}
