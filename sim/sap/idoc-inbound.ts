@@ -101,9 +101,10 @@ export class IdocInbound {
       const names = body && typeof body === 'object' ? Object.keys(body).filter((k) => !k.startsWith('@_') && k !== '#text') : []
       if (names.length !== 1) throw new InboundRefusal('the SOAP body must hold one IDoc document')
       const root = names[0]!
-      const doc = body![root] as Node
-      const ns = doc['@_xmlns']
-      if (ns !== IDOC_SOAP_NAMESPACE) throw new InboundRefusal(`<${root}> is not in the namespace ${IDOC_SOAP_NAMESPACE}`)
+      const doc = (body![root] && typeof body![root] === 'object' ? body![root] : {}) as Node
+      // removeNSPrefix drops xmlns attributes, so the IDoc element's namespace is read from the text itself.
+      const declared = new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${root}\\b[^>]*\\bxmlns(?::[\\w.-]+)?="${IDOC_SOAP_NAMESPACE}"`)
+      if (!declared.test(xml)) throw new InboundRefusal(`<${root}> is not in the namespace ${IDOC_SOAP_NAMESPACE}`)
       const idocs = (doc.IDOC as Node[] | undefined) ?? []
       if (idocs.length !== 1) throw new InboundRefusal(idocs.length === 0 ? 'no IDOC in the request' : 'IDoc-SOAP rule violated (MULTIPLE_IDOCS_NOT_ALLOWED): a SOAP request can contain only one IDoc')
       const arckey = textOf((idocs[0]!.EDI_DC40 as Node | undefined)?.ARCKEY)

@@ -18,19 +18,19 @@ function refuse (code: string, message: string, target = ''): never {
   throw new BusinessRefusal([{ code, message, severity: 'error', target }])
 }
 
-function decimal (body: Entity, name: string, required: boolean): Big | undefined {
+function decimal (body: Entity, name: string, required: boolean, target = name): Big | undefined {
   const v = body[name]
   if (v === undefined || v === null || v === '') {
-    if (required) refuse('/IWBEP/CM_MGW_RT/020', `Property '${name}' is mandatory`, name)
+    if (required) refuse('/IWBEP/CM_MGW_RT/020', `Property '${name}' is mandatory`, target)
     return undefined
   }
   try {
     const b = new Big(String(v))
-    if (b.lt(0)) refuse('RU/011', `${name}: negative quantities cannot be confirmed`, name)
+    if (b.lt(0)) refuse('RU/011', `${name}: negative quantities cannot be posted`, target)
     return b
   } catch (err) {
     if (err instanceof BusinessRefusal) throw err
-    return refuse('/IWBEP/CM_MGW_RT/020', `Invalid value '${String(v)}' for property '${name}' of type Edm.Decimal`, name)
+    return refuse('/IWBEP/CM_MGW_RT/020', `Invalid value '${String(v)}' for property '${name}' of type Edm.Decimal`, target)
   }
 }
 
@@ -125,7 +125,7 @@ export class SapBooks {
       const orderId = text(it, 'ManufacturingOrder')
       const order = orderId === '' ? undefined : this.findOrder(orderId)
       if (!order) refuse('M7/086', `Order ${orderId || '(none)'} does not exist`, `${where}/ManufacturingOrder`)
-      const qty = decimal(it, 'QuantityInEntryUnit', true)!
+      const qty = decimal(it, 'QuantityInEntryUnit', true, `${where}/QuantityInEntryUnit`)!
       if (qty.eq(0)) refuse('M7/016', 'Enter a quantity', `${where}/QuantityInEntryUnit`)
       if (text(it, 'EntryUnit') === '') refuse('M7/002', 'Enter a unit of entry', `${where}/EntryUnit`)
       return {
