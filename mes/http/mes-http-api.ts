@@ -1,7 +1,8 @@
 // The MES over HTTP: work orders, dispatch, jobs, WIP, ERP confirmations, materials and genealogy
-// (materials-routes.ts), the outbox and inbox (outbox-routes.ts, inbox-routes.ts) and the audit trail as JSON resources, each route one call of the Mes services (the logic
-// stays in mes/). The ROUTES table is the whole API: path, method, the permission it needs and what it calls (rows:
-// route.ts). Who did it is always the authenticated user: a body cannot name someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
+// (materials-routes.ts), the outbox and inbox (outbox-routes.ts, inbox-routes.ts) and the audit trail as JSON
+// resources, each route one call of the Mes services (the logic stays in mes/). The ROUTES table is the whole API:
+// path, method, the permission it needs and what it calls (rows: route.ts). Who did it is always the authenticated
+// user: a body cannot name someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
 import express, { type Request, type RequestHandler, type Router } from 'express'
 import type { Mes } from '../service'
 import { DISPATCH_RULES, type DispatchRule, type JobState, type WorkOrderStatus } from '../model/types'

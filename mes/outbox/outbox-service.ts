@@ -43,7 +43,9 @@ const MAX_LIST = 1000
 /** The statuses each command may start from (the state machine as a table). */
 const ALLOWED_FROM: Readonly<Record<Exclude<OutboxChangeKind, 'enqueued'>, readonly OutboxStatus[]>> = {
   claimed: ['pending', 'sending'], // sending: only when its lease has run out
-  sent: ['sending', 'pending'], // pending: a sender whose lease ran out, reporting before anyone claimed it again
+  // pending or dead: a sender whose lease ran out reports success after the next holder failed; the receiver has the
+  // message, so it is sent (sending or resubmitting it again would post it twice).
+  sent: ['sending', 'pending', 'dead'],
   retry: ['sending'],
   dead: ['sending'],
   resubmitted: ['dead'],
@@ -91,7 +93,7 @@ export class OutboxService implements Outbox {
         // Ids are taken at INSERT but become visible at COMMIT: without this, of two transactions enqueueing for one key
         // the later id could commit first and be claimed before the earlier one exists. Held to the commit, the lock
         // makes a key's ids commit in their order. (SQLite's write transactions are serialized already.)
-        const keys = [...new Set(checked.map((m) => `${m.destination}\u0000${m.orderingKey}`))].sort()
+        const keys = [...new Set(checked.map((m) => JSON.stringify([m.destination, m.orderingKey])))].sort()
         for (const k of keys) await tx.run('SELECT pg_advisory_xact_lock(951400008, hashtext(?))', [k])
       }
       for (const m of checked) out.push(await this.insert(tx, m, at))
@@ -152,8 +154,8 @@ export class OutboxService implements Outbox {
       const before = await this.locked(tx, id)
       if (before.status === 'sent') return { message: before, changed: false } // reported twice: the first reference stays
       this.assertFrom(before, 'sent')
-      // From a sender whose lease ran out, too: the receiver has it, so sending it again would post it twice.
-      if (before.leaseOwner === null) throw new OutboxLeaseError(id, owner, null, before.status)
+      // From a sender whose lease ran out, too (see ALLOWED_FROM); but only of a message some sender has claimed.
+      if (before.attempts === 0) throw new OutboxLeaseError(id, owner, null, before.status)
       await tx.run(`UPDATE outbox_messages SET status = 'sent', reference = ?, sent_at = ?, lease_owner = NULL, lease_until = NULL,
         updated_at = ? WHERE id = ?`, [result.reference ?? null, at, at, id])
       const message = await this.load(tx, id)

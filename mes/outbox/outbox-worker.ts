@@ -25,8 +25,7 @@ export class OutboxWorker implements OutboxRunner {
   private running = false
   private timer: NodeJS.Timeout | undefined
   private round: Promise<unknown> | undefined
-  /** Errors of the loop (a claim the store refused); the loop goes on after idleMs. */
-  onError: (err: unknown) => void = () => undefined
+  private readonly onError: (err: unknown) => void
 
   constructor (private readonly outbox: Outbox, opts: OutboxWorkerOptions) {
     this.destination = opts.destination
@@ -35,6 +34,7 @@ export class OutboxWorker implements OutboxRunner {
     this.leaseMs = opts.leaseMs
     this.batch = opts.batch ?? DEFAULT_BATCH
     this.idleMs = opts.idleMs ?? DEFAULT_IDLE_MS
+    this.onError = opts.onError ?? (() => undefined)
   }
 
   async runOnce (): Promise<RoundResult> {

@@ -119,6 +119,11 @@ export interface OutboxWorkerOptions {
   batch?: number
   /** Wait between rounds when nothing was due; default 1000 ms. */
   idleMs?: number
+  /**
+   * A round the store refused (a claim), or an outcome it could not record: the message stays leased and is sent
+   * again when its lease runs out. Default: ignored (the next round tries again).
+   */
+  onError?: (err: unknown) => void
 }
 
 /** A worker that claims, sends and records (mes/outbox/outbox-worker.ts). */
@@ -140,7 +145,10 @@ export interface Outbox {
    * of its key is pending, sending or dead), leased to `owner`; a lease that ran out is claimable again.
    */
   claim: (destination: string, owner: string, opts?: ClaimOptions) => Promise<OutboxMessage[]>
-  /** Recorded sent, with the receiver's reference. From the lease owner; also from a sender whose lease ran out. */
+  /**
+   * Recorded sent, with the receiver's reference. From the lease owner; also from a sender whose lease ran out (even
+   * when the next holder has since failed it: the receiver has it). Reported twice: the first reference stays.
+   */
   sent: (id: number, owner: string, result?: { reference?: string }) => Promise<OutboxMessage>
   /** Retryable: pending again after the backoff; else, or past the attempts allowed: dead. Only from the lease owner. */
   failed: (id: number, owner: string, report: FailureReport) => Promise<OutboxMessage>

@@ -139,6 +139,21 @@ forEachStore('outbox', (ctx) => {
     assert.match(last.newValue ?? '', /"leaseLost":true/)
   })
 
+  it('records a late sender\'s success even after the next holder made the message a dead letter; not of one never claimed', async () => {
+    const c = ctx()
+    const { outbox } = c.mes
+    const { message } = await outbox.enqueue(msg('l2', '1000'))
+    await outbox.claim('sap', 'hub-a', { leaseMs: 1000 })
+    later(c, 1000)
+    await outbox.claim('sap', 'hub-b')
+    await outbox.failed(message.id, 'hub-b', { error: 'E: document already posted', retryable: false })
+    const sent = await outbox.sent(message.id, 'hub-a', { reference: '4711' })
+    assert.deepEqual([sent.status, sent.reference], ['sent', '4711'])
+    assert.deepEqual(await outbox.deadLetters(), [])
+    const never = await outbox.enqueue(msg('l3', '2000'))
+    await assert.rejects(outbox.sent(never.message.id, 'hub-a'), OutboxLeaseError)
+  })
+
   it('announces each committed change, and only those', async () => {
     const { outbox } = ctx().mes
     const seen: OutboxChange[] = []
