@@ -125,3 +125,43 @@ export class TraceLimitError extends MesError {
     super('MES_TRACE_LIMIT', reason, { source: subject }, 'narrow the trace (a sublot, a serial) or raise maxNodes / maxDepth')
   }
 }
+
+/**
+ * An outbox command not allowed in the message's status (resubmitting a message that is not dead, discarding one
+ * already sent, ...). Nothing was changed.
+ */
+export class OutboxStateError extends MesError {
+  constructor (readonly messageId: number, readonly action: string, readonly status: string, hint?: string) {
+    super('MES_OUTBOX_STATE', `cannot ${action} outbox message ${messageId}: it is ${status}`, { source: `outbox message ${messageId}` }, hint)
+  }
+}
+
+/**
+ * A sender reporting on a message it no longer holds: its lease ran out and another sender claimed the message (or
+ * it was never leased to it). Nothing was changed; the current holder reports.
+ */
+export class OutboxLeaseError extends MesError {
+  constructor (readonly messageId: number, readonly owner: string, readonly holder: string | null, readonly status: string) {
+    super('MES_OUTBOX_LEASE', `outbox message ${messageId} is not leased to ${owner} (it is ${status}` +
+      `${holder !== null && holder !== owner ? `, leased to ${holder}` : ''})`, { source: `outbox message ${messageId}` },
+    'claim a longer lease when sends take long; the receiver drops the duplicate by its idempotency key')
+  }
+}
+
+/**
+ * What an outbox worker's send function throws to say how a send failed: `retryable` (the receiver is down, slow,
+ * answered 5xx) or not (the receiver refused the message for good: a business error; it becomes a dead letter).
+ * Any other error a send throws counts as retryable.
+ */
+export class OutboxSendError extends MesError {
+  constructor (message: string, readonly retryable: boolean, source = 'outbox send', hint?: string) {
+    super(retryable ? 'MES_OUTBOX_SEND_RETRY' : 'MES_OUTBOX_SEND_REFUSED', message, { source }, hint)
+  }
+}
+
+/** An inbound message's status change its status table does not allow (mes/inbox/inbox-status.ts). Nothing changed. */
+export class InboxStatusError extends MesError {
+  constructor (readonly messageId: number, readonly from: string, readonly to: string) {
+    super('MES_INBOX_STATUS', `cannot set inbound message ${messageId} to ${to}: it is ${from}`, { source: `inbound message ${messageId}` })
+  }
+}

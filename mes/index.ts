@@ -11,6 +11,8 @@ import { ConfirmationQueue } from './confirmations'
 import { auditFor, queryAudit, verifyAuditTrail } from './audit-trail'
 import { MesEvents } from './events'
 import { MaterialService } from './materials/material-service'
+import { OutboxService, type OutboxOptions } from './outbox/outbox-service'
+import { InboxService, type InboxOptions } from './inbox/inbox-service'
 import type { CredentialCheck, DispatchRule } from './model/types'
 import type { Mes } from './service'
 
@@ -22,6 +24,10 @@ export interface MesOptions {
   isWorkUnitOf?: (workCenter: string, workUnit: string) => boolean
   /** Percent a consumption may exceed a BOM component's quantity when the component names no tolerance; default 0. */
   bomTolerancePct?: number
+  /** The outbox's retries: backoff, attempts before a dead letter (its clock is `now`). */
+  outbox?: Omit<OutboxOptions, 'now'>
+  /** The inbox's limits (its clock is `now`). */
+  inbox?: Omit<InboxOptions, 'now'>
 }
 
 export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
@@ -38,6 +44,8 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
       query: async (q) => await queryAudit(store, q)
     },
     materials: new MaterialService(store, { now, verifyCredentials: opts.verifyCredentials, bomTolerancePct: opts.bomTolerancePct }),
+    outbox: new OutboxService(store, { ...opts.outbox, now }),
+    inbox: new InboxService(store, { ...opts.inbox, now }),
     onEvent: (listener) => events.on(listener),
     onListenerError: (fn) => events.onListenerError(fn),
     close: async () => { await store.close() }
@@ -53,7 +61,8 @@ export async function openPostgresMes (opts: MesOptions & PostgresStoreOptions):
 }
 
 export type * from './service'
-export { SqliteStore, PostgresStore, WorkOrderService, WipService, DispatchService, ConfirmationQueue, MesEvents }
+export { SqliteStore, PostgresStore, WorkOrderService, WipService, DispatchService, ConfirmationQueue, MesEvents, OutboxService, InboxService }
+export { OutboxWorker } from './outbox/outbox-worker'
 export { verifyAuditTrail, auditFor, queryAudit } from './audit-trail'
 export { transition, TRANSITIONS, JOB_STATES, JOB_EVENTS } from './job-state-machine'
 export { DISPATCH_RULES } from './model/types'

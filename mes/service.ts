@@ -11,6 +11,9 @@ import type {
 } from './materials/types'
 import type { MaterialEvent } from './materials/material-events'
 
+import type { Outbox } from './outbox/types'
+import type { Inbox } from './inbox/types'
+
 import type { AsBuiltRecord } from './as-built/as-built-record'
 import type { B2mmlExport } from './as-built/b2mml-export'
 
@@ -18,6 +21,8 @@ export type * from './model/types'
 export type * from './materials/types'
 export type { AsBuiltRecord, B2mmlExport }
 export type * from './materials/material-events'
+export type * from './outbox/types'
+export type * from './inbox/types'
 
 export interface OrderFilter {
   status?: WorkOrderStatus | WorkOrderStatus[]
@@ -157,6 +162,12 @@ export interface Materials {
   bomRemainder: (jobId: string, material: string) => Promise<BomRemainder | null>
   /** What a job consumed and produced, in the order reported. */
   actualsOfJob: (jobId: string) => Promise<MaterialActual[]>
+  /**
+   * Every job's consumptions and productions with an id above `afterId`, by id, at most `limit` (default 1000): for a
+   * feeder that walks them with a durable cursor (Outbox.cursors). On PostgreSQL, ids of concurrent transactions can
+   * commit out of order: re-read a trailing window below the cursor (the outbox's idempotency keys drop repeats).
+   */
+  actualsAfter: (afterId: number, limit?: number) => Promise<MaterialActual[]>
   /** The genealogy links into and out of one lot or serial. */
   links: (node: MaterialNode) => Promise<GenealogyLink[]>
   /**
@@ -191,6 +202,10 @@ export interface Mes {
   readonly confirmations: Confirmations
   readonly audit: AuditTrail
   readonly materials: Materials
+  /** The one outbox of every outbound adapter (SAP, QMS, WMS): durable, retried with backoff, ordered per key. */
+  readonly outbox: Outbox
+  /** Inbound messages stored raw before they are acknowledged, de-duplicated, with what became of them. */
+  readonly inbox: Inbox
   /** Every committed change (orders and WIP), e.g. for publishing to the UNS. Returns the unsubscribe function. */
   onEvent: (listener: MesListener) => () => void
   /** A listener that threw (the change stays committed). Returns the unsubscribe function. */

@@ -11,6 +11,8 @@ import wipEventSchema from '../schemas/mes/wip-event.schema.json'
 import apiRequestsSchema from '../schemas/mes/api-requests.schema.json'
 import materialsSchema from '../schemas/mes/materials.schema.json'
 import unsRequestsSchema from '../schemas/mes/uns-requests.schema.json'
+import outboxSchema from '../schemas/mes/outbox.schema.json'
+import inboxSchema from '../schemas/mes/inbox.schema.json'
 import type { Problem } from '../core/errors'
 import { check, refusal, type SchemaCheck } from '../core/schema-check'
 import type { WipEventInput, WorkOrderInput, WorkOrderUpdate } from './model/types'
@@ -29,7 +31,7 @@ function schemaCompiler (allErrors: boolean): Ajv {
   addFormats(ajv)
   // The one date-time check of every MES schema (replaces ajv-formats' own).
   ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
-  for (const s of [workOrderSchema, workOrderUpdateSchema, wipEventSchema, apiRequestsSchema, materialsSchema, unsRequestsSchema]) ajv.addSchema(s)
+  for (const s of [workOrderSchema, workOrderUpdateSchema, wipEventSchema, apiRequestsSchema, materialsSchema, unsRequestsSchema, outboxSchema, inboxSchema]) ajv.addSchema(s)
   return ajv
 }
 const firstProblem = schemaCompiler(false)

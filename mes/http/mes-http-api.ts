@@ -1,7 +1,8 @@
 // The MES over HTTP: work orders, dispatch, jobs, WIP, ERP confirmations, materials and genealogy
-// (materials-routes.ts) and the audit trail as JSON resources, each route one call of the Mes services (the logic
-// stays in mes/). The ROUTES table is the whole API: path, method, the permission it needs and what it calls (rows:
-// route.ts). Who did it is always the authenticated user: a body cannot name someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
+// (materials-routes.ts), the outbox and inbox (outbox-routes.ts, inbox-routes.ts) and the audit trail as JSON
+// resources, each route one call of the Mes services (the logic stays in mes/). The ROUTES table is the whole API:
+// path, method, the permission it needs and what it calls (rows: route.ts). Who did it is always the authenticated
+// user: a body cannot name someone else. Authentication is passed in (Node-RED's editor login in the hub, hub/node-red.ts).
 import express, { type Request, type RequestHandler, type Router } from 'express'
 import type { Mes } from '../service'
 import { DISPATCH_RULES, type DispatchRule, type JobState, type WorkOrderStatus } from '../model/types'
@@ -12,6 +13,8 @@ import type { Logger } from '../../core/logger'
 import { ApiError, QueryReader, checkBody, errorHandler, jsonBody, methodNotAllowed, notFound } from '../../core/json-api'
 import { describeMesError } from './mes-http-errors'
 import { MATERIAL_METHOD_HINTS, MATERIAL_ROUTES } from './materials-routes'
+import { OUTBOX_ROUTES } from './outbox-routes'
+import { INBOX_ROUTES } from './inbox-routes'
 import type { MesPermission, Reply, Route } from './route'
 
 export const MES_API_PATH = '/mes/v1'
@@ -213,6 +216,10 @@ const ROUTES: readonly Route[] = [
   },
 
   ...MATERIAL_ROUTES,
+
+  // ---- outbound messages (outbox-routes.ts) and inbound ones (inbox-routes.ts)
+  ...OUTBOX_ROUTES,
+  ...INBOX_ROUTES,
 
   // ---- audit trail
   {

@@ -172,6 +172,12 @@ export class MaterialService implements Materials {
       (await tx.all('SELECT * FROM material_actuals WHERE job_id = ? ORDER BY id', [jobId])).map(actualFromRow))
   }
 
+  async actualsAfter (afterId: number, limit = 1000): ReturnType<Materials['actualsAfter']> {
+    const n = Math.max(1, Math.min(10_000, Math.floor(limit)))
+    return await this.store.read(async (tx) =>
+      (await tx.all('SELECT * FROM material_actuals WHERE id > ? ORDER BY id LIMIT ?', [afterId, n])).map(actualFromRow))
+  }
+
   async links (node: { kind: 'lot' | 'serial', id: string }): ReturnType<Materials['links']> {
     return await this.store.read(async (tx) =>
       (await tx.all(`SELECT * FROM genealogy_links WHERE (from_kind = ? AND from_id = ?) OR (to_kind = ? AND to_id = ?) ORDER BY id`,

@@ -13,10 +13,13 @@ import { migration004 } from './004-materials'
 import { migration005 } from './005-process-values'
 import { migration006 } from './006-material-event-ids'
 import { migration007 } from './007-link-actuals'
+import { migration008 } from './008-outbox'
+import { migration009 } from './009-inbox'
 
 export type { Migration } from './migration'
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007,
+  migration008, migration009]
 
 /** The statements of a migration for one dialect, tokens not yet replaced. */
 export function statementsFor (m: Migration, dialect: Dialect): readonly string[] {
