@@ -16,6 +16,7 @@ import { startSparkplug, type RunningSparkplug } from '../sparkplug/sparkplug-ru
 import { hostClientId } from '../sparkplug/host/host-application'
 import { withPayloadTimestamp } from '../sparkplug/payload-timestamp'
 import { startOpcUa, type RunningOpcUa } from './opcua-runtime'
+import { createSapRuntime, type SapRuntime } from './sap-runtime'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -28,6 +29,8 @@ export interface RunningHub {
   readonly sparkplug: RunningSparkplug | undefined
   /** OPC UA: the collector (no endpoints when the plant model binds no variables), the server, job control. */
   readonly opcua: RunningOpcUa
+  /** The SAP adapter (IDocs in, confirmations and goods movements out); undefined when sap.enabled is false. */
+  readonly sap: SapRuntime | undefined
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
   /** Stops everything; resolves when files are closed. */
@@ -58,6 +61,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   let sparkplug: RunningSparkplug | undefined
   let mes: MesRuntime
   let opcua: RunningOpcUa
+  let sap: SapRuntime | undefined
   try {
     if (config.sparkplug.enabled) {
       const mqtt = { connect: () => broker.connectInternal(), forgetWill: (clientId: string) => broker.forgetWill(clientId) }
@@ -70,20 +74,29 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
       await mes.close()
       throw err
     }
+    try {
+      sap = createSapRuntime({ config, model, uns, mes: mes.mes, log: log.child('sap') })
+      await sap?.start()
+    } catch (err) {
+      await opcua.stop()
+      await mes.close()
+      throw err
+    }
   } catch (err) {
     await sparkplug?.stop()
     await broker.close()
     throw err
   }
   const sparkplugServices = sparkplug ? { host: sparkplug.host, stream: sparkplug.stream } : undefined
-  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser }
+  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser, sap: sap?.adapter }
   log.info(`MES store: ${mes.description}`)
 
   let editor: RunningEditor | undefined
   if (config.editor.enabled) {
     try {
-      editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services })
+      editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services, ...(sap !== undefined ? { routes: sap.routes } : {}) })
     } catch (err) {
+      await sap?.stop()
       await opcua.stop()
       await mes.close()
       await sparkplug?.stop()
@@ -91,6 +104,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
       throw err
     }
     log.info(`editor listening on ${editor.url} (login required)`)
+    if (sap !== undefined) log.info(`SAP IDoc endpoints at ${new URL('/sap/bc/idoc_xml', editor.url).href} and ${new URL('/sap/bc/srt/idoc', editor.url).href} (HTTP Basic, a user with sap.write)`)
     if (editor.mesApiUrl !== undefined) log.info(`MES HTTP API at ${editor.mesApiUrl} (editor login; mes.read to read, mes.write to change)`)
   }
 
@@ -104,10 +118,12 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     uns,
     sparkplug,
     opcua,
+    sap,
     services,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
+        await sap?.stop()
         await opcua.stop()
         await mes.close()
         // The host's STATE death goes out before the broker closes (a clean death, not its Will).

@@ -9,6 +9,7 @@ import type { Mes } from '../mes/service'
 import type { SparkplugHostApplication } from '../sparkplug/host/host-application'
 import type { SparkplugUnsStream } from '../sparkplug/uns-stream'
 import type { OpcUaBrowser } from '../adapters/opcua/browse'
+import type { SapAdapter } from '../adapters/sap/sap-adapter'
 
 export interface HubServices {
   readonly model: PlantModel
@@ -20,6 +21,8 @@ export interface HubServices {
   readonly sparkplug?: { readonly host: SparkplugHostApplication, readonly stream: SparkplugUnsStream }
   /** Browsing the OPC UA servers the plant model binds (the `opcua browse` node and its editor dialog). */
   readonly opcua?: OpcUaBrowser
+  /** The SAP adapter (the `idoc in`, `idoc out`, `sap odata` and `sap confirm` nodes); set when sap.enabled. */
+  readonly sap?: SapAdapter
 }
 
 /** The key of the Node-RED settings under which the hub puts its services. */

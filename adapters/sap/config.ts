@@ -1,20 +1,14 @@
 // The SAP adapter's settings (`sap.*` in the config file). Inbound: IDoc-XML and IDoc-SOAP on the hub's HTTP port at
 // SAP's own paths, behind HTTP Basic authentication of an editor user with the permission `sap.write`. Outbound:
 // confirmations and goods movements through the MES outbox to one SAP system, each message type over IDoc-XML,
-// IDoc-SOAP or OData; off until a URL is set (there is no SAP to send to by default).
+// IDoc-SOAP or OData; off until a URL is set (there is no SAP to send to by default). Retries and dead letters are
+// the outbox's (the MES's), the same for every outbound adapter.
 import fs from 'node:fs'
 import type { ConfigSection } from '../../core/config-section'
 import type { Problem } from '../../core/errors'
 
 export const SAP_TRANSPORTS = ['idoc-xml', 'idoc-soap', 'odata'] as const
 export type SapTransport = typeof SAP_TRANSPORTS[number]
-
-export interface SapRetry {
-  /** Attempts before a message goes to the dead letters. */
-  maxAttempts: number
-  baseDelayMs: number
-  maxDelayMs: number
-}
 
 export interface SapOutboundConfig {
   /** The SAP system's HTTP(S) root, e.g. https://sap.example.com:44300; '' sends nothing. */
@@ -27,7 +21,6 @@ export interface SapOutboundConfig {
   confirmations: SapTransport
   goodsMovements: SapTransport
   timeoutMs: number
-  retry: SapRetry
   /** How often the feeders look for new confirmations and material movements, ms. */
   pollMs: number
   /** Our side in the IDoc control record: the logical system (SNDPRN) and port (SNDPOR). */
@@ -36,8 +29,9 @@ export interface SapOutboundConfig {
   /** SAP's logical system (RCVPRN) and port (RCVPOR). */
   receiverPartner: string
   receiverPort: string
-  /** Storage location (LGORT) of goods movements when an order names none. */
-  storageLocation: string
+  /** Storage location (LGORT) components are issued from (261), and the product is received into (101). */
+  issueStorageLocation: string
+  receiptStorageLocation: string
 }
 
 export interface SapConfig {
@@ -71,13 +65,13 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
       confirmations: 'idoc-xml',
       goodsMovements: 'idoc-xml',
       timeoutMs: 30_000,
-      retry: { maxAttempts: 20, baseDelayMs: 1_000, maxDelayMs: 300_000 },
       pollMs: 1_000,
       senderPartner: 'ISA95HUB',
       senderPort: 'ISA95HUB',
       receiverPartner: '',
       receiverPort: '',
-      storageLocation: ''
+      issueStorageLocation: '0001',
+      receiptStorageLocation: '0001'
     }
   }),
   schema: {
@@ -101,21 +95,13 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
           confirmations: { ...TRANSPORT, description: 'Confirmations as IDoc-XML, IDoc-SOAP or OData (API_PROD_ORDER_CONFIRMATION_2_SRV).' },
           goodsMovements: { ...TRANSPORT, description: 'Goods movements (261, 101) as IDoc-XML (WMMBXY), IDoc-SOAP or OData (API_MATERIAL_DOCUMENT_SRV).' },
           timeoutMs: { ...MS, description: 'Time for one request to SAP before it counts as failed (and is retried).' },
-          retry: {
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-              maxAttempts: { type: 'integer', minimum: 1, description: 'Attempts before a message goes to the dead letters.' },
-              baseDelayMs: { ...MS, description: 'First retry delay; doubled each attempt, with jitter.' },
-              maxDelayMs: { ...MS, description: 'Longest retry delay.' }
-            }
-          },
           pollMs: { ...MS, description: 'How often new confirmations and material movements are looked for.' },
           senderPartner: { ...TEXT, description: 'Our logical system in the IDoc control record (SNDPRN).' },
           senderPort: { ...TEXT, description: 'Our port in the IDoc control record (SNDPOR).' },
           receiverPartner: { ...TEXT, description: "SAP's logical system (RCVPRN)." },
           receiverPort: { ...TEXT, description: "SAP's port (RCVPOR)." },
-          storageLocation: { ...TEXT, description: 'Storage location (LGORT) of goods movements when the order names none.' }
+          issueStorageLocation: { type: 'string', maxLength: 4, description: 'Storage location (LGORT) components are issued from (261).' },
+          receiptStorageLocation: { type: 'string', maxLength: 4, description: 'Storage location (LGORT) the product is received into (101).' }
         }
       }
     }

@@ -1,0 +1,95 @@
+// What SAP's ports deliver, stored before they are answered: an IDoc-XML document (one or several IDocs) or an
+// IDoc-SOAP request (exactly one) is checked (size, DOCTYPE and entities refused, well-formed), parsed by local name,
+// and every IDoc in it stored raw in the MES inbox in one transaction, keyed for exactly-once by the sender
+// (SNDPRT/SNDPRN) with its DOCNUM and ARCKEY, or by its content when it has neither. Only then does the port get its
+// 200; a duplicate is answered 200 too (SAP resends what it is not sure was received) and changes nothing. The
+// IDocs are applied afterwards, in the order received (idoc-applier.ts), so that a slow mapping never times out
+// SAP's port and an IDoc stored but not applied when the hub stopped is applied when it starts again.
+import crypto from 'node:crypto'
+import type { Inbox, InboxChannel, InboxReceipt, InboxReceive } from '../../../mes/service'
+import type { Idoc } from '../idoc/idoc'
+import { guardXml } from '../idoc/xml-guard'
+import { parseIdocXml } from '../idoc/idoc-xml'
+import { SAP_MSGID_PREFIX, unwrapIdocSoap } from '../idoc/soap-envelope'
+
+export interface ReceivedIdoc {
+  readonly idoc: Idoc
+  readonly receipt: InboxReceipt
+}
+
+export interface Delivery {
+  readonly channel: InboxChannel
+  /** The authenticated user of the port. */
+  readonly who: string
+  readonly remote: string | undefined
+}
+
+/** The sender of an IDoc as its control record names it: `LS/PRDCLNT100`; DOCNUM and ARCKEY are unique per sender. */
+export function senderOf (idoc: Idoc): string {
+  const prt = idoc.control.SNDPRT ?? ''
+  const prn = idoc.control.SNDPRN ?? ''
+  return prt === '' ? prn : `${prt}/${prn}`
+}
+
+/** The IDoc's content, independent of how it was written (namespace, whitespace between elements, channel). */
+export function contentHash (idoc: Idoc): string {
+  return crypto.createHash('sha256').update(JSON.stringify([idoc.idocType, idoc.control, idoc.segments])).digest('hex')
+}
+
+/**
+ * The text of each `<IDOC>` element of a document that has several, so that each stored IDoc is its own raw bytes
+ * (the document once per IDoc would store a bulk packet N times). IDOC elements do not nest and the document has
+ * been validated by the parser already; when the scan does not find as many as the parser did, undefined.
+ */
+export function idocTexts (text: string, expected: number): string[] | undefined {
+  const out: string[] = []
+  const open = /<([A-Za-z_][\w.-]*:)?IDOC[\s>/]/g
+  for (let m = open.exec(text); m !== null; m = open.exec(text)) {
+    const close = `</${m[1] ?? ''}IDOC>`
+    const end = text.indexOf(close, m.index)
+    if (end < 0) return undefined
+    out.push(text.slice(m.index, end + close.length))
+    open.lastIndex = end + close.length
+  }
+  return out.length === expected ? out : undefined
+}
+
+/** The arckey's message id, when it is SAP's `urn:sap.com:msgid=<guid>`. */
+function arckeyOf (idoc: Idoc, messageId: string | undefined): string | undefined {
+  const arckey = idoc.control.ARCKEY
+  if (arckey !== undefined && arckey !== '') return arckey
+  return messageId === undefined ? undefined : `${SAP_MSGID_PREFIX}${messageId}`
+}
+
+/**
+ * Stores what a port delivered and returns each IDoc with its receipt. Throws the parser's typed errors (the port
+ * answers them 400 or 413) before anything is stored.
+ */
+export async function receiveIdocs (inbox: Inbox, body: Buffer, d: Delivery, maxBytes: number): Promise<ReceivedIdoc[]> {
+  const source = d.channel === 'idoc-soap' ? 'IDoc-SOAP request' : 'IDoc-XML document'
+  const text = guardXml(body, { maxBytes, source })
+  let idocs: Idoc[]
+  let raws: string[]
+  let messageId: string | undefined
+  if (d.channel === 'idoc-soap') {
+    const r = unwrapIdocSoap(text, { maxBytes, source })
+    idocs = [r.idoc]
+    raws = [text]
+    messageId = r.messageId
+  } else {
+    idocs = parseIdocXml(text, { maxBytes, source })
+    raws = idocs.length === 1 ? [text] : idocTexts(text, idocs.length) ?? idocs.map(() => text)
+  }
+  const messages: InboxReceive[] = idocs.map((idoc, i) => {
+    const docnum = idoc.control.DOCNUM
+    return {
+      channel: d.channel,
+      raw: raws[i]!,
+      keys: { sender: senderOf(idoc), docnum: docnum === undefined || docnum === '' ? undefined : docnum, arckey: arckeyOf(idoc, messageId), contentHash: contentHash(idoc) },
+      meta: { idocType: idoc.idocType, messageType: idoc.messageType, position: i + 1, of: idocs.length, remote: d.remote },
+      who: d.who
+    }
+  })
+  const receipts = await inbox.receiveAll(messages)
+  return idocs.map((idoc, i) => ({ idoc, receipt: receipts[i]! }))
+}

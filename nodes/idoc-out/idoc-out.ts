@@ -1,0 +1,58 @@
+// `idoc out`: an IDoc from a flow to SAP, through the hub's outbox: stored, sent once (its DOCNUM and ARCKEY come from
+// the idempotency key, so a resend is the same message to SAP), retried while SAP is down, in order with the other
+// messages of its ordering key; a refusal lands in the dead letters. Output 1: queued; output 2: sent or dead.
+import crypto from 'node:crypto'
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
+import type { OutboxMessage } from '../../mes/service'
+import type { Idoc } from '../../adapters/sap/idoc/idoc'
+import { parseIdocXml } from '../../adapters/sap/idoc/idoc-xml'
+import { onSapInput } from '../sap-node'
+import { failed } from '../node-status'
+
+type Msg = NodeMessage & Record<string, unknown>
+
+function idocsOf (payload: unknown): Idoc[] {
+  if (typeof payload === 'string' || Buffer.isBuffer(payload)) return parseIdocXml(payload, { source: 'msg.payload' })
+  const p = payload as Partial<Idoc> | undefined
+  if (p === undefined || p === null || typeof p.idocType !== 'string' || typeof p.control !== 'object' || !Array.isArray(p.segments)) {
+    throw new Error('msg.payload must be IDoc-XML text or an IDoc { idocType, messageType, control, segments } (as idoc in outputs it)')
+  }
+  return [{ idocType: p.idocType, messageType: p.messageType ?? '', control: p.control, segments: p.segments }]
+}
+
+export = function (RED: NodeAPI): void {
+  function IdocOutNode (this: Node, def: NodeDef): void {
+    const node = this
+    const mine = new Map<number, Msg>()
+    let offChanges: (() => void) | undefined
+    onSapInput<Msg>(RED, node, def, ({ sap, mes }, msg, send, done) => {
+      offChanges ??= mes.outbox.onChange((c) => {
+        const original = mine.get(c.message.id)
+        if (original === undefined || (c.kind !== 'sent' && c.kind !== 'dead')) return
+        mine.delete(c.message.id)
+        node.status({ fill: c.kind === 'sent' ? 'green' : 'red', shape: 'dot', text: `#${c.message.id} ${c.kind}${c.message.reference !== null ? ` ${c.message.reference}` : ''}` })
+        node.send([null, { ...original, payload: c.message }])
+      })
+      let idocs: Idoc[]
+      try {
+        idocs = idocsOf(msg.payload)
+      } catch (err) {
+        return failed(node, done)(err as Error)
+      }
+      const who = typeof msg.who === 'string' ? msg.who : `node-red:${def.name || node.id}`
+      Promise.all(idocs.map(async (idoc, i) => {
+        const given = typeof msg.idempotencyKey === 'string' ? `${msg.idempotencyKey}${idocs.length > 1 ? `:${i + 1}` : ''}` : undefined
+        const key = given ?? crypto.createHash('sha256').update(JSON.stringify(idoc)).digest('hex').slice(0, 32)
+        const orderingKey = typeof msg.orderingKey === 'string' ? msg.orderingKey : idoc.messageType || idoc.idocType
+        return await sap.sendIdoc(idoc, { idempotencyKey: key, orderingKey, who })
+      })).then((queued: OutboxMessage[]) => {
+        for (const q of queued) if (q.status !== 'sent' && q.status !== 'dead') mine.set(q.id, msg)
+        node.status({ fill: 'blue', shape: 'dot', text: `queued ${queued.map((q) => `#${q.id}`).join(', ')}` })
+        send([{ ...msg, payload: queued.length === 1 ? queued[0] : queued }, null])
+        done()
+      }, failed(node, done))
+    })
+    node.on('close', () => offChanges?.())
+  }
+  RED.nodes.registerType('idoc out', IdocOutNode)
+}
