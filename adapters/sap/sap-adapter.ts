@@ -17,7 +17,7 @@ import { SAP_DESTINATION, SapFeeders, confirmationKey } from './outbound/sap-fee
 import { sapSender } from './outbound/sap-sender'
 import { createODataClient, type ODataClient } from './odata/odata-client'
 import { sapUnit } from './units'
-import { utcOffsetMinutes } from './sap-values'
+import { ianaZone } from './sap-values'
 
 export interface SapAdapterOptions {
   readonly config: SapConfig
@@ -30,13 +30,6 @@ export interface SapAdapterOptions {
 }
 
 const PUBLISHER = { kind: 'adapter', id: 'sap' } as const
-
-/** The current UTC offset of an IANA time zone, as `+HH:MM` (the inbound mapping takes a fixed offset). */
-function offsetOf (timeZone: string, at = new Date()): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')
-  const m = /GMT([+-]\d\d:\d\d)?/.exec(part?.value ?? '')
-  return m?.[1] ?? '+00:00'
-}
 
 export class SapAdapter {
   readonly applier: IdocApplier
@@ -53,7 +46,7 @@ export class SapAdapter {
     const unitCodes = config.unitCodes
     this.applier = new IdocApplier({
       mes, model, log: log.child('idoc'), unitCodes, maxBytes: config.maxDocumentBytes,
-      zone: { offsetMinutes: utcOffsetMinutes(offsetOf(config.timeZone)) }
+      zone: ianaZone(config.timeZone)
     })
     const o = config.outbound
     if (o.url !== '') {

@@ -52,11 +52,39 @@ export function utcOffsetMinutes (offset: string): number {
 }
 
 export interface SapTimeZone {
-  /** The sending system's offset from UTC in minutes (0: its times are UTC). */
+  /** The sending system's offset from UTC in minutes (0: its times are UTC); used when `name` is not set. */
   readonly offsetMinutes: number
+  /** An IANA time zone ('Europe/Berlin'): the offset is the one in force at each date and time (summer time). */
+  readonly name?: string
 }
 
 export const UTC: SapTimeZone = { offsetMinutes: 0 }
+
+/** The SAP system's time zone by its IANA name. */
+export function ianaZone (name: string): SapTimeZone {
+  return { offsetMinutes: 0, name }
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** The offset of an IANA zone at an instant, in minutes east of UTC. */
+function offsetAt (name: string, ms: number): number {
+  let f = offsetFormats.get(name)
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'longOffset' })
+    offsetFormats.set(name, f)
+  }
+  const text = f.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? ''
+  const m = /GMT([+-])(\d\d):(\d\d)/.exec(text)
+  return m === null ? 0 : (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]))
+}
+
+/** The offset in force at a local time (as milliseconds of a UTC clock showing it): twice, across a change. */
+function offsetOfLocal (zone: SapTimeZone, localMs: number): number {
+  if (zone.name === undefined) return zone.offsetMinutes
+  const first = offsetAt(zone.name, localMs)
+  return offsetAt(zone.name, localMs - first * 60_000)
+}
 
 /** `YYYYMMDD` -> `YYYY-MM-DD`; undefined for '' or `00000000`. */
 export function sapDate (date: string): string | undefined {
@@ -82,7 +110,8 @@ export function sapDateTime (date: string, time: string | undefined, zone: SapTi
     else if (h > 23 || mi > 59 || s > 59) throw new SapValueError(`time '${t}' is not a time of day`)
     else seconds = h * 3600 + mi * 60 + s
   }
-  const ms = Date.UTC(y, mo - 1, d) + (seconds - zone.offsetMinutes * 60) * 1000
+  const local = Date.UTC(y, mo - 1, d) + seconds * 1000
+  const ms = local - offsetOfLocal(zone, local) * 60_000
   return new Date(ms).toISOString().replace('.000Z', 'Z')
 }
 

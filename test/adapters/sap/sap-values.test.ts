@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { alphaInput, alphaOutput, decimalNumber, materialNumber, sameAlpha, sapDate, sapDateTime, sapDecimal, utcOffsetMinutes } from '../../../adapters/sap/sap-values'
+import { alphaInput, alphaOutput, decimalNumber, ianaZone, materialNumber, sameAlpha, sapDate, sapDateTime, sapDecimal, utcOffsetMinutes } from '../../../adapters/sap/sap-values'
 import { SapValueError } from '../../../adapters/sap/errors'
 
 describe('SAP values into the hub\'s forms', () => {
@@ -16,6 +16,16 @@ describe('SAP values into the hub\'s forms', () => {
     assert.equal(materialNumber({ MATNR: '', MATNR_LONG: 'A-VERY-LONG-MATERIAL-NUMBER-OF-S4HANA-40C' }), 'A-VERY-LONG-MATERIAL-NUMBER-OF-S4HANA-40C')
     assert.equal(materialNumber({ MATNR: '000000000000004711' }), '4711')
     assert.equal(materialNumber({ MATNR: '', MATNR_LONG: '' }), undefined)
+  })
+
+  it('dates and times in an IANA zone take the offset in force on that day (summer time), also across the change', () => {
+    const berlin = ianaZone('Europe/Berlin')
+    assert.equal(sapDateTime('20240115', '120000', berlin), '2024-01-15T11:00:00Z')
+    assert.equal(sapDateTime('20240715', '120000', berlin), '2024-07-15T10:00:00Z')
+    assert.equal(sapDateTime('20240331', '010000', berlin), '2024-03-31T00:00:00Z', 'before the change to summer time')
+    assert.equal(sapDateTime('20240331', '040000', berlin), '2024-03-31T02:00:00Z', 'after it')
+    assert.equal(sapDateTime('20241231', '240000', berlin), '2024-12-31T23:00:00Z')
+    assert.equal(sapDateTime('20240601', '083000', ianaZone('America/Chicago')), '2024-06-01T13:30:00Z')
   })
 
   it('dates and times: YYYYMMDD HHMMSS in the sender\'s zone to UTC; 00000000 and empty are none; 240000 is the next day', () => {
