@@ -4,7 +4,7 @@
 //     E1AFPOL order item (material, production version)
 //     E1JSTKL order system status, once per active status (STAT, INACT = 'X' when no longer active)
 //     E1AFFLL sequence (PLNFL; 0 is the standard sequence)
-//       E1AFVOL operation (VORNR, ARBPL, LTXA1, MGVRG+MEINH)
+//       E1AFVOL operation (VORNR, ARBPL, LTXA1, MGVRG+MEINH, standard values VGW01/VGW02 per BMSCH)
 //         E1RESBL component (POSNR, MATNR/MATNR_LONG, BDMNG+MEINS, POSTP, XLOEK)
 //         E1JSTVL operation status, E1AFVOL2 ...
 // Segments this mapping does not know (Z-segments, customer and namespaced ones) are returned as extensions.
@@ -156,12 +156,40 @@ function operation (r: IdocReading, op: Placed, seen: Map<number, string>, codes
   if (unit?.warning !== undefined) r.warn(op.path, unit.warning)
   if (sequence === undefined || sequence < 1 || workCenter === undefined) return undefined
   const description = r.text(op, 'LTXA1')
+  // Standard values: VGW01 (setup) and VGW02 (machine time, per BMSCH units of the base quantity), each in the
+  // unit beside it (VGE01, VGE02), as the work center's standard value key usually assigns them.
+  const setup = minutes(r, op, 'VGW01', 'VGE01')
+  const run = minutes(r, op, 'VGW02', 'VGE02')
+  const base = decimal(r, op, 'BMSCH')
+  const perUnit = run === undefined ? undefined : run / (base !== undefined && base > 0 ? base : 1)
   return {
     sequence,
     workCenter,
     ...(description !== undefined ? { description } : {}),
-    ...(qty !== undefined && qty > 0 ? { quantity: qty } : {})
+    ...(qty !== undefined && qty > 0 ? { quantity: qty } : {}),
+    ...(setup !== undefined ? { setupTime: setup } : {}),
+    ...(perUnit !== undefined ? { runTimePerUnit: perUnit } : {})
   }
+}
+
+/** Minutes per time unit, SAP's internal codes and their ISO codes. */
+const MINUTES: Readonly<Record<string, number>> = { MIN: 1, H: 60, HUR: 60, S: 1 / 60, SEC: 1 / 60, TAG: 1440, DAY: 1440 }
+
+/** A standard value in minutes; undefined when absent or zero, a warning when its unit is not a time the hub knows. */
+function minutes (r: IdocReading, op: Placed, value: string, unit: string): number | undefined {
+  const v = decimal(r, op, value)
+  if (v === undefined || v === 0) return undefined
+  if (v < 0) {
+    r.problem(op.path, `${value} ${v} is negative`)
+    return undefined
+  }
+  const u = (r.text(op, unit) ?? '').toUpperCase()
+  const factor = MINUTES[u]
+  if (factor === undefined) {
+    r.warn(op.path, `${value} ${v} is in '${u}', not a unit of time the hub converts (MIN, H, S, TAG): not taken as a standard time`)
+    return undefined
+  }
+  return v * factor
 }
 
 function component (r: IdocReading, c: Placed, operationSequence: number | undefined, codes: UnitCodes,

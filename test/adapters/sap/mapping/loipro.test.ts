@@ -67,6 +67,15 @@ describe('SAP LOIPRO into a work order of the MES', () => {
     assert.deepEqual(r.extensions[2].segment.fields, { LGNUM: 'W001' })
   })
 
+  it('takes the standard values as setup minutes and run minutes per unit (VGW01, VGW02 per BMSCH, in their time units)', () => {
+    const ops = '<E1AFVOL SEGMENT="1"><VORNR>0010</VORNR><ARBPL>PRESSL1</ARBPL><BMSCH>10.000</BMSCH>' +
+      '<VGW01>0.500</VGW01><VGE01>H</VGE01><VGW02>25.000</VGW02><VGE02>MIN</VGE02></E1AFVOL>' +
+      '<E1AFVOL SEGMENT="1"><VORNR>0020</VORNR><ARBPL>PRESSL1</ARBPL><VGW01>90</VGW01><VGE01>S</VGE01><VGW02>3</VGW02><VGE02>KG</VGE02></E1AFVOL>'
+    const r = mapLoipro(one(xmlHttp(loiproIdoc('1', { operations: ops }))))
+    assert.deepEqual(r.order.operations.map((o) => [o.sequence, o.setupTime, o.runTimePerUnit]), [[10, 30, 2.5], [20, 1.5, undefined]])
+    assert.ok(r.warnings.some((w) => /VGW02 3 is in 'KG', not a unit of time/.test(w)), r.warnings.join('; '))
+  })
+
   it('names every missing mandatory field by segment path and field', () => {
     const ops = '<E1AFVOL SEGMENT="1"><VORNR>0010</VORNR><ARBPL>A</ARBPL></E1AFVOL><E1AFVOL SEGMENT="1"><VORNR>0020</VORNR><ARBPL>B</ARBPL></E1AFVOL>' +
       '<E1AFVOL SEGMENT="1"><ARBPL>C</ARBPL><E1RESBL SEGMENT="1"><POSNR>0010</POSNR><BDMNG>1</BDMNG></E1RESBL></E1AFVOL>'
