@@ -34,6 +34,14 @@ export interface SapOutboundConfig {
   receiptStorageLocation: string
 }
 
+/** Orders pulled from S/4HANA over OData, for landscapes that do not push LOIPRO (needs outbound.url). */
+export interface SapPullConfig {
+  enabled: boolean
+  intervalMs: number
+  /** $filter on A_ProductionOrder_2. */
+  filter: string
+}
+
 export interface SapConfig {
   /** The inbound endpoints, and the outbound side when outbound.url is set. */
   enabled: boolean
@@ -44,6 +52,7 @@ export interface SapConfig {
   /** Units in the MES as SAP's internal codes (ST, KG, M) or as ISO codes (PCE, KGM, MTR). */
   unitCodes: 'sap' | 'iso'
   outbound: SapOutboundConfig
+  pull: SapPullConfig
 }
 
 const MS = { type: 'integer', minimum: 1 } as const
@@ -72,7 +81,8 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
       receiverPort: '',
       issueStorageLocation: '0001',
       receiptStorageLocation: '0001'
-    }
+    },
+    pull: { enabled: false, intervalMs: 60_000, filter: "OrderIsReleased eq 'X'" }
   }),
   schema: {
     type: 'object',
@@ -103,6 +113,16 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
           issueStorageLocation: { type: 'string', maxLength: 4, description: 'Storage location (LGORT) components are issued from (261).' },
           receiptStorageLocation: { type: 'string', maxLength: 4, description: 'Storage location (LGORT) the product is received into (101).' }
         }
+      },
+      pull: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Production orders read from S/4HANA (API_PRODUCTION_ORDER_2_SRV) instead of, or beside, LOIPRO pushed by SAP.',
+        properties: {
+          enabled: { type: 'boolean', description: 'Pull orders (needs sap.outbound.url and its user).' },
+          intervalMs: { type: 'integer', minimum: 1000, description: 'How often the orders are read.' },
+          filter: { type: 'string', maxLength: 1000, description: "OData $filter on A_ProductionOrder_2, e.g. \"ProductionPlant eq '1000' and OrderIsReleased eq 'X'\"." }
+        }
       }
     }
   },
@@ -121,6 +141,9 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
       new Intl.DateTimeFormat('en', { timeZone: value.timeZone }).format(0)
     } catch {
       problems.push({ path: '/sap/timeZone', message: `'${value.timeZone}' is not an IANA time zone (e.g. 'Europe/Berlin', 'America/Chicago', 'UTC')` })
+    }
+    if (value.pull.enabled && value.outbound.url === '') {
+      problems.push({ path: '/sap/pull/enabled', message: 'pulling orders needs the SAP system: set sap.outbound.url (and its user and password)' })
     }
     const file = value.outbound.passwordFile
     if (file !== '') {

@@ -15,6 +15,7 @@ import { idocEndpoints } from './inbound/idoc-endpoints'
 import { IdocApplier, type IdocOutcome } from './inbound/idoc-applier'
 import { SAP_DESTINATION, SapFeeders, confirmationKey } from './outbound/sap-feeders'
 import { sapSender } from './outbound/sap-sender'
+import { pullOrders, type PullResult } from './inbound/order-pull'
 import { createODataClient, type ODataClient } from './odata/odata-client'
 import { sapUnit } from './units'
 import { ianaZone } from './sap-values'
@@ -38,7 +39,9 @@ export class SapAdapter {
   private readonly feeders: SapFeeders | undefined
   private worker: OutboxRunner | undefined
   private timer: NodeJS.Timeout | undefined
+  private pullTimer: NodeJS.Timeout | undefined
   private feeding: Promise<unknown> = Promise.resolve()
+  private pulling: Promise<unknown> = Promise.resolve()
   private readonly unsubscribe: Array<() => void> = []
 
   constructor (private readonly opts: SapAdapterOptions) {
@@ -97,11 +100,30 @@ export class SapAdapter {
     tick()
     this.timer = setInterval(tick, config.outbound.pollMs)
     this.timer.unref()
+    if (config.pull.enabled) {
+      const pull = (): void => {
+        this.pulling = this.pull().catch((err: Error) => log.warn(`pulling orders from SAP failed: ${err.message}; tried again in ${config.pull.intervalMs} ms`))
+      }
+      pull()
+      this.pullTimer = setInterval(pull, config.pull.intervalMs)
+      this.pullTimer.unref()
+    }
     log.info(`SAP outbound to ${config.outbound.url}: confirmations as ${config.outbound.confirmations}, goods movements as ${config.outbound.goodsMovements}`)
+  }
+
+  /** One pull of production orders over OData (sap.pull), applied to the order backbone. */
+  async pull (): Promise<PullResult> {
+    if (this.odata === undefined) throw new Error('no SAP system is configured (sap.outbound.url)')
+    const { config, mes, log } = this.opts
+    const r = await pullOrders({ odata: this.odata, mes, filter: config.pull.filter, zone: ianaZone(config.timeZone), unitCodes: config.unitCodes, log: log.child('pull') })
+    if (r.changed.length > 0) log.info(`pulled ${r.read} order(s) from SAP: ${r.changed.map((c) => `${c.orderNumber} ${c.changes.join(', ')}`).join('; ')}`)
+    return r
   }
 
   async stop (): Promise<void> {
     clearInterval(this.timer)
+    clearInterval(this.pullTimer)
+    await this.pulling
     await this.feeding
     await this.worker?.stop()
     this.feeders?.close()

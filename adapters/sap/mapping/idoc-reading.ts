@@ -6,6 +6,7 @@ import type { Problem } from '../../../core/errors'
 import workOrderSchema from '../../../schemas/mes/work-order.schema.json'
 import { children, type Idoc, type IdocSegment } from '../idoc/idoc'
 import { IdocMappingError, SapValueError } from '../errors'
+import { decimalNumber, sapDateTime, sapDecimal, type SapTimeZone } from '../sap-values'
 
 /** The MES's id rule (order numbers, materials, work centers), taken from its schema so the two cannot drift. */
 export const MES_ID = new RegExp(workOrderSchema.definitions.id.pattern)
@@ -100,4 +101,29 @@ export function extensionsOf (segments: readonly IdocSegment[], path: string, kn
   }
   walk(segments, path)
   return out
+}
+
+/** A decimal field as the MES's number (made from SAP's canonical decimal text); a problem when it is not one. */
+export function decimal (r: IdocReading, p: Placed, name: string): number | undefined {
+  const text = p.segment.fields[name]
+  if (text === undefined) return undefined
+  const canonical = r.value(p, name, () => sapDecimal(text))
+  return canonical === undefined ? undefined : r.value(p, name, () => decimalNumber(canonical))
+}
+
+/** A decimal field that must be above 0. */
+export function positive (r: IdocReading, p: Placed, name: string): number | undefined {
+  const n = decimal(r, p, name)
+  if (n !== undefined && n <= 0) {
+    r.problem(p.path, `${name} ${n} is not a quantity above 0`)
+    return undefined
+  }
+  return n
+}
+
+/** A date field and its time field in the sender's zone, as ISO 8601 in UTC. */
+export function dateTime (r: IdocReading, p: Placed, date: string, time: string, zone: SapTimeZone): string | undefined {
+  const d = p.segment.fields[date]
+  if (d === undefined) return undefined
+  return r.value(p, `${date}/${time}`, () => sapDateTime(d, p.segment.fields[time], zone))
 }

@@ -10,9 +10,9 @@
 // Segments this mapping does not know (Z-segments, customer and namespaced ones) are returned as extensions.
 import type { MaterialRequirementInput, OperationInput, WorkOrderInput } from '../../../mes/model/types'
 import type { Idoc, IdocSegment } from '../idoc/idoc'
-import { alphaOutput, decimalNumber, materialNumber, sapDateTime, sapDecimal, UTC, type SapTimeZone } from '../sap-values'
+import { alphaOutput, materialNumber, UTC, type SapTimeZone } from '../sap-values'
 import { unitOf, type UnitCodes } from '../units'
-import { IdocReading, MES_WORK_CENTER, extensionsOf, placedChildren, type Extension, type Placed } from './idoc-reading'
+import { IdocReading, MES_WORK_CENTER, dateTime, decimal, extensionsOf, placedChildren, positive, type Extension, type Placed } from './idoc-reading'
 
 /** SAP system statuses of an order (table TJ02, object type ORH) that the MES acts on. */
 export const ORDER_STATUS: Readonly<Record<string, string>> = {
@@ -218,26 +218,4 @@ function alphaOutputOf (v: string | undefined): string | undefined {
   if (v === undefined) return undefined
   const o = alphaOutput(v)
   return o === '' ? undefined : o
-}
-
-function decimal (r: IdocReading, p: Placed, name: string): number | undefined {
-  const text = p.segment.fields[name]
-  if (text === undefined) return undefined
-  const canonical = r.value(p, name, () => sapDecimal(text))
-  return canonical === undefined ? undefined : r.value(p, name, () => decimalNumber(canonical))
-}
-
-function positive (r: IdocReading, p: Placed, name: string): number | undefined {
-  const n = decimal(r, p, name)
-  if (n !== undefined && n <= 0) {
-    r.problem(p.path, `${name} ${n} is not a quantity above 0`)
-    return undefined
-  }
-  return n
-}
-
-function dateTime (r: IdocReading, p: Placed, date: string, time: string, zone: SapTimeZone): string | undefined {
-  const d = p.segment.fields[date]
-  if (d === undefined) return undefined
-  return r.value(p, `${date}/${time}`, () => sapDateTime(d, p.segment.fields[time], zone))
 }
