@@ -82,12 +82,14 @@ export function prodnOrdConf2Body (c: Confirmation, opts: ConfirmationBodyOption
 }
 
 /**
- * The $filter that finds a confirmation posted before (a post whose answer was lost): by our key in ConfirmationText.
+ * The $filter that finds a confirmation posted before (a post whose answer was lost): by our key in
+ * ConfirmationText alone. Not by OrderID as well: SAP answers and filters the order number in its external form
+ * (ALPHA output, `1000002`), the body carries the internal one (`000001000002`), and a filter in the wrong form finds
+ * nothing, so the confirmation would be posted twice. The caller checks the order of what it finds (sameAlpha).
  * Quotes in the key are doubled as OData v2 string literals require.
  */
-export function prodnOrdConf2LookupFilter (c: Pick<Confirmation, 'orderNumber' | 'idempotencyKey'>): string {
-  const q = (s: string): string => `'${s.replace(/'/g, "''")}'`
-  return `OrderID eq ${q(alpha(c.orderNumber, 12, 'ProdnOrdConf2', 'OrderID'))} and ConfirmationText eq ${q(c.idempotencyKey)}`
+export function prodnOrdConf2LookupFilter (c: Pick<Confirmation, 'idempotencyKey'>): string {
+  return `ConfirmationText eq '${c.idempotencyKey.replace(/'/g, "''")}'`
 }
 
 export interface MaterialDocumentBodyOptions {

@@ -21,6 +21,7 @@ import type { SapUnitOf } from './sap-fields'
 import type { ODataClient } from '../odata/odata-client'
 import { SapODataError } from '../odata/odata-errors'
 import type { SapConfig, SapTransport } from '../config'
+import { sameAlpha } from '../sap-values'
 import type { UnmappedMovement } from './sap-feeders'
 
 export const IDOC_XML_PORT = '/sap/bc/idoc_xml'
@@ -96,7 +97,7 @@ export function sapSender (opts: SapSenderOptions): (m: OutboxMessage) => Promis
     const transport = config.outbound.confirmations
     if (transport !== 'odata') return await sendIdoc(confirmationIdoc(c, { partners, timeZone, toSapUnit: opts.toSapUnit }), transport)
     const found = await opts.odata.get<Array<Record<string, unknown>>>(PROD_ORDER_CONF2_SERVICE, 'ProdnOrdConf2', { $filter: prodnOrdConf2LookupFilter(c), $format: 'json' })
-    const known = Array.isArray(found.data) ? found.data[0] : undefined
+    const known = Array.isArray(found.data) ? found.data.find((r) => sameAlpha(String(r.OrderID ?? ''), c.orderNumber)) : undefined
     const row = known ?? (await opts.odata.post<Record<string, unknown>>(PROD_ORDER_CONF2_SERVICE, 'ProdnOrdConf2', prodnOrdConf2Body(c, { timeZone, toSapUnit: opts.toSapUnit }))).data
     return { reference: `${String(row.ConfirmationGroup ?? '')}/${String(row.ConfirmationCount ?? '')}` }
   }

@@ -14,6 +14,8 @@ import { hashPassword } from '../../../core/passwords'
 import { startSapSimulator, type RunningSapSimulator } from '../../../sim/sap/simulator'
 import type { SapTransport } from '../../../adapters/sap/config'
 import { loiproIdoc, xmlHttp } from './idoc-samples'
+import { createODataClient } from '../../../adapters/sap/odata/odata-client'
+import { PROD_ORDER_CONF2_SERVICE, prodnOrdConf2Body } from '../../../adapters/sap/outbound/odata-bodies'
 
 const PRESS_ORDER = '<E1AFVOL SEGMENT="1"><VORNR>0010</VORNR><ARBPL>PRESSL1</ARBPL><LTXA1>Stamp side panel</LTXA1><MGVRG>100.000</MGVRG>' +
   '<E1RESBL SEGMENT="1"><POSNR>0010</POSNR><MATNR>RM-STEEL-COIL</MATNR><BDMNG>250.000</BDMNG><MEINS>KG</MEINS></E1RESBL></E1AFVOL>'
@@ -42,7 +44,7 @@ for (const transport of ['idoc-xml', 'odata'] as SapTransport[]) {
       const passwordFile = path.join(dir, 'sap-password')
       fs.writeFileSync(passwordFile, 'sap-sim\n', { mode: 0o600 })
       hub = await startTestHub(testConfig(dir, (c) => {
-        c.sap.outbound = { ...c.sap.outbound, url: sim.url, username: 'HUB_RFC', passwordFile, confirmations: transport, goodsMovements: transport, pollMs: 100, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM' }
+        c.sap.outbound = { ...c.sap.outbound, url: sim.url, username: 'HUB_RFC', passwordFile, confirmations: transport, goodsMovements: transport, pollMs: 100, timeoutMs: 400, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM' }
       }))
       const app = express()
       for (const r of hub.sap!.routes([{ username: 'sap-rfc', passwordHash: await hashPassword('idoc-secret'), permissions: ['sap.write'] }])) app.use(r.path, r.handler)
@@ -106,5 +108,30 @@ for (const transport of ['idoc-xml', 'odata'] as SapTransport[]) {
       assert.ok(confirmations.every((c) => c.erpReference !== null), 'SAP\'s reference kept')
       assert.deepEqual(await mes.confirmations.pending(), [])
     })
+
+    if (transport === 'odata') {
+      it('finds a confirmation SAP booked but whose answer was lost, and does not post it again', async function () {
+        const mes = hub.mes.mes
+        // SAP slower than the hub's timeout (400 ms): every request of the hub times out before it could post.
+        sim.control.apply({ mode: 'slow', delayMs: 800 })
+        await mes.workOrders.create({ orderNumber: '1000002', material: 'FG-PANEL-200', quantity: 50, unit: 'ST', dueDate: '2024-06-04T20:00:00Z', operations: [{ sequence: 10, workCenter: 'PRESSL1' }] }, { who: 'erp:SAP' })
+        await mes.workOrders.release('1000002', { who: 'erp:SAP' })
+        const job = await mes.dispatch.dispatchOperation('1000002', 10, 'PRESS01', { who: 'supervisor.sue' })
+        await mes.wip.apply({ jobId: job.jobId, event: 'start', who: 'op.olga' })
+        const r = await mes.wip.apply({ jobId: job.jobId, event: 'report', who: 'op.olga', good: 1 })
+        const c = await mes.confirmations.get(r.confirmationKey!)
+        await until('a timed-out attempt', async () => (await mes.outbox.list({ destination: 'sap', type: 'confirmation' })).find((m) => m.payload !== null && (m.payload as { idempotencyKey?: string }).idempotencyKey === c.idempotencyKey && m.attempts > 0 && m.status === 'pending'))
+        // What a post that timed out leaves behind: SAP has the confirmation, the hub has no answer (booked here by a
+        // client with a longer timeout, while the hub's own requests still time out).
+        const before = sim.received.confirmations.length
+        const direct = createODataClient({ baseUrl: sim.url, username: 'HUB_RFC', password: 'sap-sim', timeoutMs: 10000 })
+        await direct.post(PROD_ORDER_CONF2_SERVICE, 'ProdnOrdConf2', prodnOrdConf2Body(c, { timeZone: 'UTC' }))
+        assert.equal(sim.received.confirmations.length, before + 1)
+        sim.control.apply({ mode: 'up' })
+        await until('the confirmation acknowledged', async () => (await mes.confirmations.get(c.idempotencyKey)).status === 'acknowledged' ? true : undefined)
+        await new Promise((resolve) => setTimeout(resolve, 600))
+        assert.equal(sim.received.confirmations.length, before + 1, 'booked once, by the direct post; the hub found it')
+      })
+    }
   })
 }
