@@ -104,19 +104,7 @@ export class WorkOrderService implements WorkOrders {
       if (o.status === 'completed' || o.status === 'cancelled') {
         throw new OrderStatusError(orderNumber, 'cancel', o.status, `order is already ${o.status}`)
       }
-      const jobs = await tx.all<{ job_id: string, state: string }>(`SELECT job_id, state FROM job_orders WHERE order_number = ? AND state IN
-        (${ACTIVE_STATES.map(() => '?').join(', ')}) ORDER BY job_id${tx.forUpdate}`, [orderNumber, ...ACTIVE_STATES])
-      const started = jobs.filter((j) => j.state !== 'NotAllowedToStart' && j.state !== 'AllowedToStart')
-      if (started.length) {
-        throw new OrderStatusError(orderNumber, 'cancel', o.status,
-          `job${started.length > 1 ? 's' : ''} ${started.map((j) => `${j.job_id} (${j.state})`).join(', ')} must be ended or aborted first`)
-      }
-      for (const j of jobs) {
-        await tx.run(`UPDATE job_orders SET state = 'Aborted', ended_at = ?, updated_at = ?, event_seq = event_seq + 1 WHERE job_id = ?`, [at, at, j.job_id])
-        await appendAudit(tx, { who: actor.who, at, entity: 'JobOrder', entityId: j.job_id, action: 'abort',
-          oldValue: { state: j.state }, newValue: { state: 'Aborted' }, why: `order ${orderNumber} cancelled` })
-      }
-      await tx.run(`UPDATE operations SET status = 'cancelled', active_job = NULL WHERE order_number = ? AND status <> 'completed'`, [orderNumber])
+      await closeOpenWork(tx, o, 'cancel', 'must be ended or aborted first', `order ${orderNumber} cancelled`, actor, at)
       await tx.run(`UPDATE work_orders SET status = 'cancelled', updated_at = ? WHERE order_number = ?`, [at, orderNumber])
       return 'cancelled'
     })
@@ -132,19 +120,7 @@ export class WorkOrderService implements WorkOrders {
       if (o.status === 'completed' || o.status === 'cancelled') {
         throw new OrderStatusError(orderNumber, 'complete', o.status, `order is already ${o.status}`)
       }
-      const jobs = await tx.all<{ job_id: string, state: string }>(`SELECT job_id, state FROM job_orders WHERE order_number = ? AND state IN
-        (${ACTIVE_STATES.map(() => '?').join(', ')}) ORDER BY job_id${tx.forUpdate}`, [orderNumber, ...ACTIVE_STATES])
-      const started = jobs.filter((j) => j.state !== 'NotAllowedToStart' && j.state !== 'AllowedToStart')
-      if (started.length) {
-        throw new OrderStatusError(orderNumber, 'complete', o.status,
-          `job${started.length > 1 ? 's' : ''} ${started.map((j) => `${j.job_id} (${j.state})`).join(', ')} must be ended first`)
-      }
-      for (const j of jobs) {
-        await tx.run(`UPDATE job_orders SET state = 'Aborted', ended_at = ?, updated_at = ?, event_seq = event_seq + 1 WHERE job_id = ?`, [at, at, j.job_id])
-        await appendAudit(tx, { who: actor.who, at, entity: 'JobOrder', entityId: j.job_id, action: 'abort',
-          oldValue: { state: j.state }, newValue: { state: 'Aborted' }, why: `order ${orderNumber} technically completed` })
-      }
-      await tx.run(`UPDATE operations SET status = 'cancelled', active_job = NULL WHERE order_number = ? AND status <> 'completed'`, [orderNumber])
+      await closeOpenWork(tx, o, 'complete', 'must be ended first', `order ${orderNumber} technically completed`, actor, at)
       await tx.run(`UPDATE work_orders SET status = 'completed', updated_at = ? WHERE order_number = ?`, [at, orderNumber])
       return 'completed'
     })
@@ -236,6 +212,28 @@ export class WorkOrderService implements WorkOrders {
     }
     return result
   }
+}
+
+/**
+ * What cancelling and technically completing an order share: refused while a job of it has started (running,
+ * paused, held); jobs dispatched but not started are aborted, each with its audit record; operations not completed
+ * are closed.
+ */
+async function closeOpenWork (tx: Tx, o: OrderRow, action: 'cancel' | 'complete', untilStarted: string, why: string, actor: Actor, at: string): Promise<void> {
+  const orderNumber = o.orderNumber
+  const jobs = await tx.all<{ job_id: string, state: string }>(`SELECT job_id, state FROM job_orders WHERE order_number = ? AND state IN
+    (${ACTIVE_STATES.map(() => '?').join(', ')}) ORDER BY job_id${tx.forUpdate}`, [orderNumber, ...ACTIVE_STATES])
+  const started = jobs.filter((j) => j.state !== 'NotAllowedToStart' && j.state !== 'AllowedToStart')
+  if (started.length) {
+    throw new OrderStatusError(orderNumber, action, o.status,
+      `job${started.length > 1 ? 's' : ''} ${started.map((j) => `${j.job_id} (${j.state})`).join(', ')} ${untilStarted}`)
+  }
+  for (const j of jobs) {
+    await tx.run(`UPDATE job_orders SET state = 'Aborted', ended_at = ?, updated_at = ?, event_seq = event_seq + 1 WHERE job_id = ?`, [at, at, j.job_id])
+    await appendAudit(tx, { who: actor.who, at, entity: 'JobOrder', entityId: j.job_id, action: 'abort',
+      oldValue: { state: j.state }, newValue: { state: 'Aborted' }, why })
+  }
+  await tx.run(`UPDATE operations SET status = 'cancelled', active_job = NULL WHERE order_number = ? AND status <> 'completed'`, [orderNumber])
 }
 
 async function insertOperation (tx: Tx, orderNumber: string, op: OperationInput, orderQty: number, priority: number, dueMs: number): Promise<void> {
