@@ -4,16 +4,14 @@
 // in the middle: retried, posted once when it is back, the confirmation acknowledged with SAP's reference.
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import http from 'node:http'
 import path from 'node:path'
-import type { AddressInfo } from 'node:net'
-import express from 'express'
 import { startTestHub, testConfig, tempDir } from '../../support/hub-fixture'
 import type { RunningHub } from '../../../hub/hub'
 import { hashPassword } from '../../../core/passwords'
 import { startSapSimulator, type RunningSapSimulator } from '../../../sim/sap/simulator'
 import type { SapTransport } from '../../../adapters/sap/config'
 import { loiproIdoc, xmlHttp } from './idoc-samples'
+import { serveSapEndpoints, type SapEndpointsServer } from './sap-endpoints-server'
 import { createODataClient } from '../../../adapters/sap/odata/odata-client'
 import { PROD_ORDER_CONF2_SERVICE, prodnOrdConf2Body } from '../../../adapters/sap/outbound/odata-bodies'
 
@@ -35,7 +33,7 @@ for (const transport of ['idoc-xml', 'odata'] as SapTransport[]) {
     this.timeout(90000)
     let sim: RunningSapSimulator
     let hub: RunningHub
-    let server: http.Server
+    let server: SapEndpointsServer
     let base: string
 
     before(async function () {
@@ -46,11 +44,8 @@ for (const transport of ['idoc-xml', 'odata'] as SapTransport[]) {
       hub = await startTestHub(testConfig(dir, (c) => {
         c.sap.outbound = { ...c.sap.outbound, url: sim.url, username: 'HUB_RFC', passwordFile, confirmations: transport, goodsMovements: transport, pollMs: 100, timeoutMs: 400, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM' }
       }))
-      const app = express()
-      for (const r of hub.sap!.routes([{ username: 'sap-rfc', passwordHash: await hashPassword('idoc-secret'), permissions: ['sap.write'] }])) app.use(r.path, r.handler)
-      server = http.createServer(app)
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      server = await serveSapEndpoints(hub, [{ username: 'sap-rfc', passwordHash: await hashPassword('idoc-secret'), permissions: ['sap.write'] }])
+      base = server.url
     })
     after(async function () {
       server.close()

@@ -3,18 +3,16 @@
 // and over SOAP; the same file again changes nothing; bad input is refused before anything is stored, each with the
 // answer a port can act on.
 import assert from 'node:assert/strict'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import express from 'express'
 import { startTestHub, testConfig } from '../../../support/hub-fixture'
 import type { RunningHub } from '../../../../hub/hub'
 import { hashPassword } from '../../../../core/passwords'
 import { sample, sampleFiles, loiproIdoc, xmlHttp } from '../idoc-samples'
+import { serveSapEndpoints, type SapEndpointsServer } from '../sap-endpoints-server'
 
 describe('SAP IDoc endpoints of the hub', function () {
   this.timeout(60000)
   let hub: RunningHub
-  let server: http.Server
+  let server: SapEndpointsServer
   let base: string
   const auth = `Basic ${Buffer.from('sap-rfc:idoc-secret').toString('base64')}`
 
@@ -24,11 +22,8 @@ describe('SAP IDoc endpoints of the hub', function () {
       { username: 'sap-rfc', passwordHash: await hashPassword('idoc-secret'), permissions: ['sap.write'] },
       { username: 'viewer', passwordHash: await hashPassword('viewer-secret'), permissions: 'read' as const }
     ]
-    const app = express()
-    for (const r of hub.sap!.routes(users)) app.use(r.path, r.handler)
-    server = http.createServer(app)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    server = await serveSapEndpoints(hub, users)
+    base = server.url
   })
   after(async function () {
     server.close()
