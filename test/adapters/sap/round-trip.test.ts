@@ -28,7 +28,7 @@ async function until<T> (what: string, probe: () => Promise<T | undefined> | T |
   }
 }
 
-for (const transport of ['idoc-xml', 'odata'] as SapTransport[]) {
+for (const transport of ['idoc-xml', 'idoc-soap', 'odata'] as SapTransport[]) {
   describe(`an order's round trip with SAP (${transport})`, function () {
     this.timeout(90000)
     let sim: RunningSapSimulator
