@@ -154,7 +154,8 @@ export class OutboxLeaseError extends MesError {
  * Any other error a send throws counts as retryable.
  */
 export class OutboxSendError extends MesError {
-  constructor (message: string, readonly retryable: boolean, source = 'outbox send', hint?: string) {
+  /** `retryAfterMs`: not again before this long (FailureReport.retryAfterMs). */
+  constructor (message: string, readonly retryable: boolean, source = 'outbox send', hint?: string, readonly retryAfterMs?: number) {
     super(retryable ? 'MES_OUTBOX_SEND_RETRY' : 'MES_OUTBOX_SEND_REFUSED', message, { source }, hint)
   }
 }

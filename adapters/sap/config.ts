@@ -20,7 +20,14 @@ export interface SapOutboundConfig {
   passwordFile: string
   confirmations: SapTransport
   goodsMovements: SapTransport
+  /** IDocs from flows (the idoc out node): IDoc-SOAP or IDoc-XML. */
+  idocs: 'idoc-xml' | 'idoc-soap'
   timeoutMs: number
+  /**
+   * After a post whose outcome is unknown (a timeout or a dropped connection once the request was out), how long
+   * before it is looked up and, if SAP does not have it, posted again: longer than SAP may still be working on it.
+   */
+  settleMs: number
   /** How often the feeders look for new confirmations and material movements, ms. */
   pollMs: number
   /** Our side in the IDoc control record: the logical system (SNDPRN) and port (SNDPOR). */
@@ -71,9 +78,12 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
       client: '',
       username: '',
       passwordFile: '',
-      confirmations: 'idoc-xml',
-      goodsMovements: 'idoc-xml',
+      confirmations: 'idoc-soap',
+      goodsMovements: 'idoc-soap',
+      idocs: 'idoc-soap',
       timeoutMs: 30_000,
+      // SAP ends a dialog work process after rdisp/max_wprun_time, 600 s by default.
+      settleMs: 600_000,
       pollMs: 1_000,
       senderPartner: 'ISA95HUB',
       senderPort: 'ISA95HUB',
@@ -102,8 +112,10 @@ export const SAP_SECTION: ConfigSection<SapConfig, 'sap'> = {
           client: { type: 'string', pattern: '^(|\\d{3})$', description: 'The SAP client (sap-client), three digits.' },
           username: TEXT,
           passwordFile: { type: 'string', description: "A file with the SAP user's password, readable by the hub's user only (HUB_SAP_PASSWORD overrides it)." },
-          confirmations: { ...TRANSPORT, description: 'Confirmations as IDoc-XML, IDoc-SOAP or OData (API_PROD_ORDER_CONFIRMATION_2_SRV).' },
-          goodsMovements: { ...TRANSPORT, description: 'Goods movements (261, 101) as IDoc-XML (WMMBXY), IDoc-SOAP or OData (API_MATERIAL_DOCUMENT_SRV).' },
+          confirmations: { ...TRANSPORT, description: 'Confirmations as IDoc-SOAP (exactly once: SAP checks the message id), OData (API_PROD_ORDER_CONFIRMATION_2_SRV, looked up by our key before a post) or IDoc-XML (at least once: SAP has no duplicate check there).' },
+          goodsMovements: { ...TRANSPORT, description: 'Goods movements (261, 101) as IDoc-SOAP or IDoc-XML (WMMBXY), or OData (API_MATERIAL_DOCUMENT_SRV); exactly once as for confirmations.' },
+          idocs: { enum: ['idoc-xml', 'idoc-soap'], description: 'IDocs from flows (idoc out): IDoc-SOAP (exactly once) or IDoc-XML (at least once).' },
+          settleMs: { ...MS, description: "After an OData post whose outcome is unknown (a timeout), how long before it is looked up and posted again if SAP lacks it (default 600000: SAP's rdisp/max_wprun_time)." },
           timeoutMs: { ...MS, description: 'Time for one request to SAP before it counts as failed (and is retried).' },
           pollMs: { ...MS, description: 'How often new confirmations and material movements are looked for.' },
           senderPartner: { ...TEXT, description: 'Our logical system in the IDoc control record (SNDPRN).' },

@@ -90,6 +90,9 @@ export class SapAdapter {
     this.worker = mes.outbox.worker({
       destination: SAP_DESTINATION,
       owner: `${this.opts.instance}/sap`,
+      // A send is up to four requests (token, lookup, post, token again after a 403): the lease outlasts them all, so
+      // that no other instance takes a message whose send is still in flight.
+      leaseMs: 4 * config.outbound.timeoutMs + 30_000,
       send: sapSender({ config, password: sapPassword(config.outbound), odata: this.odata!, toSapUnit: config.unitCodes === 'sap' ? (u) => u : (u) => sapUnit(u).code }),
       onError: (err: unknown) => log.error(`SAP outbox: ${(err as Error)?.message ?? String(err)}`)
     })

@@ -130,6 +130,9 @@ function pad (n: number): string {
   return String(n).padStart(2, '0')
 }
 
+/** SAP's widest decimal type (DEC 31). */
+const MAX_DECIMAL_DIGITS = 31
+
 /**
  * A decimal as SAP writes it -> the canonical decimal string (no exponent, no trailing zeros, `-` in front):
  * `200.000` -> `200`, `1.000000000000000E+01` -> `10`, `5.000-` -> `-5`; undefined for an empty field.
@@ -139,7 +142,14 @@ export function sapDecimal (text: string): string | undefined {
   if (v === '') return undefined
   if (v.endsWith('-') && !v.startsWith('-')) v = '-' + v.slice(0, -1).trim()
   // big.js takes `1.5e3` and `+1`, and refuses what is not a number; SAP's `E` exponent is accepted as it is.
-  if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(v)) throw new SapValueError(`'${text.trim()}' is not a decimal number`)
+  const m = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.exec(v)
+  if (m === null) throw new SapValueError(`'${text.trim()}' is not a decimal number`)
+  // SAP's widest decimals (DEC 31) fit in 31 digits: a longer mantissa or a larger exponent is no SAP number, and
+  // big.js would write out every digit of `1E+999999999` (seconds of a blocked event loop, then out of memory).
+  const exponent = m[2] === undefined ? 0 : Number(m[2].slice(1))
+  if (m[1]!.replace('.', '').length > MAX_DECIMAL_DIGITS || Math.abs(exponent) > MAX_DECIMAL_DIGITS) {
+    throw new SapValueError(`'${text.trim().slice(0, 60)}' has more digits or a larger exponent than an SAP decimal (${MAX_DECIMAL_DIGITS} digits)`)
+  }
   const s = new Big(v).toFixed()
   return s === '-0' ? '0' : s
 }

@@ -1,7 +1,9 @@
 // The inbox of mes/service.ts over the MES store: every inbound message stored raw, in one transaction with its audit
 // record, before its endpoint acknowledges it; a resend (same sender and DOCNUM, same sender and ARCKEY, or, without
-// either, the same bytes) finds the stored one and changes nothing. The unique indexes of migration 009 decide, so
-// two receivers racing with the same resend store it once (INSERT ... ON CONFLICT DO NOTHING waits for the other).
+// either, the content of the latest message of its sender and scope) finds the stored one and changes nothing. The
+// unique indexes of migration 009 decide the keys, so two receivers racing with the same resend store it once
+// (INSERT ... ON CONFLICT DO NOTHING waits for the other); the IDocs of one delivery are inserted in key order, so two
+// deliveries of the same IDocs in another order wait for each other instead of deadlocking on PostgreSQL.
 import { hash } from 'node:crypto'
 import type { MesStore, Tx } from '../store/store'
 import { num, str, strOrNull } from '../store/store'
@@ -72,9 +74,11 @@ export class InboxService implements Inbox {
   async receiveAll (messages: InboxReceive[]): Promise<InboxReceipt[]> {
     const checked = messages.map((m, i) => this.checkReceive(m, messages.length === 1 ? 'inbound message' : `inbound message ${i}`))
     const at = this.now().toISOString()
+    const keyOf = (m: InboxReceive): string => `${m.keys.sender ?? ''}\u0000${m.keys.docnum ?? ''}\u0000${m.keys.arckey ?? ''}`
+    const order = checked.map((_, i) => i).sort((a, b) => { const x = keyOf(checked[a]!); const y = keyOf(checked[b]!); return x < y ? -1 : x > y ? 1 : a - b })
     const stored = await this.store.transaction(async (tx) => {
-      const out: Array<{ receipt: InboxReceipt, message?: InboxMessage }> = []
-      for (const m of checked) out.push(await this.insert(tx, m, at))
+      const out = new Array<{ receipt: InboxReceipt, message?: InboxMessage }>(checked.length)
+      for (const i of order) out[i] = await this.insert(tx, checked[i]!, at)
       return out
     })
     for (const [i, s] of stored.entries()) {
@@ -94,13 +98,20 @@ export class InboxService implements Inbox {
     const sender = m.keys.sender ?? ''
     const docnum = m.keys.docnum ?? null
     const arckey = m.keys.arckey ?? null
-    const inserted = await tx.get(`INSERT INTO inbox_messages (channel, sender, docnum, arckey, content_hash, raw, raw_bytes, meta,
-      status, received_at, status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
-    [m.channel, sender, docnum, arckey, m.keys.contentHash, m.raw, Buffer.byteLength(m.raw), JSON.stringify(m.meta ?? {}), at, at])
+    const scope = m.keys.scope ?? ''
+    if (docnum === null && arckey === null) {
+      const latest = await tx.get(`SELECT id, status, content_hash FROM inbox_messages WHERE sender = ? AND content_scope = ?
+        AND docnum IS NULL AND arckey IS NULL ORDER BY id DESC LIMIT 1`, [sender, scope])
+      if (latest !== undefined && str(latest.content_hash) === m.keys.contentHash) {
+        return { receipt: { id: num(latest.id), duplicate: true, status: str(latest.status) as InboxStatus } }
+      }
+    }
+    const inserted = await tx.get(`INSERT INTO inbox_messages (channel, sender, docnum, arckey, content_hash, content_scope, raw, raw_bytes,
+      meta, status, received_at, status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+    [m.channel, sender, docnum, arckey, m.keys.contentHash, scope, m.raw, Buffer.byteLength(m.raw), JSON.stringify(m.meta ?? {}), at, at])
     if (inserted === undefined) {
-      const first = await tx.get(`SELECT id, status FROM inbox_messages
-        WHERE (sender = ? AND docnum = ?) OR (sender = ? AND arckey = ?) OR (content_hash = ? AND docnum IS NULL AND arckey IS NULL)
-        ORDER BY id LIMIT 1`, [sender, docnum, sender, arckey, m.keys.contentHash])
+      const first = await tx.get(`SELECT id, status FROM inbox_messages WHERE (sender = ? AND docnum = ?) OR (sender = ? AND arckey = ?)
+        ORDER BY id LIMIT 1`, [sender, docnum, sender, arckey])
       return { receipt: { id: num(first!.id), duplicate: true, status: str(first!.status) as InboxStatus } }
     }
     const id = num(inserted.id)

@@ -16,6 +16,11 @@ export interface InboxKeys {
   arckey?: string
   /** SHA-256 of the raw message (hex), the key of a message with neither DOCNUM nor ARCKEY; computed when left out. */
   contentHash?: string
+  /**
+   * For a message with neither DOCNUM nor ARCKEY: it is a resend when its content is that of the latest message of
+   * its sender and scope (e.g. the message type, MATMAS); after another message of the scope it is new (A, B, A).
+   */
+  scope?: string
 }
 
 export interface InboxReceive {

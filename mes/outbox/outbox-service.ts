@@ -176,7 +176,8 @@ export class OutboxService implements Outbox {
       if (before.status !== 'sending' || before.leaseOwner !== owner) throw new OutboxLeaseError(id, owner, before.leaseOwner, before.status)
       const dead = !report.retryable || before.attempts >= this.maxAttempts
       const kind: OutboxChangeKind = dead ? 'dead' : 'retry'
-      const next = dead ? before.nextAttemptAt : new Date(Date.parse(at) + backoffMs(before.attempts, this.opts.backoff, this.random)).toISOString()
+      const wait = Math.max(backoffMs(before.attempts, this.opts.backoff, this.random), report.retryAfterMs ?? 0)
+      const next = dead ? before.nextAttemptAt : new Date(Date.parse(at) + wait).toISOString()
       await tx.run(`UPDATE outbox_messages SET status = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
         updated_at = ? WHERE id = ?`, [dead ? 'dead' : 'pending', error, next, at, id])
       const message = await this.load(tx, id)

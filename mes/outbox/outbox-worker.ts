@@ -55,8 +55,9 @@ export class OutboxWorker implements OutboxRunner {
       reference = (await this.send(m)).reference
     } catch (err) {
       const retryable = err instanceof OutboxSendError ? err.retryable : true
+      const after = err instanceof OutboxSendError && err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}
       const error = err instanceof Error ? err.message : String(err)
-      return await this.record(async () => { await this.outbox.failed(m.id, this.owner, { error: error || 'send failed', retryable }) }, 'failed')
+      return await this.record(async () => { await this.outbox.failed(m.id, this.owner, { error: error || 'send failed', retryable, ...after }) }, 'failed')
     }
     return await this.record(async () => { await this.outbox.sent(m.id, this.owner, reference !== undefined ? { reference } : {}) }, 'sent')
   }

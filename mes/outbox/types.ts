@@ -65,6 +65,11 @@ export interface FailureReport {
   error: string
   /** true: try again later (backoff); false: the receiver refused it for good (dead letter). */
   retryable: boolean
+  /**
+   * Not again before this long, whatever the backoff says: a send whose outcome is unknown (a timeout after the
+   * request went out) waits until the receiver has surely finished with it, so that a lookup then finds it.
+   */
+  retryAfterMs?: number
 }
 
 export interface OutboxFilter {

@@ -46,10 +46,14 @@ export class IdocApplier {
 
   constructor (private readonly opts: IdocApplierOptions) {}
 
-  /** Applies the IDocs of one delivery after those before it; duplicates that were applied already are skipped. */
+  /**
+   * Applies the IDocs of one delivery after those before it. A duplicate is never applied again, not even one still
+   * `received` (its first delivery is queued, or recover() takes it at the next start): applied now, after IDocs
+   * that came since, it would undo them.
+   */
   enqueue (received: readonly ReceivedIdoc[]): void {
     for (const r of received) {
-      if (r.receipt.duplicate && r.receipt.status !== 'received') continue
+      if (r.receipt.duplicate) continue
       this.queue = this.queue.then(async () => await this.applyOne(r.receipt.id, r.idoc))
     }
   }
@@ -101,6 +105,13 @@ export class IdocApplier {
   private async applyOne (id: number, idoc: Idoc): Promise<void> {
     const inbox: Inbox = this.opts.mes.inbox
     let outcome: IdocOutcome
+    try {
+      // Applied once: recover() and a delivery's queue may both hold it.
+      if ((await inbox.get(id)).status !== 'received') return
+    } catch (err) {
+      this.opts.log.error(`inbox message ${id}: its status cannot be read (${(err as Error).message}); it is applied at the next start`)
+      return
+    }
     try {
       const { results } = await this.apply(idoc)
       await inbox.setStatus(id, 'applied', { results })

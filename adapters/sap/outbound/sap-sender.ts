@@ -5,6 +5,10 @@
 // by our key in its text (ConfirmationText, MaterialDocumentHeaderText), so a post whose answer was lost (a timeout,
 // a crash) is found instead of posted again. What SAP refuses for good (a business error, a wrong login) throws
 // OutboxSendError with retryable false, and the outbox makes it a dead letter; the rest is retried with backoff.
+// Exactly once holds for IDoc-SOAP (SAP's SOAP runtime checks the message id) and OData; SAP's XML-HTTP port has no
+// duplicate check, so a resend after a lost answer is a second IDoc there (at least once: the README says so).
+// An OData post whose outcome is unknown (a timeout, a dropped connection) is not looked up again at once: SAP may
+// still be working on it and not have committed it; the retry waits sap.outbound.settleMs, then looks it up.
 import type { Confirmation, OutboxMessage } from '../../../mes/service'
 import { OutboxSendError } from '../../../mes/errors'
 import { HubError } from '../../../core/errors'
@@ -93,12 +97,25 @@ export function sapSender (opts: SapSenderOptions): (m: OutboxMessage) => Promis
       status === 401 || status === 403 ? 'check sap.outbound.username and the password, then resubmit' : undefined)
   }
 
+  /** An OData post; when its outcome is unknown, the retry waits until SAP has surely finished with it. */
+  const postOnce = async (service: string, entitySet: string, body: unknown): Promise<Record<string, unknown>> => {
+    try {
+      return (await opts.odata.post<Record<string, unknown>>(service, entitySet, body)).data
+    } catch (err) {
+      if (err instanceof SapODataError && (err.kind === 'timeout' || err.kind === 'network')) {
+        throw new OutboxSendError(`${err.message}; SAP may have posted it: it is looked up before it is posted again, in ${Math.round(config.outbound.settleMs / 1000)} s`,
+          true, `${service}/${entitySet}`, undefined, config.outbound.settleMs)
+      }
+      throw err
+    }
+  }
+
   const confirmation = async (c: Confirmation): Promise<{ reference?: string }> => {
     const transport = config.outbound.confirmations
     if (transport !== 'odata') return await sendIdoc(confirmationIdoc(c, { partners, timeZone, toSapUnit: opts.toSapUnit }), transport)
     const found = await opts.odata.get<Array<Record<string, unknown>>>(PROD_ORDER_CONF2_SERVICE, 'ProdnOrdConf2', { $filter: prodnOrdConf2LookupFilter(c), $format: 'json' })
     const known = Array.isArray(found.data) ? found.data.find((r) => sameAlpha(String(r.OrderID ?? ''), c.orderNumber)) : undefined
-    const row = known ?? (await opts.odata.post<Record<string, unknown>>(PROD_ORDER_CONF2_SERVICE, 'ProdnOrdConf2', prodnOrdConf2Body(c, { timeZone, toSapUnit: opts.toSapUnit }))).data
+    const row = known ?? (await postOnce(PROD_ORDER_CONF2_SERVICE, 'ProdnOrdConf2', prodnOrdConf2Body(c, { timeZone, toSapUnit: opts.toSapUnit })))
     return { reference: `${String(row.ConfirmationGroup ?? '')}/${String(row.ConfirmationCount ?? '')}` }
   }
 
@@ -109,7 +126,7 @@ export function sapSender (opts: SapSenderOptions): (m: OutboxMessage) => Promis
     const found = await opts.odata.get<Array<Record<string, unknown>>>(MATERIAL_DOCUMENT_SERVICE, 'A_MaterialDocumentHeader',
       { $filter: `MaterialDocumentHeaderText eq ${q(gm.reference)}`, $format: 'json' })
     const known = Array.isArray(found.data) ? found.data[0] : undefined
-    const row = known ?? (await opts.odata.post<Record<string, unknown>>(MATERIAL_DOCUMENT_SERVICE, 'A_MaterialDocumentHeader', materialDocumentBody(gm, { timeZone, toSapUnit: opts.toSapUnit }))).data
+    const row = known ?? (await postOnce(MATERIAL_DOCUMENT_SERVICE, 'A_MaterialDocumentHeader', materialDocumentBody(gm, { timeZone, toSapUnit: opts.toSapUnit })))
     return { reference: `${String(row.MaterialDocumentYear ?? '')}/${String(row.MaterialDocument ?? '')}` }
   }
 
@@ -123,7 +140,7 @@ export function sapSender (opts: SapSenderOptions): (m: OutboxMessage) => Promis
           if ('unmapped' in p) throw new OutboxSendError(p.unmapped, false, what, 'correct the payload (a goods movement) and resubmit it, or discard it')
           return await goodsMovement(p)
         }
-        case 'idoc': return await sendIdoc((m.payload as IdocPayload).idoc, config.outbound.confirmations === 'idoc-soap' ? 'idoc-soap' : 'idoc-xml')
+        case 'idoc': return await sendIdoc((m.payload as IdocPayload).idoc, config.outbound.idocs)
         default: throw new OutboxSendError(`the SAP adapter sends confirmations, goods movements and IDocs, not '${m.type}'`, false, what)
       }
     } catch (err) {

@@ -54,4 +54,11 @@ describe('SAP values into the hub\'s forms', () => {
     assert.throws(() => sapDecimal('1,5'), /'1,5' is not a decimal number/)
     assert.equal(decimalNumber(sapDecimal('0.1')!), 0.1)
   })
+
+  it('refuses at once an exponent or a mantissa no SAP decimal has, instead of writing out its digits', () => {
+    for (const v of ['1E+999999999', '1E-100000000', '9'.repeat(40)]) {
+      assert.throws(() => sapDecimal(v), /more digits or a larger exponent than an SAP decimal \(31 digits\)/, v)
+    }
+    assert.equal(sapDecimal('1.5E+30'), '1500000000000000000000000000000')
+  })
 })

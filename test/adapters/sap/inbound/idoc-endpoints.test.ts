@@ -89,6 +89,34 @@ describe('SAP IDoc endpoints of the hub', function () {
     }
   })
 
+  it('stores a bulk document whose IDoc holds </IDOC> in a CDATA section whole for each IDoc, and applies both', async function () {
+    const note = '<Z1NOTE SEGMENT="1"><TXT><![CDATA[see </IDOC> in the spec]]></TXT></Z1NOTE>'
+    const doc = xmlHttp(loiproIdoc('0000000000100011', { aufnr: '000001895948', trailer: note }), loiproIdoc('0000000000100012', { aufnr: '000001895949' }))
+    const r = await post('/sap/bc/idoc_xml', doc)
+    assert.equal(r.status, 200, r.text)
+    await hub.sap!.adapter.applier.idle()
+    for (const s of JSON.parse(r.text).stored as Array<{ id: number }>) {
+      const m = await hub.mes.mes.inbox.get(s.id, { raw: true })
+      assert.equal(m.raw, doc, 'the scan could not cut it safely: the document is kept whole')
+      assert.equal(m.status, 'applied', String(m.reason))
+    }
+    assert.equal((await hub.mes.mes.workOrders.get('1895948')).status, 'released')
+    assert.equal((await hub.mes.mes.workOrders.get('1895949')).status, 'released')
+  })
+
+  it('takes a material master without DOCNUM sent as A, then B, then A again as three changes, and A twice in a row as one', async function () {
+    const matmas = (unit: string): string => '<MATMAS05><IDOC BEGIN="1"><EDI_DC40 SEGMENT="1"><IDOCTYP>MATMAS05</IDOCTYP><MESTYP>MATMAS</MESTYP><SNDPRN>ERP2</SNDPRN></EDI_DC40>' +
+      `<E1MARAM SEGMENT="1"><MATNR>RM-ABA</MATNR><MEINS>${unit}</MEINS><E1MAKTM SEGMENT="1"><SPRAS>E</SPRAS><MAKTX>Sheet</MAKTX></E1MAKTM></E1MARAM></IDOC></MATMAS05>`
+    const sent: boolean[] = []
+    for (const unit of ['KG', 'G', 'KG', 'KG']) {
+      const r = await post('/sap/bc/idoc_xml', matmas(unit))
+      sent.push(JSON.parse(r.text).stored[0].duplicate)
+      await hub.sap!.adapter.applier.idle()
+    }
+    assert.deepEqual(sent, [false, false, false, true])
+    assert.equal((await hub.mes.mes.materials.definition('RM-ABA')).unit, 'KG')
+  })
+
   it('answers 401 with a challenge to a wrong or missing login and 403 to a user without sap.write, storing nothing', async function () {
     const before = await stored()
     const doc = sample('LOIWCS03.xml')
@@ -128,7 +156,9 @@ describe('SAP IDoc endpoints of the hub', function () {
       assert.equal(r.status, 200, r.text)
       ids.push(JSON.parse(r.text).stored[0].id)
     }
+    const orders = (await hub.mes.mes.workOrders.list()).length
     await hub.sap!.adapter.applier.idle()
+    assert.equal((await hub.mes.mes.workOrders.list()).length, orders, 'nothing else changed')
     const [a, b] = [await hub.mes.mes.inbox.get(ids[0]!), await hub.mes.mes.inbox.get(ids[1]!)]
     assert.equal(a.status, 'error')
     assert.match(a.reason!, /IDoc type ORDERS05 \(message type ORDERS\) is not one the hub maps: it is stored, and nothing else changed/)
