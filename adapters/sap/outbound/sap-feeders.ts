@@ -2,7 +2,8 @@
 // them) and the goods movements of its material actuals (a consumption is a 261, a production a 101). Each feeder
 // walks its source by id with a durable cursor, moved in the same transaction as the messages it enqueued, so a
 // crash repeats at most a page, and a repeat is dropped by the message's idempotency key. On PostgreSQL ids of
-// concurrent transactions can commit out of order, so each round re-reads a window below the cursor.
+// concurrent transactions can commit out of order, so every tenth round also re-reads a window below the cursor
+// (the cursor itself only ever moves on from what was read above it).
 //
 // A confirmation the outbox has sent is acknowledged in the MES with SAP's reference (at once, from the outbox's
 // change event; and at start, for one sent just before the hub stopped), which takes it off the pending list.
@@ -16,8 +17,9 @@ export const SAP_DESTINATION = 'sap'
 const CONFIRMATIONS_CURSOR = 'sap.confirmations'
 const MOVEMENTS_CURSOR = 'sap.goods-movements'
 const PAGE = 100
-/** Ids below the cursor read again each round (transactions that committed out of id order). */
+/** Ids below the cursor read again now and then (transactions that committed out of id order), and how often. */
 const WINDOW = 100
+const REREAD_EVERY = 10
 
 export interface SapFeedersOptions {
   readonly mes: Mes
@@ -34,6 +36,7 @@ export function confirmationKey (c: Pick<Confirmation, 'idempotencyKey'>): strin
 export class SapFeeders {
   private readonly stopAcks: () => void
   private readonly plants: Map<string, string>
+  private rounds = 0
 
   constructor (private readonly opts: SapFeedersOptions) {
     this.plants = plantsOf(opts.model)
@@ -50,7 +53,11 @@ export class SapFeeders {
 
   /** One round of both feeders; returns how many new messages were enqueued. */
   async feed (): Promise<{ confirmations: number, movements: number }> {
-    return { confirmations: await this.feedConfirmations(), movements: await this.feedMovements() }
+    try {
+      return { confirmations: await this.feedConfirmations(), movements: await this.feedMovements() }
+    } finally {
+      this.rounds++
+    }
   }
 
   /**
@@ -90,10 +97,18 @@ export class SapFeeders {
   private async feedConfirmations (): Promise<number> {
     const { outbox, confirmations } = this.opts.mes
     const cursor = await outbox.cursors.get(CONFIRMATIONS_CURSOR)
-    const page = await confirmations.pending(PAGE, Math.max(0, cursor - WINDOW))
-    if (page.length === 0) return 0
-    const results = await outbox.enqueueAll(page.map((c) => this.confirmationMessage(c)),
-      { cursor: { name: CONFIRMATIONS_CURSOR, lastId: page[page.length - 1]!.id } })
+    let n = 0
+    if (this.rereadWindow()) {
+      const late = (await confirmations.pending(PAGE, Math.max(0, cursor - WINDOW))).filter((c) => c.id <= cursor)
+      if (late.length > 0) n += await this.enqueueConfirmations(late)
+    }
+    const page = await confirmations.pending(PAGE, cursor)
+    if (page.length > 0) n += await this.enqueueConfirmations(page, { name: CONFIRMATIONS_CURSOR, lastId: page[page.length - 1]!.id })
+    return n
+  }
+
+  private async enqueueConfirmations (page: readonly Confirmation[], cursor?: { name: string, lastId: number }): Promise<number> {
+    const results = await this.opts.mes.outbox.enqueueAll(page.map((c) => this.confirmationMessage(c)), cursor !== undefined ? { cursor } : {})
     await this.acknowledgeSent(page, results)
     return results.filter((r) => !r.duplicate).length
   }
@@ -101,15 +116,31 @@ export class SapFeeders {
   private async feedMovements (): Promise<number> {
     const { outbox, materials } = this.opts.mes
     const cursor = await outbox.cursors.get(MOVEMENTS_CURSOR)
-    const actuals = await materials.actualsAfter(Math.max(0, cursor - WINDOW), PAGE)
-    if (actuals.length === 0) return 0
-    const messages: OutboxMessageInput[] = []
-    for (const a of actuals) {
-      const gm = this.movementOf(a)
-      messages.push({ destination: SAP_DESTINATION, type: 'goods-movement', orderingKey: a.orderNumber, idempotencyKey: `sap:goods-movement:${goodsMovementReference(a)}`, payload: gm, who: 'sap-adapter' })
+    let n = 0
+    if (this.rereadWindow()) {
+      const late = (await materials.actualsAfter(Math.max(0, cursor - WINDOW), WINDOW)).filter((a) => a.id <= cursor)
+      if (late.length > 0) n += await this.enqueueMovements(late)
     }
-    const results = await outbox.enqueueAll(messages, { cursor: { name: MOVEMENTS_CURSOR, lastId: actuals[actuals.length - 1]!.id } })
+    const page = await materials.actualsAfter(cursor, PAGE)
+    if (page.length > 0) n += await this.enqueueMovements(page, { name: MOVEMENTS_CURSOR, lastId: page[page.length - 1]!.id })
+    return n
+  }
+
+  private async enqueueMovements (actuals: readonly MaterialActual[], cursor?: { name: string, lastId: number }): Promise<number> {
+    const messages: OutboxMessageInput[] = actuals.map((a) => ({
+      destination: SAP_DESTINATION, type: 'goods-movement', orderingKey: a.orderNumber,
+      idempotencyKey: `sap:goods-movement:${goodsMovementReference(a)}`, payload: this.movementOf(a), who: 'sap-adapter'
+    }))
+    const results = await this.opts.mes.outbox.enqueueAll(messages, cursor !== undefined ? { cursor } : {})
     return results.filter((r) => !r.duplicate).length
+  }
+
+  /**
+   * Whether this round also reads the window below the cursors again (every REREAD_EVERY rounds, and the first):
+   * what a concurrent transaction committed after a higher id was already read; repeats are dropped by their keys.
+   */
+  private rereadWindow (): boolean {
+    return this.rounds % REREAD_EVERY === 0
   }
 
   /**
