@@ -113,7 +113,9 @@ export function materialDocumentBody (gm: GoodsMovement, opts: MaterialDocumentB
       QuantityInEntryUnit: sapQuantity(it.quantity, src, 'QuantityInEntryUnit'),
       EntryUnit: char(unitOf(it.unit), 3, src, 'EntryUnit'),
       ManufacturingOrder: alpha(it.orderNumber, 12, src, 'ManufacturingOrder'),
-      ...(it.movementType === '101' ? { ManufacturingOrderItem: numc(it.orderItem ?? '1', 4, src, 'ManufacturingOrderItem') } : {}),
+      // A receipt for a production order is SAP's movement indicator F (as KZBEW in the IDoc): SAP refuses a 101 to an
+      // order without it.
+      ...(it.movementType === '101' ? { GoodsMovementRefDocType: 'F', ManufacturingOrderItem: numc(it.orderItem ?? '1', 4, src, 'ManufacturingOrderItem') } : {}),
       ...(it.reservation !== undefined ? { Reservation: numc(it.reservation, 10, src, 'Reservation') } : {}),
       ...(it.reservationItem !== undefined ? { ReservationItem: numc(it.reservationItem, 4, src, 'ReservationItem') } : {}),
       ...(it.text !== undefined ? { MaterialDocumentItemText: char(it.text, 50, src, 'MaterialDocumentItemText') } : {})
