@@ -8,7 +8,7 @@ import type { OutboxMessage } from '../../mes/service'
 import type { Idoc } from '../../adapters/sap/idoc/idoc'
 import { parseIdocXml } from '../../adapters/sap/idoc/idoc-xml'
 import { checkInboundControl, idocIdentityOf } from '../../adapters/sap/idoc/idoc-writer'
-import { onSapInput } from '../sap-node'
+import { OutboxWaiter, onSapInput } from '../sap-node'
 import { failed } from '../node-status'
 
 type Msg = NodeMessage & Record<string, unknown>
@@ -38,16 +38,12 @@ function inboundIdoc (idoc: Idoc, key: string): Idoc {
 export = function (RED: NodeAPI): void {
   function IdocOutNode (this: Node, def: NodeDef): void {
     const node = this
-    const mine = new Map<number, Msg>()
-    let offChanges: (() => void) | undefined
+    const waiter = new OutboxWaiter<Msg>((m, original) => {
+      node.status({ fill: m.status === 'sent' ? 'green' : 'red', shape: 'dot', text: `#${m.id} ${m.status}${m.reference !== null ? ` ${m.reference}` : ''}` })
+      node.send([null, { ...original, payload: m }])
+    })
     onSapInput<Msg>(RED, node, def, ({ sap, mes }, msg, send, done) => {
-      offChanges ??= mes.outbox.onChange((c) => {
-        const original = mine.get(c.message.id)
-        if (original === undefined || (c.kind !== 'sent' && c.kind !== 'dead')) return
-        mine.delete(c.message.id)
-        node.status({ fill: c.kind === 'sent' ? 'green' : 'red', shape: 'dot', text: `#${c.message.id} ${c.kind}${c.message.reference !== null ? ` ${c.message.reference}` : ''}` })
-        node.send([null, { ...original, payload: c.message }])
-      })
+      waiter.attach(mes)
       let idocs: Idoc[]
       try {
         idocs = idocsOf(msg.payload)
@@ -69,15 +65,14 @@ export = function (RED: NodeAPI): void {
         const orderingKey = typeof msg.orderingKey === 'string' ? msg.orderingKey : idoc.messageType || idoc.idocType
         return await sap.sendIdoc(idoc, { idempotencyKey: key, orderingKey, who })
       })).then((queued: OutboxMessage[]) => {
-        for (const q of queued) if (q.status !== 'sent' && q.status !== 'dead') mine.set(q.id, msg)
         node.status({ fill: 'blue', shape: 'dot', text: `queued ${queued.map((q) => `#${q.id}`).join(', ')}` })
         send([{ ...msg, payload: queued.length === 1 ? queued[0] : queued }, null])
-        // The same idempotency key again, already sent or dead: no change will come, so output 2 says so now.
-        for (const q of queued) if (q.status === 'sent' || q.status === 'dead') send([null, { ...msg, payload: q }])
+        // Output 2 when SAP has it or refused it; at once for a repeated key already sent or dead.
+        for (const q of queued) waiter.track(q, msg)
         done()
       }, failed(node, done))
     })
-    node.on('close', () => offChanges?.())
+    node.on('close', () => waiter.close())
   }
   RED.nodes.registerType('idoc out', IdocOutNode)
 }
