@@ -70,6 +70,39 @@ export function loiproDocument (order: SeedOrder, docnum: string, at: Date = new
   return builder.build({ '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' }, LOIPRO05: { IDOC: { '@_BEGIN': '1', EDI_DC40: control, E1AFKOL: header } } }) as string
 }
 
+/**
+ * A change of an order in SAP before it is sent, as a planner makes it in CO02: an operation moved to another work
+ * center, e.g. { "operations": { "0010": { "workCenter": "PRESSL1" } } }. It stays changed (OData reads it too).
+ */
+export interface OrderChange {
+  operations: Record<string, { workCenter: string }>
+}
+
+/** Validates a change from JSON; the message names what is wrong. */
+export function parseOrderChange (body: unknown): OrderChange {
+  const ops = (body as { operations?: unknown } | null)?.operations
+  if (ops === null || typeof ops !== 'object' || Array.isArray(ops)) throw new Error("an order change is { \"operations\": { \"0010\": { \"workCenter\": \"PRESSL1\" } } }")
+  const out: OrderChange = { operations: {} }
+  for (const [op, c] of Object.entries(ops as Record<string, unknown>)) {
+    const wc = (c as { workCenter?: unknown } | null)?.workCenter
+    // ARBPL is CHAR 8 in SAP (CRHD-ARBPL).
+    if (typeof wc !== 'string' || !/^[A-Z0-9_-]{1,8}$/.test(wc)) throw new Error(`operations.${op}.workCenter must be an SAP work center (1 to 8 of A-Z, 0-9, _ and -), not ${JSON.stringify(wc)}`)
+    out.operations[op] = { workCenter: wc }
+  }
+  return out
+}
+
+/** Applies a change to the simulator's order; an operation the order does not have is refused before anything changes. */
+export function changeOrder (order: SeedOrder, change: OrderChange): void {
+  for (const op of Object.keys(change.operations)) {
+    if (!order.operations.some((o) => o.operation === op)) throw new Error(`order ${order.order} has no operation ${op} (${order.operations.map((o) => o.operation).join(', ')})`)
+  }
+  for (const o of order.operations) {
+    const c = change.operations[o.operation]
+    if (c !== undefined) o.workCenter = c.workCenter
+  }
+}
+
 /** Posts one IDoc-XML document to the partner, as SAP's XML-HTTP port does; the partner's answer comes back. */
 export async function postToPartner (partner: IdocPartner, xml: string, docnum: string): Promise<SentIdoc> {
   const url = partner.url.replace(/\/+$/, '') + PARTNER_PATH

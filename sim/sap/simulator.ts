@@ -2,7 +2,8 @@
 // Basic authentication and SAP's CSRF flow (csrf-sessions.ts), the IDoc inbound services (idoc-inbound.ts), and two
 // endpoints of its own: POST /sim/control (control.ts) and GET /sim/received (what was posted, for "posted once");
 // and SAP as a sender (idoc-sender.ts): POST /sim/send-order/<order> posts a LOIPRO of a seeded order to the
-// configured partner (the hub), POST /sim/send-idoc posts the IDoc-XML in the body as it is; GET /sim/sent lists them.
+// configured partner (the hub), changed first when the body asks (as a planner changes an order in CO02), POST
+// /sim/send-idoc posts the IDoc-XML in the body as it is; GET /sim/sent lists what was sent and the answers.
 // It shares no code with the hub's SAP client: they meet only over HTTP.
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -13,7 +14,7 @@ import { errorAnswer, ODataServices, type ODataAnswer } from './odata-services'
 import { SapBooks } from './postings'
 import { demoOrders, type SeedOrder } from './production-orders'
 import type { Entity } from './odata-query'
-import { loiproDocument, postToPartner, type IdocPartner, type SentIdoc } from './idoc-sender'
+import { changeOrder, loiproDocument, parseOrderChange, postToPartner, type IdocPartner, type OrderChange, type SentIdoc } from './idoc-sender'
 
 export interface SapSimulatorOptions {
   port?: number
@@ -46,8 +47,8 @@ export interface RunningSapSimulator {
   readonly received: SapReceived
   /** What SAP sent to its partner, with the partner's answers. */
   readonly sent: readonly SentIdoc[]
-  /** Sends a seeded order to the partner as LOIPRO05 over XML-HTTP (what POST /sim/send-order/<order> does). */
-  sendOrder (order: string): Promise<SentIdoc>
+  /** Sends a seeded order to the partner as LOIPRO05 over XML-HTTP, changed first if asked (what POST /sim/send-order/<order> does). */
+  sendOrder (order: string, change?: OrderChange): Promise<SentIdoc>
   /** Sends an IDoc-XML document to the partner as it is (what POST /sim/send-idoc does). */
   sendIdoc (xml: string): Promise<SentIdoc>
   close (): Promise<void>
@@ -105,9 +106,12 @@ export async function startSapSimulator (options: SapSimulatorOptions = {}): Pro
     sent.push(r)
     return r
   }
-  async function sendOrder (id: string): Promise<SentIdoc> {
+  async function sendOrder (id: string, change?: OrderChange): Promise<SentIdoc> {
     const order = books.findOrder(id)
     if (order === undefined) throw new SendRefusal(404, `order ${id} is not one of the simulator's orders (${books.orders.map((o) => o.order).join(', ')})`)
+    if (change !== undefined) {
+      try { changeOrder(order, change) } catch (err) { throw new SendRefusal(400, (err as Error).message) }
+    }
     return await sendToPartner((docnum) => loiproDocument(order, docnum))
   }
   async function sendIdoc (xml: string): Promise<SentIdoc> {
@@ -207,7 +211,15 @@ export async function startSapSimulator (options: SapSimulatorOptions = {}): Pro
     const orderPath = /^\/sim\/send-order\/([^/]+)$/.exec(url.pathname)
     if ((orderPath !== null || url.pathname === '/sim/send-idoc') && req.method === 'POST') {
       try {
-        const r = orderPath !== null ? await sendOrder(decodeURIComponent(orderPath[1]!)) : await sendIdoc((await readBody(req, maxBody)) ?? '')
+        const text = (await readBody(req, maxBody)) ?? ''
+        let r: SentIdoc
+        if (orderPath !== null) {
+          let change: OrderChange | undefined
+          try { change = text.trim() === '' ? undefined : parseOrderChange(JSON.parse(text)) } catch (err) { throw new SendRefusal(400, (err as Error).message) }
+          r = await sendOrder(decodeURIComponent(orderPath[1]!), change)
+        } else {
+          r = await sendIdoc(text)
+        }
         // 200 when the partner took it; 502 with the partner's answer when it did not.
         reply(r.status >= 200 && r.status < 300 ? 200 : 502, r)
       } catch (err) {

@@ -1,6 +1,7 @@
 // A real hub (its MES on SQLite) with the SAP adapter sending to the simulated SAP over real HTTP, its IDoc
-// endpoints on a server of their own behind the Basic login of an editor user `sap-rfc` (sap.write), and a
-// Node-RED test-helper runtime given the hub's services, as the hub gives them to its own runtime.
+// endpoints on a server of their own behind the Basic login of an editor user `sap-rfc` (sap.write), and the
+// simulated SAP with that hub as its partner (it sends IDocs there). A test gives the hub's services to its
+// Node-RED test-helper runtime, as the hub gives them to its own runtime.
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
@@ -25,18 +26,24 @@ export interface SapHub {
 }
 
 export async function startSapHub (transport: SapTransport = 'idoc-xml'): Promise<SapHub> {
-  const sim = await startSapSimulator({ port: 0 })
+  // The endpoints' server listens first, so the simulator can have the hub as its partner and the hub the simulator.
+  let app: express.Express | undefined
+  const server = http.createServer((req, res) => {
+    if (app !== undefined) app(req, res)
+    else { res.writeHead(503); res.end() }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const sim = await startSapSimulator({ port: 0, partner: { url: base, user: 'sap-rfc', password: 'idoc-secret' } })
   const dir = tempDir('sap-nodes-')
   const passwordFile = path.join(dir, 'sap-password')
   fs.writeFileSync(passwordFile, 'sap-sim\n', { mode: 0o600 })
   const hub = await startTestHub(testConfig(dir, (c) => {
     c.sap.outbound = { ...c.sap.outbound, url: sim.url, username: 'HUB_RFC', passwordFile, confirmations: transport, goodsMovements: transport, pollMs: 100, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM' }
   }))
-  const app = express()
-  for (const r of hub.sap!.routes([{ username: 'sap-rfc', passwordHash: await hashPassword('idoc-secret'), permissions: ['sap.write'] }])) app.use(r.path, r.handler)
-  const server = http.createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const endpoints = express()
+  for (const r of hub.sap!.routes([{ username: 'sap-rfc', passwordHash: await hashPassword('idoc-secret'), permissions: ['sap.write'] }])) endpoints.use(r.path, r.handler)
+  app = endpoints
   return {
     sim,
     hub,

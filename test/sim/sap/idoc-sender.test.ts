@@ -52,7 +52,23 @@ describe('simulated SAP sending IDocs to its partner', function () {
     assert.equal(order.material, 'FG-PANEL-100')
     const inbox = await s.hub.mes.mes.inbox.list({ channel: 'idoc-xml' })
     assert.ok(inbox.some((m) => m.docnum === body.docnum), JSON.stringify(inbox.map((m) => m.docnum)))
-    assert.deepEqual((await (await fetch(`${sender.url}/sim/sent`)).json() as unknown[]).length, 1)
+    assert.ok((await (await fetch(`${sender.url}/sim/sent`)).json() as Array<{ docnum: string }>).some((x) => x.docnum === body.docnum))
+  })
+
+  it('changes an order before sending it when asked (an operation to another work center, as in CO02), or refuses the change', async function () {
+    const bad = await fetch(`${sender.url}/sim/send-order/1000002`, { method: 'POST', body: JSON.stringify({ operations: { '0030': { workCenter: 'PRESSL1' } } }) })
+    assert.equal(bad.status, 400)
+    assert.match((await bad.json() as { error: string }).error, /order 1000002 has no operation 0030 \(0010, 0020\)/)
+    const worse = await fetch(`${sender.url}/sim/send-order/1000002`, { method: 'POST', body: JSON.stringify({ operations: { '0010': { workCenter: 'press line 1' } } }) })
+    assert.match((await worse.json() as { error: string }).error, /operations\.0010\.workCenter must be an SAP work center/)
+    const r = await fetch(`${sender.url}/sim/send-order/1000002`, { method: 'POST', body: JSON.stringify({ operations: { '0010': { workCenter: 'PRESSL1' } } }) })
+    assert.equal(r.status, 200, await r.clone().text())
+    await s.hub.sap!.adapter.applier.idle()
+    assert.deepEqual((await s.hub.mes.mes.workOrders.get('1000002')).operations.map((o) => [o.sequence, o.workCenter]), [[10, 'PRESSL1'], [20, 'PRESS02']])
+    // SAP keeps the change: its OData API reads the operation at the new work center.
+    const auth = 'Basic ' + Buffer.from('HUB_RFC:sap-sim').toString('base64')
+    const ops = await (await fetch(`${sender.url}/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV/A_ProductionOrder_2('1000002')?$expand=to_ProductionOrderOperation&$format=json`, { headers: { authorization: auth } })).json() as { d: { to_ProductionOrderOperation: { results: Array<{ WorkCenter: string }> } } }
+    assert.deepEqual(ops.d.to_ProductionOrderOperation.results.map((o) => o.WorkCenter), ['PRESSL1', 'PRESS02'])
   })
 
   it('POST /sim/send-idoc posts the document as it is, with a DOCNUM of its own where it has none', async function () {
