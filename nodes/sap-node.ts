@@ -1,8 +1,9 @@
 // What every SAP node does before its own work: it is created, shows "SAP adapter not running" (red) while the hub
 // runs none in this process (sap.enabled false, or outside a hub), and hands each input message to its handler with
-// the adapter and the MES, or fails it. Not a node itself: Node-RED loads only .js files with an .html beside them.
+// the adapter and the MES, or fails it; and waits for what it queued in the outbox. Not a node itself: Node-RED
+// loads only .js files with an .html beside them.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import type { Mes } from '../mes/service'
+import type { Mes, OutboxMessage } from '../mes/service'
 import type { SapAdapter } from '../adapters/sap/sap-adapter'
 import { hubServicesOf } from './hub-services'
 
@@ -32,4 +33,46 @@ export function onSapInput<M extends NodeMessage> (RED: NodeAPI, node: Node, def
     if (ctx === undefined) return done(sapNotRunning())
     handle(ctx, msg as M, send, done)
   })
+}
+
+/**
+ * Tells a node when the outbox messages it queued are finished (sent or dead), also when that happened while it was
+ * still queueing them (the worker may send a message the adapter's feeder queued first before enqueue() answers).
+ */
+export class OutboxWaiter<T> {
+  private readonly waiting = new Map<number, T>()
+  /** Messages finished that no one waited for yet, the last few only. */
+  private readonly finished = new Map<number, OutboxMessage>()
+  private off: (() => void) | undefined
+
+  constructor (private readonly onFinished: (m: OutboxMessage, ctx: T) => void) {}
+
+  /** Listens to the outbox of this MES (once; call it before queueing). */
+  attach (mes: Mes): void {
+    this.off ??= mes.outbox.onChange((c) => {
+      if (c.kind !== 'sent' && c.kind !== 'dead') return
+      const ctx = this.waiting.get(c.message.id)
+      if (ctx !== undefined) {
+        this.waiting.delete(c.message.id)
+        this.onFinished(c.message, ctx)
+        return
+      }
+      this.finished.set(c.message.id, c.message)
+      if (this.finished.size > 256) this.finished.delete(this.finished.keys().next().value!)
+    })
+  }
+
+  /** A message just queued: finished already (now or while queueing) is reported at once, else when it is. */
+  track (m: OutboxMessage, ctx: T): void {
+    const done = m.status === 'sent' || m.status === 'dead' ? m : this.finished.get(m.id)
+    this.finished.delete(m.id)
+    if (done !== undefined) this.onFinished(done, ctx)
+    else this.waiting.set(m.id, ctx)
+  }
+
+  close (): void {
+    this.off?.()
+    this.waiting.clear()
+    this.finished.clear()
+  }
 }

@@ -19,7 +19,8 @@ export = function (RED: NodeAPI): void {
     let seen = 0
     node.status({ fill: 'grey', shape: 'ring', text: 'waiting for IDocs' })
     const off = ctx.sap.onIdoc((o) => {
-      const type = o.idoc.messageType !== '' ? o.idoc.messageType : o.idoc.idocType
+      // The message type, else the basic type without its version (LOIPRO05 -> LOIPRO), as the applier reads it.
+      const type = o.idoc.messageType !== '' ? o.idoc.messageType : o.idoc.idocType.replace(/\d+$/, '')
       if (wanted !== '' && type !== wanted && o.idoc.idocType !== wanted) return
       if (def.outcome !== undefined && def.outcome !== 'all' && o.status !== def.outcome) return
       seen++

@@ -3,7 +3,7 @@
 // confirmation's key, as a string, msg.confirmationKey, or the output of the `wip` node. Output 1: SAP took it (its
 // reference); output 2: refused for good (a dead letter, with SAP's reason).
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { onSapInput } from '../sap-node'
+import { OutboxWaiter, onSapInput } from '../sap-node'
 import { failed } from '../node-status'
 
 type Msg = NodeMessage & Record<string, unknown>
@@ -20,17 +20,13 @@ function keyOf (msg: Msg): string | undefined {
 export = function (RED: NodeAPI): void {
   function SapConfirmNode (this: Node, def: NodeDef): void {
     const node = this
-    const waiting = new Map<number, Msg>()
-    let offChanges: (() => void) | undefined
+    const waiter = new OutboxWaiter<Msg>((m, original) => {
+      const sent = m.status === 'sent'
+      node.status({ fill: sent ? 'green' : 'red', shape: 'dot', text: sent ? `SAP ${m.reference ?? ''}` : `refused: ${(m.lastError ?? '').slice(0, 40)}` })
+      node.send(sent ? [{ ...original, payload: m }, null] : [null, { ...original, payload: m, reason: m.lastError }])
+    })
     onSapInput<Msg>(RED, node, def, ({ sap, mes }, msg, send, done) => {
-      offChanges ??= mes.outbox.onChange((c) => {
-        const original = waiting.get(c.message.id)
-        if (original === undefined || (c.kind !== 'sent' && c.kind !== 'dead')) return
-        waiting.delete(c.message.id)
-        const sent = c.kind === 'sent'
-        node.status({ fill: sent ? 'green' : 'red', shape: 'dot', text: sent ? `SAP ${c.message.reference ?? ''}` : `refused: ${(c.message.lastError ?? '').slice(0, 40)}` })
-        node.send(sent ? [{ ...original, payload: c.message }, null] : [null, { ...original, payload: c.message, reason: c.message.lastError }])
-      })
+      waiter.attach(mes)
       const key = keyOf(msg)
       if (key === undefined) {
         // A job event that produced no confirmation (a start, a pause) passes by quietly.
@@ -38,20 +34,12 @@ export = function (RED: NodeAPI): void {
         return done(new Error('sap confirm needs a confirmation key: msg.payload (a string), msg.confirmationKey, or the output of the wip node'))
       }
       sap.confirm(key, typeof msg.who === 'string' ? msg.who : `node-red:${def.name || node.id}`).then((m) => {
-        if (m.status === 'sent') {
-          node.status({ fill: 'green', shape: 'dot', text: `SAP ${m.reference ?? ''}` })
-          send([{ ...msg, payload: m }, null])
-        } else if (m.status === 'dead') {
-          node.status({ fill: 'red', shape: 'dot', text: `refused: ${(m.lastError ?? '').slice(0, 40)}` })
-          send([null, { ...msg, payload: m, reason: m.lastError }])
-        } else {
-          waiting.set(m.id, msg)
-          node.status({ fill: 'blue', shape: 'ring', text: `to SAP: #${m.id} ${m.status}` })
-        }
+        if (m.status !== 'sent' && m.status !== 'dead') node.status({ fill: 'blue', shape: 'ring', text: `to SAP: #${m.id} ${m.status}` })
+        waiter.track(m, msg)
         done()
       }, failed(node, done))
     })
-    node.on('close', () => offChanges?.())
+    node.on('close', () => waiter.close())
   }
   RED.nodes.registerType('sap confirm', SapConfirmNode)
 }

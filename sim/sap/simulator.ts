@@ -1,6 +1,9 @@
 // The simulated SAP for tests and the demo: one HTTP server with SAP's OData v2 services (odata-services.ts) behind
 // Basic authentication and SAP's CSRF flow (csrf-sessions.ts), the IDoc inbound services (idoc-inbound.ts), and two
-// endpoints of its own: POST /sim/control (control.ts) and GET /sim/received (what was posted, for "posted once").
+// endpoints of its own: POST /sim/control (control.ts) and GET /sim/received (what was posted, for "posted once");
+// and SAP as a sender (idoc-sender.ts): POST /sim/send-order/<order> posts a LOIPRO of a seeded order to the
+// configured partner (the hub), changed first when the body asks (as a planner changes an order in CO02), POST
+// /sim/send-idoc posts the IDoc-XML in the body as it is; GET /sim/sent lists what was sent and the answers.
 // It shares no code with the hub's SAP client: they meet only over HTTP.
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -11,6 +14,7 @@ import { errorAnswer, ODataServices, type ODataAnswer } from './odata-services'
 import { SapBooks } from './postings'
 import { demoOrders, type SeedOrder } from './production-orders'
 import type { Entity } from './odata-query'
+import { changeOrder, loiproDocument, parseOrderChange, postToPartner, type IdocPartner, type OrderChange, type SentIdoc } from './idoc-sender'
 
 export interface SapSimulatorOptions {
   port?: number
@@ -20,6 +24,8 @@ export interface SapSimulatorOptions {
   orders?: SeedOrder[]
   /** Limit on a request body (SAP's ICF has one too). */
   maxBodyBytes?: number
+  /** The hub, as SAP's partner for outbound IDocs (an XML-HTTP port); without it nothing can be sent. */
+  partner?: IdocPartner
 }
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { HUB_RFC: 'sap-sim' }
@@ -39,10 +45,21 @@ export interface RunningSapSimulator {
   readonly url: string
   readonly control: SapSimulatorControl
   readonly received: SapReceived
+  /** What SAP sent to its partner, with the partner's answers. */
+  readonly sent: readonly SentIdoc[]
+  /** Sends a seeded order to the partner as LOIPRO05 over XML-HTTP, changed first if asked (what POST /sim/send-order/<order> does). */
+  sendOrder (order: string, change?: OrderChange): Promise<SentIdoc>
+  /** Sends an IDoc-XML document to the partner as it is (what POST /sim/send-idoc does). */
+  sendIdoc (xml: string): Promise<SentIdoc>
   close (): Promise<void>
 }
 
 const ODATA_PREFIX = '/sap/opu/odata/sap/'
+
+/** A send the simulator cannot make (no partner, no such order, not IDoc-XML): the HTTP status of its answer. */
+class SendRefusal extends Error {
+  constructor (readonly status: number, message: string) { super(message) }
+}
 const MODIFYING = new Set(['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE'])
 
 function readBody (req: http.IncomingMessage, limit: number): Promise<string | undefined> {
@@ -77,6 +94,31 @@ export async function startSapSimulator (options: SapSimulatorOptions = {}): Pro
   const host = options.host ?? '127.0.0.1'
   let listening = false
   let upTimer: NodeJS.Timeout | undefined
+
+  const sent: SentIdoc[] = []
+  let nextDocnum = 500_001
+
+  /** SAP's outbound side: a number of its own for each IDoc (EDIDC-DOCNUM), then the POST to the partner. */
+  async function sendToPartner (xml: (docnum: string) => string): Promise<SentIdoc> {
+    if (options.partner === undefined) throw new SendRefusal(409, 'no partner is configured: start the simulator with --hub-url, --hub-user and --hub-password')
+    const docnum = String(nextDocnum++).padStart(16, '0')
+    const r = await postToPartner(options.partner, xml(docnum), docnum)
+    sent.push(r)
+    return r
+  }
+  async function sendOrder (id: string, change?: OrderChange): Promise<SentIdoc> {
+    const order = books.findOrder(id)
+    if (order === undefined) throw new SendRefusal(404, `order ${id} is not one of the simulator's orders (${books.orders.map((o) => o.order).join(', ')})`)
+    if (change !== undefined) {
+      try { changeOrder(order, change) } catch (err) { throw new SendRefusal(400, (err as Error).message) }
+    }
+    return await sendToPartner((docnum) => loiproDocument(order, docnum))
+  }
+  async function sendIdoc (xml: string): Promise<SentIdoc> {
+    if (!/<IDOC\b/.test(xml)) throw new SendRefusal(400, 'the body is not IDoc-XML (no <IDOC> element)')
+    // The document as given: its control record's DOCNUM is the sender's (ours) only if it has none.
+    return await sendToPartner((docnum) => xml.replace(/<DOCNUM>\s*<\/DOCNUM>|<DOCNUM\/>/, `<DOCNUM>${docnum}</DOCNUM>`))
+  }
 
   const received: SapReceived = { confirmations: books.confirmations, materialDocuments: books.materialDocuments, idocs: inbound.received }
 
@@ -165,6 +207,26 @@ export async function startSapSimulator (options: SapSimulatorOptions = {}): Pro
     const reply = (status: number, body: unknown): void => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)) }
     if (url.pathname === '/sim/received' && req.method === 'GET') { reply(200, received); return }
     if (url.pathname === '/sim/control' && req.method === 'GET') { reply(200, state); return }
+    if (url.pathname === '/sim/sent' && req.method === 'GET') { reply(200, sent); return }
+    const orderPath = /^\/sim\/send-order\/([^/]+)$/.exec(url.pathname)
+    if ((orderPath !== null || url.pathname === '/sim/send-idoc') && req.method === 'POST') {
+      try {
+        const text = (await readBody(req, maxBody)) ?? ''
+        let r: SentIdoc
+        if (orderPath !== null) {
+          let change: OrderChange | undefined
+          try { change = text.trim() === '' ? undefined : parseOrderChange(JSON.parse(text)) } catch (err) { throw new SendRefusal(400, (err as Error).message) }
+          r = await sendOrder(decodeURIComponent(orderPath[1]!), change)
+        } else {
+          r = await sendIdoc(text)
+        }
+        // 200 when the partner took it; 502 with the partner's answer when it did not.
+        reply(r.status >= 200 && r.status < 300 ? 200 : 502, r)
+      } catch (err) {
+        reply(err instanceof SendRefusal ? err.status : 502, { error: (err as Error).message })
+      }
+      return
+    }
     if (url.pathname === '/sim/control' && req.method === 'POST') {
       try {
         const text = await readBody(req, 64 * 1024)
@@ -226,6 +288,9 @@ export async function startSapSimulator (options: SapSimulatorOptions = {}): Pro
     url: `http://${host}:${port}`,
     control,
     received,
+    sent,
+    sendOrder,
+    sendIdoc,
     async close (): Promise<void> {
       clearTimeout(upTimer)
       await stopListening()

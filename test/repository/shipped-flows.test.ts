@@ -8,7 +8,7 @@ import path from 'node:path'
 import { PROJECT_ROOT as ROOT } from '../support/child-hub'
 type FlowNode = Record<string, unknown> & { id: string, type: string, z?: string, x?: number, y?: number, name?: string, wires?: string[][] }
 
-const CORE_TYPES = new Set(['tab', 'inject', 'debug', 'function', 'comment', 'catch', 'status', 'change', 'switch', 'link in', 'link out', 'delay', 'template'])
+const CORE_TYPES = new Set(['tab', 'inject', 'debug', 'function', 'comment', 'catch', 'status', 'change', 'switch', 'link in', 'link out', 'delay', 'template', 'http request'])
 
 function hubTypes (): Set<string> {
   const types = new Set<string>()
