@@ -125,6 +125,10 @@ export class SapBooks {
       const orderId = text(it, 'ManufacturingOrder')
       const order = orderId === '' ? undefined : this.findOrder(orderId)
       if (!order) refuse('M7/086', `Order ${orderId || '(none)'} does not exist`, `${where}/ManufacturingOrder`)
+      // A receipt for an order is the movement indicator F (GoodsMovementRefDocType), as SAP's API documents for GM code 02.
+      if ((type === '101' || type === '102') && text(it, 'GoodsMovementRefDocType') !== 'F') {
+        refuse('M7/088', `Goods receipt ${type} for order ${orderId} needs GoodsMovementRefDocType F (goods movement for a production order)`, `${where}/GoodsMovementRefDocType`)
+      }
       const qty = decimal(it, 'QuantityInEntryUnit', true, `${where}/QuantityInEntryUnit`)!
       if (qty.eq(0)) refuse('M7/016', 'Enter a quantity', `${where}/QuantityInEntryUnit`)
       if (text(it, 'EntryUnit') === '') refuse('M7/002', 'Enter a unit of entry', `${where}/EntryUnit`)

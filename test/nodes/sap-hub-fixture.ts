@@ -39,7 +39,7 @@ export async function startSapHub (transport: SapTransport = 'idoc-xml'): Promis
   const passwordFile = path.join(dir, 'sap-password')
   fs.writeFileSync(passwordFile, 'sap-sim\n', { mode: 0o600 })
   const hub = await startTestHub(testConfig(dir, (c) => {
-    c.sap.outbound = { ...c.sap.outbound, url: sim.url, username: 'HUB_RFC', passwordFile, confirmations: transport, goodsMovements: transport, pollMs: 100, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM' }
+    c.sap.outbound = { ...c.sap.outbound, url: sim.url, username: 'HUB_RFC', passwordFile, confirmations: transport, goodsMovements: transport, idocs: transport === 'odata' ? 'idoc-soap' : transport, pollMs: 100, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM' }
   }))
   const endpoints = express()
   for (const r of hub.sap!.routes([{ username: 'sap-rfc', passwordHash: await hashPassword('idoc-secret'), permissions: ['sap.write'] }])) endpoints.use(r.path, r.handler)

@@ -88,7 +88,7 @@ describe('SAP OData client against the simulated SAP', function () {
       MaterialDocumentHeaderText: 'hub:idem-7',
       to_MaterialDocumentItem: [
         { Material: 'RM-STEEL-COIL', Plant: '1000', StorageLocation: '0001', GoodsMovementType: '261', ManufacturingOrder: '1000001', Batch: 'LOT-0001', QuantityInEntryUnit: '25', EntryUnit: 'KG' },
-        { Material: 'FG-PANEL-100', Plant: '1000', StorageLocation: '0002', GoodsMovementType: '101', ManufacturingOrder: '1000001', Batch: 'LOT-0002', QuantityInEntryUnit: '10', EntryUnit: 'ST' }
+        { Material: 'FG-PANEL-100', Plant: '1000', StorageLocation: '0002', GoodsMovementType: '101', GoodsMovementRefDocType: 'F', ManufacturingOrder: '1000001', Batch: 'LOT-0002', QuantityInEntryUnit: '10', EntryUnit: 'ST' }
       ]
     })
     assert.match(doc.data.MaterialDocument, /^49\d{8}$/)
