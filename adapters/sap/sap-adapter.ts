@@ -118,7 +118,7 @@ export class SapAdapter {
   async pull (): Promise<PullResult> {
     if (this.odata === undefined) throw new Error('no SAP system is configured (sap.outbound.url)')
     const { config, mes, log } = this.opts
-    const r = await pullOrders({ odata: this.odata, mes, filter: config.pull.filter, zone: ianaZone(config.timeZone), unitCodes: config.unitCodes, log: log.child('pull') })
+    const r = await pullOrders({ odata: this.odata, mes, model: this.opts.model, filter: config.pull.filter, zone: ianaZone(config.timeZone), unitCodes: config.unitCodes, log: log.child('pull') })
     if (r.changed.length > 0) log.info(`pulled ${r.read} order(s) from SAP: ${r.changed.map((c) => `${c.orderNumber} ${c.changes.join(', ')}`).join('; ')}`)
     return r
   }

@@ -14,6 +14,7 @@ import { unwrapIdocSoap } from '../idoc/soap-envelope'
 import { mapLoipro } from '../mapping/loipro'
 import { mapMatmas } from '../mapping/matmas'
 import { mapLoiwcs } from '../mapping/loiwcs'
+import { onPlantModel } from '../mapping/work-center-of'
 import type { SapTimeZone } from '../sap-values'
 import type { UnitCodes } from '../units'
 import { applyOrderFromSap } from './order-idoc-apply'
@@ -147,7 +148,7 @@ export class IdocApplier {
       case 'LOIPRO': {
         const m = mapLoipro(idoc, { zone, unitCodes })
         const actions = m.actions.filter((a): a is 'release' | 'lock' | 'complete' | 'delete' => a !== 'upsert')
-        const applied = await applyOrderFromSap(mes, { order: m.order as never, actions }, actor)
+        const applied = await applyOrderFromSap(mes, { order: onPlantModel(m.order, this.opts.model, m.plant) as never, actions }, actor)
         return { results: { ...applied, statuses: m.statuses, warnings: [...m.warnings, ...applied.warnings], extensions: m.extensions.length } }
       }
       case 'MATMAS': {

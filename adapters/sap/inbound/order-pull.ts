@@ -11,6 +11,8 @@ import { mapODataOrder, type ODataEntity } from '../mapping/odata-order'
 import type { SapTimeZone } from '../sap-values'
 import type { UnitCodes } from '../units'
 import { applyOrderFromSap, type OrderApplied } from './order-idoc-apply'
+import { onPlantModel } from '../mapping/work-center-of'
+import type { PlantModel } from '../../../plant/plant-model'
 
 export const PRODUCTION_ORDER_SERVICE = 'API_PRODUCTION_ORDER_2_SRV'
 const PAGE = 100
@@ -18,6 +20,7 @@ const PAGE = 100
 export interface OrderPullOptions {
   readonly odata: ODataClient
   readonly mes: Mes
+  readonly model: PlantModel
   /** An OData $filter on A_ProductionOrder_2, e.g. "ProductionPlant eq '1000' and OrderIsReleased eq 'X'". */
   readonly filter: string
   readonly zone: SapTimeZone
@@ -51,7 +54,7 @@ export async function pullOrders (o: OrderPullOptions): Promise<PullResult> {
       try {
         const m = mapODataOrder(e, { zone: o.zone, unitCodes: o.unitCodes })
         const actions = m.actions.filter((a): a is 'release' | 'lock' | 'complete' | 'delete' => a !== 'upsert')
-        const applied = await applyOrderFromSap(o.mes, { order: m.order as never, actions }, { who: 'sap:odata' })
+        const applied = await applyOrderFromSap(o.mes, { order: onPlantModel(m.order, o.model, m.plant) as never, actions }, { who: 'sap:odata' })
         if (applied.changes.length > 0) changed.push(applied)
       } catch (err) {
         if (!(err instanceof HubError)) throw err

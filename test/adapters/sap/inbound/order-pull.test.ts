@@ -42,7 +42,9 @@ describe('production orders pulled from SAP over OData', function () {
     assert.match(first.refused[0]!.reason, /to_ProductionOrderOperation\(1\).*WorkCenter 'PRESS 01' is not a valid MES id/s)
     const o = await hub.mes.mes.workOrders.get('1000001')
     assert.deepEqual([o.material, o.quantity, o.unit, o.dueDate], ['FG-PANEL-100', 100, 'ST', '2024-06-04T20:00:00Z'])
-    assert.deepEqual(o.operations.map((op) => [op.sequence, op.workCenter]), [[10, 'PRESS01'], [20, 'PRESS02']])
+    // SAP's work centers PRESS01 and PRESS02 are presses 1 and 2 in the demo plant, units of line PRESSL1: the MES
+    // dispatches the operations of PRESSL1 to them.
+    assert.deepEqual(o.operations.map((op) => [op.sequence, op.workCenter]), [[10, 'PRESSL1'], [20, 'PRESSL1']])
     assert.deepEqual(o.materials.map((m) => [m.material, m.quantity, m.unit, m.operationSequence]), [['RM-STEEL-COIL', 250, 'KG', 10], ['RM-STEEL-SHEET', 100, 'ST', 20]])
     await assert.rejects(hub.mes.mes.workOrders.get('1000003'), /not found/, 'not released in SAP: not pulled')
 
