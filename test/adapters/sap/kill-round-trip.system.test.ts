@@ -1,0 +1,260 @@
+// An order's round trip with the simulated SAP across a kill -9 of the hub: the hub runs as a user runs it (the built
+// CLI in a child process with a config file: editor users, sap.outbound at the simulator), the simulated SAP runs in
+// this process, everything between them is real HTTP. LOIPRO in over the hub's /sap/bc/idoc_xml, the run through the
+// MES HTTP API while SAP answers 503, the hub SIGKILLed while the confirmations and goods movements wait in the
+// outbox, SAP back, the hub started again on the same data directory: each posted to SAP exactly once, the
+// confirmations acknowledged with SAP's reference, nothing pending. And a kill right after an IDoc document was
+// answered 200, before it was applied: the inbox's stored IDocs are applied at the next start.
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import YAML from 'yaml'
+import { tempDir } from '../../support/hub-fixture'
+import { freePort, spawnHub, PROJECT_ROOT, type ChildHub } from '../../support/child-hub'
+import { client } from '../../support/mes-api'
+import { hashPassword } from '../../../core/passwords'
+import { startSapSimulator, type RunningSapSimulator } from '../../../sim/sap/simulator'
+import type { SapTransport } from '../../../adapters/sap/config'
+import { loiproIdoc, xmlHttp } from './idoc-samples'
+
+const PRESS_ORDER = '<E1AFVOL SEGMENT="1"><VORNR>0010</VORNR><ARBPL>PRESSL1</ARBPL><LTXA1>Stamp side panel</LTXA1><MGVRG>100.000</MGVRG>' +
+  '<E1RESBL SEGMENT="1"><POSNR>0010</POSNR><MATNR>RM-STEEL-COIL</MATNR><BDMNG>250.000</BDMNG><MEINS>KG</MEINS></E1RESBL></E1AFVOL>'
+const PRODUCT = 'FG-1000-LONG-MATERIAL-NUMBER-40-CHARS'
+const USERS = { planner: 'planner-pw-13', 'sap-rfc': 'idoc-secret-13' }
+
+type Api = ReturnType<typeof client>
+
+async function until<T> (what: string, probe: () => Promise<T | undefined>, ms = 60000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** A hub's data directory and config file, started and killed as often as a test needs. */
+class SapHubHome {
+  readonly dir = tempDir('sap-kill-')
+  readonly configFile = path.join(this.dir, 'isa95-hub.yaml')
+  editorPort = 0
+  child: ChildHub | undefined
+
+  async write (sim: RunningSapSimulator, transport: SapTransport): Promise<void> {
+    const passwordFile = path.join(this.dir, 'sap-password')
+    fs.writeFileSync(passwordFile, 'sap-sim\n', { mode: 0o600 })
+    fs.chmodSync(passwordFile, 0o600)
+    this.editorPort = await freePort()
+    fs.writeFileSync(this.configFile, YAML.stringify({
+      editor: {
+        users: [
+          { username: 'planner', passwordHash: await hashPassword(USERS.planner), permissions: '*' },
+          { username: 'sap-rfc', passwordHash: await hashPassword(USERS['sap-rfc']), permissions: ['sap.write'] }
+        ]
+      },
+      sap: {
+        outbound: {
+          url: sim.url, username: 'HUB_RFC', passwordFile, confirmations: transport, goodsMovements: transport,
+          pollMs: 100, timeoutMs: 5000, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM'
+        }
+      }
+    }))
+  }
+
+  get base (): string { return `http://127.0.0.1:${this.editorPort}` }
+
+  async start (): Promise<ChildHub> {
+    const child = spawnHub(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'hub', 'cli.js')], {
+      HUB_CONFIG: this.configFile,
+      HUB_DATA_DIR: path.join(this.dir, 'data'),
+      HUB_MQTT_HOST: '127.0.0.1',
+      HUB_MQTT_PORT: String(await freePort()),
+      HUB_MQTT_WS_ENABLED: 'false',
+      HUB_EDITOR_PORT: String(this.editorPort),
+      HUB_SPARKPLUG_ENABLED: 'false'
+    })
+    this.child = child
+    await child.waitFor(/hub ready/, 60000)
+    return child
+  }
+
+  /** kill -9 of the hub's whole process group; resolves once no process of it is left. */
+  async kill (): Promise<void> {
+    this.child!.signal('SIGKILL')
+    await this.child!.groupGone()
+  }
+
+  async api (): Promise<Api> {
+    const res = await fetch(`${this.base}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: 'planner', password: USERS.planner })
+    })
+    assert.equal(res.status, 200, `login: ${await res.clone().text()}`)
+    const token = (await res.json() as { access_token: string }).access_token
+    return client(`${this.base}/mes/v1`, { authorization: `Bearer ${token}` })
+  }
+
+  postIdocs (document: string): Promise<Response> {
+    return fetch(`${this.base}/sap/bc/idoc_xml`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`sap-rfc:${USERS['sap-rfc']}`).toString('base64')}`, 'content-type': 'application/xml' },
+      body: document
+    })
+  }
+
+  async close (): Promise<void> {
+    if (this.child !== undefined) await this.kill()
+    fs.rmSync(this.dir, { recursive: true, force: true })
+  }
+}
+
+function ok (what: string, a: { status: number, text: string }, status = 200): void {
+  assert.equal(a.status, status, `${what}: HTTP ${a.status} ${a.text}`)
+}
+
+interface OutboxRow { id: number, type: string, status: string, attempts: number, lastError: string | null, reference: string | null }
+
+async function outbox (api: Api): Promise<OutboxRow[]> {
+  const r = await api.get('/outbox?destination=sap')
+  ok('outbox', r)
+  return r.body as OutboxRow[]
+}
+
+for (const transport of ['idoc-xml', 'odata'] as SapTransport[]) {
+  describe(`an order's round trip with SAP across a kill -9 of the hub (${transport})`, function () {
+    this.timeout(180000)
+    let sim: RunningSapSimulator
+    let home: SapHubHome
+
+    before(async function () {
+      sim = await startSapSimulator({ port: 0 })
+      home = new SapHubHome()
+      await home.write(sim, transport)
+    })
+    after(async function () {
+      await home?.close()
+      await sim?.close()
+    })
+
+    it('posts every confirmation and goods movement exactly once after the hub was killed while they waited in the outbox', async function () {
+      await home.start()
+      let api = await home.api()
+      const r = await home.postIdocs(xmlHttp(loiproIdoc('0000000000300001', { aufnr: '000001000001', operations: PRESS_ORDER })))
+      assert.equal(r.status, 200, await r.text())
+      await until('order 1000001 applied', async () => (await api.get('/work-orders/1000001')).body?.status === 'released' ? true : undefined)
+
+      ok('coil defined', await api.post('/materials/definitions', { material: 'RM-STEEL-COIL', unit: 'KG' }))
+      ok('product defined', await api.post('/materials/definitions', { material: PRODUCT, unit: 'ST' }))
+      ok('coil received', await api.post('/materials/lots', { lotId: 'COIL-1', material: 'RM-STEEL-COIL', quantity: 1000, unit: 'KG' }), 201)
+
+      // SAP goes down before the run: everything it makes waits in the outbox and is retried.
+      await sim.control.apply({ mode: 'down', how: '503' })
+      const job = await api.post('/work-orders/1000001/operations/10/dispatch', { workUnit: 'PRESS01' })
+      ok('dispatch', job, 201)
+      const events = `/jobs/${job.body.jobId as string}/events`
+      ok('start', await api.post(events, { event: 'start', eventId: 'hmi-start' }))
+      ok('consume', await api.post('/materials/consume', { jobId: job.body.jobId, lotId: 'COIL-1', quantity: 250 }))
+      ok('produce', await api.post('/materials/produce', { jobId: job.body.jobId, material: PRODUCT, lotId: 'PANEL-1', quantity: 100 }), 201)
+      ok('report', await api.post(events, { event: 'report', good: 100, eventId: 'hmi-report' }))
+      ok('complete', await api.post(events, { event: 'complete', eventId: 'hmi-complete' }))
+
+      // Two confirmations (the report: partial; the completion: final) and two goods movements (261, 101), all of
+      // order 1000001, so sent strictly in order: the first tried and refused by SAP, the others behind it; none in a
+      // send at this moment (a leased one would wait out its lease after the restart).
+      const waiting = await until('the four messages waiting, the first retried while SAP is down', async () => {
+        const all = await outbox(api)
+        return all.length === 4 && all.every((m) => m.status === 'pending') && all[0]!.attempts > 0 ? all : undefined
+      }).catch(async (err: Error) => {
+        throw new Error(`${err.message}: ${JSON.stringify(await outbox(api))}\n${home.child!.output().slice(-3000)}`)
+      })
+      assert.match(waiting[0]!.lastError ?? '', /HTTP 503/)
+      await home.kill()
+      assert.deepEqual([sim.received.idocs.length, sim.received.confirmations.length, sim.received.materialDocuments.length], [0, 0, 0], 'nothing reached SAP while it was down')
+
+      await sim.control.apply({ mode: 'up' })
+      const again = await home.start()
+      api = await home.api()
+      const sent = await until('every message sent after the restart', async () => {
+        const all = await outbox(api)
+        return all.length === 4 && all.every((m) => m.status === 'sent') ? all : undefined
+      }, 90000).catch(async (err: Error) => {
+        throw new Error(`${err.message}: ${JSON.stringify(await outbox(api))}\n${again.output().slice(-3000)}`)
+      })
+      // A few more rounds of the feeders (pollMs 100) and the worker: nothing is enqueued or posted again.
+      await new Promise((r) => setTimeout(r, 1500))
+      assert.equal((await outbox(api)).length, 4, 'nothing enqueued again after the restart')
+      assert.ok(sent.every((m) => m.reference !== null && m.reference !== ''), 'SAP\'s reference on every sent message')
+
+      const received = sim.received
+      if (transport === 'odata') {
+        assert.deepEqual(received.idocs, [])
+        assert.equal(received.confirmations.length, 2, JSON.stringify(received.confirmations))
+        assert.equal(received.materialDocuments.length, 2, JSON.stringify(received.materialDocuments))
+        assert.deepEqual(received.confirmations.map((c) => [c.OrderID, c.ConfirmationYieldQuantity, c.IsFinalConfirmation]), [['1000001', '100.000', false], ['1000001', '0.000', true]])
+      } else {
+        assert.equal(received.idocs.length, 4, JSON.stringify(received.idocs))
+        const docnums = received.idocs.map((i) => i.senderDocnum)
+        assert.equal(new Set(docnums).size, 4, `four distinct IDocs, each once: ${docnums.join(', ')}`)
+        assert.deepEqual(received.idocs.map((i) => i.messageType).sort(), ['PPCC2PRETTICKET', 'PPCC2PRETTICKET', 'WMMBXY', 'WMMBXY'])
+      }
+
+      const confirmations = await api.get('/work-orders/1000001/confirmations')
+      ok('confirmations', confirmations)
+      assert.deepEqual(confirmations.body.map((c: { yield: number, final: boolean, status: string }) => [c.yield, c.final, c.status]),
+        [[100, false, 'acknowledged'], [0, true, 'acknowledged']])
+      const references = confirmations.body.map((c: { erpReference: string | null }) => c.erpReference)
+      assert.ok(references.every((ref: string | null) => ref !== null && ref !== ''), `SAP's reference kept: ${JSON.stringify(references)}`)
+      if (transport === 'odata') {
+        assert.deepEqual(references, received.confirmations.map((c) => `${String(c.ConfirmationGroup)}/${String(c.ConfirmationCount)}`))
+      }
+      const pending = await api.get('/confirmations')
+      ok('pending confirmations', pending)
+      assert.deepEqual(pending.body, [], 'no confirmation pending')
+      assert.deepEqual((await api.get('/outbox/dead-letters?destination=sap')).body, [], 'no dead letter')
+    })
+  })
+}
+
+describe('a kill -9 of the hub right after an IDoc document was answered 200', function () {
+  this.timeout(180000)
+  let sim: RunningSapSimulator
+  let home: SapHubHome
+
+  before(async function () {
+    sim = await startSapSimulator({ port: 0 })
+    home = new SapHubHome()
+    await home.write(sim, 'idoc-xml')
+  })
+  after(async function () {
+    await home?.close()
+    await sim?.close()
+  })
+
+  it('applies at the next start the IDocs stored in the inbox and not yet applied', async function () {
+    await home.start()
+    // Forty orders in one document (a bulk XML-HTTP post): each IDoc is stored before the 200, applied after it, in
+    // order; the kill lands within a millisecond of the answer, long before the fortieth is applied.
+    const orders = Array.from({ length: 40 }, (_, i) => String(1000001 + i))
+    const document = xmlHttp(...orders.map((o, i) => loiproIdoc(String(400001 + i).padStart(16, '0'), { aufnr: o.padStart(12, '0'), operations: PRESS_ORDER })))
+    const r = await home.postIdocs(document)
+    assert.equal(r.status, 200)
+    await home.kill()
+
+    const again = await home.start()
+    const recovered = /applied (\d+) IDoc\(s\) stored before the hub last stopped/.exec(again.output())
+    assert.ok(recovered !== null, `the restarted hub applied the stored IDocs at start; output:\n${again.output().slice(-3000)}`)
+    assert.ok(Number(recovered[1]) > 0 && Number(recovered[1]) <= 40, recovered[0])
+    const api = await home.api()
+    for (const o of orders) {
+      const order = await api.get(`/work-orders/${o}`)
+      ok(`order ${o}`, order)
+      assert.equal(order.body.status, 'released', `order ${o}`)
+    }
+    const inbox = await api.get('/inbox?limit=1000')
+    ok('inbox', inbox)
+    assert.equal(inbox.body.length, 40, 'each IDoc stored once')
+    assert.deepEqual([...new Set(inbox.body.map((m: { status: string }) => m.status))], ['applied'], JSON.stringify(inbox.body.map((m: { status: string, reason: string | null }) => [m.status, m.reason])))
+  })
+})
