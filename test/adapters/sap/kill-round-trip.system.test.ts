@@ -290,9 +290,9 @@ for (const transport of ['odata', 'idoc-soap'] as SapTransport[]) {
       await runOrderWhileSapIsDown(home, sim, await home.api())
       forwarder.arm(async () => await home.kill())
       await sim.control.apply({ mode: 'up' })
-      const path = await forwarder.posted
+      const postedPath = await forwarder.posted
       const postedBeforeRestart = transport === 'odata' ? sim.received.confirmations.length + sim.received.materialDocuments.length : sim.received.idocs.length
-      assert.equal(postedBeforeRestart, 1, `SAP posted the first message (${path}) before the hub died`)
+      assert.equal(postedBeforeRestart, 1, `SAP posted the first message (${postedPath}) before the hub died`)
 
       await home.start()
       await assertPostedOnce(home, sim, await home.api(), transport === 'idoc-soap' ? 'idoc-xml' : transport, 150000)
