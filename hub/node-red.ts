@@ -14,7 +14,7 @@ import type { Mes } from '../mes/index'
 import { HUB_SERVICES_SETTING, type HubServices } from '../nodes/hub-services'
 import { MES_API_PATH, mesHttpApi, type ApiAuth } from '../mes/http/mes-http-api'
 import { scopeAllows } from './node-red-permissions'
-import { loginGuard } from './editor-login-guard'
+import { LoginThrottle, loginGuard } from './editor-login-guard'
 import { adminCors, type CorsSettings } from './admin-cors'
 import type { EditorUser } from './own-config'
 export { scopeAllows }
@@ -51,7 +51,7 @@ export interface EditorOptions {
    * Endpoints at fixed paths of the HTTP port, outside Node-RED (SAP's /sap/bc/...), each given the editor users
    * for its own authentication; mounted before Node-RED's admin app.
    */
-  routes?: (users: readonly EditorUser[]) => Array<{ path: string, handler: RequestHandler }>
+  routes?: (users: readonly EditorUser[], throttle: LoginThrottle) => Array<{ path: string, handler: RequestHandler }>
 }
 
 const FLOW_FILE = 'flows.json'
@@ -129,9 +129,12 @@ export async function startEditor (config: HubConfig, log: Logger, opts: EditorO
   })
   // In front of Node-RED: CORS only as settings.js configures it, and the login checked and throttled by source.
   app.use(adminCors(settings as CorsSettings))
-  for (const r of opts.routes?.(credentials.users) ?? []) app.use(r.path, r.handler)
+  // One count of failed logins per source for the editor's login and the routes' own (HTTP Basic): a source does not
+  // get five guesses at each.
+  const throttle = new LoginThrottle()
+  for (const r of opts.routes?.(credentials.users, throttle) ?? []) app.use(r.path, r.handler)
   if (settings.httpAdminRoot !== false) {
-    app.post(path.posix.join(String(settings.httpAdminRoot ?? '/'), 'auth/token'), ...loginGuard(credentials.users))
+    app.post(path.posix.join(String(settings.httpAdminRoot ?? '/'), 'auth/token'), ...loginGuard(credentials.users, throttle))
   }
   app.use(String(settings.httpAdminRoot ?? '/'), RED.httpAdmin)
   app.use(String(settings.httpNodeRoot ?? '/api'), RED.httpNode)

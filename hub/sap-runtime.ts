@@ -11,13 +11,14 @@ import type { HubConfig } from './config'
 import type { EditorUser } from './own-config'
 import { SapAdapter } from '../adapters/sap/sap-adapter'
 import { basicAuth, basicAuthUser } from './basic-auth'
+import type { LoginThrottle } from './editor-login-guard'
 
 export const SAP_PERMISSION = 'sap.write'
 
 export interface SapRuntime {
   readonly adapter: SapAdapter
   /** The endpoints for the editor's HTTP port, given its users. */
-  routes (users: readonly EditorUser[]): Array<{ path: string, handler: RequestHandler }>
+  routes (users: readonly EditorUser[], throttle?: LoginThrottle): Array<{ path: string, handler: RequestHandler }>
   start (): Promise<void>
   stop (): Promise<void>
 }
@@ -29,7 +30,7 @@ export function createSapRuntime (opts: { config: HubConfig, model: PlantModel, 
   const adapter = new SapAdapter({ config: config.sap, mes, model, uns, log, instance: `${os.hostname()}:${process.pid}` })
   return {
     adapter,
-    routes: (users) => adapter.endpoints(basicAuth(users, SAP_PERMISSION, { realm: 'isa95-hub SAP' }), (req: Request) => basicAuthUser(req)),
+    routes: (users, throttle) => adapter.endpoints(basicAuth(users, SAP_PERMISSION, { realm: 'isa95-hub SAP', ...(throttle !== undefined ? { throttle } : {}) }), (req: Request) => basicAuthUser(req)),
     start: async () => await adapter.start(),
     stop: async () => await adapter.stop()
   }

@@ -10,6 +10,7 @@ import type { PlantModel } from '../../plant/plant-model'
 import type { UnsPort } from '../../uns/uns-port'
 import type { SapConfig } from './config'
 import { sapPassword } from './config'
+import { clientText } from '../../core/client-text'
 import type { Idoc } from './idoc/idoc'
 import { idocEndpoints } from './inbound/idoc-endpoints'
 import { IdocApplier, type IdocOutcome } from './inbound/idoc-applier'
@@ -119,7 +120,7 @@ export class SapAdapter {
     if (this.odata === undefined) throw new Error('no SAP system is configured (sap.outbound.url)')
     const { config, mes, log } = this.opts
     const r = await pullOrders({ odata: this.odata, mes, model: this.opts.model, filter: config.pull.filter, zone: ianaZone(config.timeZone), unitCodes: config.unitCodes, log: log.child('pull') })
-    if (r.changed.length > 0) log.info(`pulled ${r.read} order(s) from SAP: ${r.changed.map((c) => `${c.orderNumber} ${c.changes.join(', ')}`).join('; ')}`)
+    if (r.changed.length > 0) log.info(`pulled ${r.read} order(s) from SAP: ${clientText(r.changed.map((c) => `${c.orderNumber} ${c.changes.join(', ')}`).join('; '), 2000)}`)
     return r
   }
 

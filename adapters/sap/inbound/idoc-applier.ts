@@ -7,6 +7,7 @@ import type { Actor, Inbox, InboxMessage, Mes } from '../../../mes/service'
 import { NotFoundError } from '../../../mes/errors'
 import type { Logger } from '../../../core/logger'
 import { HubError } from '../../../core/errors'
+import { clientText } from '../../../core/client-text'
 import type { PlantModel } from '../../../plant/plant-model'
 import type { Idoc } from '../idoc/idoc'
 import { parseIdocXml } from '../idoc/idoc-xml'
@@ -119,7 +120,7 @@ export class IdocApplier {
       outcome = { id, idoc, status: 'applied', results }
     } catch (err) {
       if (!(err instanceof HubError)) {
-        this.opts.log.error(`IDoc ${describe(idoc)} (inbox ${id}) could not be applied: ${(err as Error)?.stack ?? String(err)}; it stays received and is applied again at the next start`)
+        this.opts.log.error(`IDoc ${clientText(describe(idoc))} (inbox ${id}) could not be applied: ${(err as Error)?.stack ?? String(err)}; it stays received and is applied again at the next start`)
         return
       }
       try {
@@ -128,7 +129,7 @@ export class IdocApplier {
         this.opts.log.error(`IDoc ${describe(idoc)} (inbox ${id}): its error could not be recorded: ${(e as Error).message}`)
         return
       }
-      this.opts.log.warn(`IDoc ${describe(idoc)} (inbox ${id}) not applied: ${err.message}`)
+      this.opts.log.warn(`IDoc ${clientText(describe(idoc))} (inbox ${id}) not applied: ${clientText(err.message, 1000)}`)
       outcome = { id, idoc, status: 'error', reason: err.message }
     }
     for (const l of this.listeners) {

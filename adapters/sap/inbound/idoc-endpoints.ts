@@ -10,6 +10,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import { XMLBuilder } from 'fast-xml-parser'
 import { HubError } from '../../../core/errors'
+import { clientText } from '../../../core/client-text'
 import type { Logger } from '../../../core/logger'
 import type { Inbox, InboxChannel } from '../../../mes/service'
 import { receiveIdocs, type ReceivedIdoc } from './idoc-receiver'
@@ -59,18 +60,19 @@ export function idocEndpoints (opts: IdocEndpointsOptions): Array<{ path: string
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     receiveIdocs(opts.inbox, raw, { channel, who, remote: req.socket.remoteAddress }, opts.maxDocumentBytes).then((idocs) => {
       const stored = idocs.map((r) => ({ id: r.receipt.id, idocType: r.idoc.idocType, docnum: r.idoc.control.DOCNUM ?? null, duplicate: r.receipt.duplicate, status: r.receipt.status }))
-      opts.log.info(`${channel} from ${who}: ${stored.map((s) => `${s.idocType}${s.docnum !== null ? ` ${s.docnum}` : ''} -> inbox ${s.id}${s.duplicate ? ' (duplicate)' : ''}`).join(', ')}`)
+      // What SAP sent is quoted through clientText: a DOCNUM with a newline must not forge a log line.
+      opts.log.info(`${channel} from ${clientText(who)}: ${clientText(stored.map((s) => `${s.idocType}${s.docnum !== null ? ` ${s.docnum}` : ''} -> inbox ${s.id}${s.duplicate ? ' (duplicate)' : ''}`).join(', '), 2000)}`)
       if (soap) res.status(200).type(soapVersionOf(req) === '1.2' ? 'application/soap+xml' : 'text/xml').send(soapAnswer(soapVersionOf(req), {}))
       else res.status(200).json({ stored })
       opts.received(idocs)
     }, (err: unknown) => {
       if (err instanceof HubError && err.code.startsWith('IDOC_')) {
         const status = err.code === 'IDOC_TOO_LARGE' ? 413 : 400
-        opts.log.warn(`${channel} from ${who} refused: ${err.message}`)
+        opts.log.warn(`${channel} from ${clientText(who)} refused: ${clientText(err.message, 1000)}`)
         if (soap) return soapFault(res, soapVersionOf(req), true, err.message, status === 413 ? 413 : undefined)
         return res.status(status).type('text/plain').send(err.message + '\n')
       }
-      opts.log.error(`${channel} from ${who}: the IDocs could not be stored: ${(err as Error)?.stack ?? String(err)}`)
+      opts.log.error(`${channel} from ${clientText(who)}: the IDocs could not be stored: ${(err as Error)?.stack ?? String(err)}`)
       res.setHeader('Retry-After', '30')
       const text = 'the hub could not store the IDoc; nothing was accepted; send it again later'
       if (soap) return soapFault(res, soapVersionOf(req), false, text, 503)

@@ -6,6 +6,7 @@
 import type { Mes } from '../../../mes/service'
 import type { Logger } from '../../../core/logger'
 import { HubError } from '../../../core/errors'
+import { clientText } from '../../../core/client-text'
 import type { ODataClient } from '../odata/odata-client'
 import { mapODataOrder, type ODataEntity } from '../mapping/odata-order'
 import type { SapTimeZone } from '../sap-values'
@@ -59,7 +60,7 @@ export async function pullOrders (o: OrderPullOptions): Promise<PullResult> {
       } catch (err) {
         if (!(err instanceof HubError)) throw err
         refused.push({ order: key, reason: err.message })
-        o.log.warn(`SAP order ${key} (OData) not applied: ${err.message}`)
+        o.log.warn(`SAP order ${clientText(key)} (OData) not applied: ${clientText(err.message, 1000)}`)
       }
     }
     if (rows.length < PAGE) break

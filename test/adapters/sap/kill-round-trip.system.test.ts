@@ -58,7 +58,7 @@ class SapHubHome {
       sap: {
         outbound: {
           url: sim.url, username: 'HUB_RFC', passwordFile, confirmations: transport, goodsMovements: transport,
-          pollMs: 100, timeoutMs: 5000, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM'
+          pollMs: 100, timeoutMs: 2000, receiverPartner: 'SIMCLNT100', receiverPort: 'SAPSIM'
         }
       }
     }))
@@ -262,7 +262,7 @@ for (const transport of ['idoc-xml', 'odata'] as SapTransport[]) {
 }
 
 // The hardest kill: SAP has posted a message, its answer has not reached the hub. The message stays leased in the
-// outbox; after the restart and the lease (30 s), it is sent again and SAP sees it as the same message: OData finds it
+// outbox; after the restart and the lease (4 x sap.outbound.timeoutMs + 30 s), it is sent again and SAP sees it as the same message: OData finds it
 // by our key (ConfirmationText, MaterialDocumentHeaderText) before posting; IDoc-SOAP carries the same ARCKEY
 // message id, which SAP's exactly-once handling takes once. IDoc-XML over SAP's XML-HTTP port has no such check: the
 // resend is a second IDoc (at least once), so it is not in this list.
