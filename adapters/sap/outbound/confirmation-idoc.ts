@@ -12,7 +12,7 @@
 import type { Confirmation } from '../../../mes/model/types'
 import type { Idoc } from '../idoc/idoc'
 import { idocIdentityOf, inboundControlRecord, type IdocPartners } from '../idoc/idoc-writer'
-import { alpha, char, isZero, numc, sapDateTime, sapQuantity, SapFieldError, unitAsGiven, type SapUnitOf } from './sap-fields'
+import { alpha, char, isZero, numc, toSapDateTime, sapQuantity, SapFieldError, unitAsGiven, type SapUnitOf } from './sap-fields'
 
 export const PPCC2PRETTICKET = { messageType: 'PPCC2PRETTICKET', idocType: 'PPCC2PRETTICKET01' } as const
 
@@ -75,7 +75,7 @@ export function sapConfirmationValues (c: Confirmation, m: ConfirmationMapping, 
     operation: numc(c.sequence, 4, segment, 'OPERATION'),
     finalType: c.final ? 'X' : (m.partialConfirmation ?? ''),
     clearReservations: c.final && (m.clearReservationsOnFinal ?? true),
-    posting: sapDateTime(c.at, m.timeZone, segment, 'POSTG_DATE'),
+    posting: toSapDateTime(c.at, m.timeZone, segment, 'POSTG_DATE'),
     unit: char(unitOf(c.unit), 3, segment, 'CONF_QUAN_UNIT'),
     yield: sapQuantity(c.yield, segment, 'YIELD'),
     scrap: sapQuantity(c.scrap, segment, 'SCRAP'),
@@ -127,7 +127,7 @@ export function confirmationIdoc (c: Confirmation, opts: ConfirmationIdocOptions
     EX_CREATED_DATE: v.posting.date,
     EX_CREATED_TIME: v.posting.time
   })
-  const created = sapDateTime((opts.now ?? new Date()).toISOString(), opts.timeZone, 'EDI_DC40', 'CREDAT')
+  const created = toSapDateTime((opts.now ?? new Date()).toISOString(), opts.timeZone, 'EDI_DC40', 'CREDAT')
   const id = idocIdentityOf(c.idempotencyKey)
   return {
     idocType: PPCC2PRETTICKET.idocType,

@@ -14,7 +14,7 @@ import type { Idoc, IdocSegment } from '../idoc/idoc'
 import { idocIdentityOf, inboundControlRecord, type IdocPartners } from '../idoc/idoc-writer'
 import type { GoodsMovement } from './goods-movement'
 import { goodsMovementCode } from './goods-movement'
-import { alpha, char, numc, sapDateTime, sapQuantity, SapFieldError, unitAsGiven, type SapUnitOf } from './sap-fields'
+import { alpha, char, numc, toSapDateTime, sapQuantity, SapFieldError, unitAsGiven, type SapUnitOf } from './sap-fields'
 
 export const WMMBXY = { messageType: 'WMMBXY', idocType: 'WMMBID02' } as const
 
@@ -42,7 +42,7 @@ function materialFields (material: string, source: string): Record<string, strin
 export function goodsMovementIdoc (gm: GoodsMovement, opts: GoodsMovementIdocOptions): Idoc {
   const code = goodsMovementCode(gm)
   const unitOf = opts.toSapUnit ?? unitAsGiven
-  const posting = sapDateTime(gm.at, opts.timeZone, 'E1MBXYH', 'BUDAT')
+  const posting = toSapDateTime(gm.at, opts.timeZone, 'E1MBXYH', 'BUDAT')
   const header: Record<string, string> = {
     BLDAT: posting.date,
     BUDAT: posting.date,
@@ -72,7 +72,7 @@ export function goodsMovementIdoc (gm: GoodsMovement, opts: GoodsMovementIdocOpt
     }
     return { name: 'E1MBXYI', fields, segments: [] }
   })
-  const created = sapDateTime((opts.now ?? new Date()).toISOString(), opts.timeZone, 'EDI_DC40', 'CREDAT')
+  const created = toSapDateTime((opts.now ?? new Date()).toISOString(), opts.timeZone, 'EDI_DC40', 'CREDAT')
   const id = idocIdentityOf(gm.reference)
   const control = inboundControlRecord({
     idocType: WMMBXY.idocType,

@@ -13,7 +13,7 @@ import type { Confirmation } from '../../../mes/model/types'
 import { sapConfirmationValues, type ConfirmationMapping } from './confirmation-idoc'
 import type { GoodsMovement } from './goods-movement'
 import { goodsMovementCode } from './goods-movement'
-import { alpha, char, numc, odataDate, odataTime, sapDateTime, sapQuantity, unitAsGiven, type SapUnitOf } from './sap-fields'
+import { alpha, char, numc, odataDate, odataTime, toSapDateTime, sapQuantity, unitAsGiven, type SapUnitOf } from './sap-fields'
 
 export const PROD_ORDER_CONF2_SERVICE = 'API_PROD_ORDER_CONFIRMATION_2_SRV'
 export const MATERIAL_DOCUMENT_SERVICE = 'API_MATERIAL_DOCUMENT_SRV'
@@ -89,7 +89,12 @@ export function prodnOrdConf2Body (c: Confirmation, opts: ConfirmationBodyOption
  * Quotes in the key are doubled as OData v2 string literals require.
  */
 export function prodnOrdConf2LookupFilter (c: Pick<Confirmation, 'idempotencyKey'>): string {
-  return `ConfirmationText eq '${c.idempotencyKey.replace(/'/g, "''")}'`
+  return `ConfirmationText eq ${odataString(c.idempotencyKey)}`
+}
+
+/** An OData v2 string literal: quoted, a quote inside doubled. */
+export function odataString (s: string): string {
+  return `'${s.replace(/'/g, "''")}'`
 }
 
 export interface MaterialDocumentBodyOptions {
@@ -101,7 +106,7 @@ export interface MaterialDocumentBodyOptions {
 export function materialDocumentBody (gm: GoodsMovement, opts: MaterialDocumentBodyOptions): ODataBody {
   const code = goodsMovementCode(gm)
   const unitOf = opts.toSapUnit ?? unitAsGiven
-  const posting = sapDateTime(gm.at, opts.timeZone, 'A_MaterialDocumentHeader', 'PostingDate')
+  const posting = toSapDateTime(gm.at, opts.timeZone, 'A_MaterialDocumentHeader', 'PostingDate')
   const items: ODataBody[] = gm.items.map((it, n) => {
     const src = `to_MaterialDocumentItem[${n}]`
     const item: ODataBody = {

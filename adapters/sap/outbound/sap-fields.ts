@@ -4,6 +4,7 @@
 // time zone, and OData v2's `/Date(ms)/` and `PT..H..M..S`. A value that does not fit is an error naming the field,
 // never cut short silently: a truncated order number would post to another order.
 import Big from 'big.js'
+import { alphaInput } from '../sap-values'
 import { HubError } from '../../../core/errors'
 
 /** A value the hub would send that SAP's field cannot hold; nothing was sent. */
@@ -39,12 +40,18 @@ export function isZero (quantity: string): boolean {
   return new Big(quantity).eq(0)
 }
 
-/** ALPHA conversion: a purely numeric value gets leading zeros to `length`; others are left as they are. */
+/** ALPHA conversion (sap-values.ts alphaInput) of a field that must be set: an error names the field. */
 export function alpha (value: string, length: number, source: string, field: string): string {
   const v = value.trim()
   if (v === '') throw new SapFieldError(source, field, 'is empty')
-  if (v.length > length) throw new SapFieldError(source, field, `'${v}' is longer than ${length} characters`)
-  return /^\d+$/.test(v) ? v.padStart(length, '0') : v
+  let internal: string
+  try {
+    internal = alphaInput(v, length)
+  } catch (err) {
+    throw new SapFieldError(source, field, (err as Error).message)
+  }
+  if (internal.length > length) throw new SapFieldError(source, field, `'${v}' is longer than ${length} characters`)
+  return internal
 }
 
 /** A NUMC field: digits only, left-padded with zeros (VORNR '10' -> '0010'). */
@@ -74,7 +81,7 @@ export interface SapDateTime {
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
 /** An instant (ISO-8601) as SAP's date and time in a time zone (IANA name, e.g. 'Europe/Berlin'). */
-export function sapDateTime (iso: string, timeZone: string, source: string, field: string): SapDateTime {
+export function toSapDateTime (iso: string, timeZone: string, source: string, field: string): SapDateTime {
   const ms = Date.parse(iso)
   if (Number.isNaN(ms)) throw new SapFieldError(source, field, `'${iso}' is not an ISO-8601 time`)
   let f = formatters.get(timeZone)
@@ -104,8 +111,8 @@ export function odataTime (tims: string): string {
   return `PT${tims.slice(0, 2)}H${tims.slice(2, 4)}M${tims.slice(4, 6)}S`
 }
 
-/** A unit as SAP's internal code (T006-MSEHI); the lead passes adapters/sap/units.ts here. */
+/** The MES's unit as SAP's internal code (T006-MSEHI): sap-adapter.ts passes units.ts's conversion when the MES keeps ISO codes. */
 export type SapUnitOf = (unit: string) => string
 
-/** Until units.ts is wired: the unit exactly as given (TODO(lead): pass units.ts's MES -> SAP internal code). */
+/** The unit as it is (the MES keeps SAP's internal codes). */
 export const unitAsGiven: SapUnitOf = (unit) => unit

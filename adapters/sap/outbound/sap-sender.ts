@@ -19,7 +19,7 @@ import { confirmationIdoc } from './confirmation-idoc'
 import { goodsMovementIdoc } from './goods-movement-idoc'
 import type { GoodsMovement } from './goods-movement'
 import {
-  MATERIAL_DOCUMENT_SERVICE, PROD_ORDER_CONF2_SERVICE, materialDocumentBody, prodnOrdConf2Body, prodnOrdConf2LookupFilter
+  MATERIAL_DOCUMENT_SERVICE, PROD_ORDER_CONF2_SERVICE, materialDocumentBody, odataString, prodnOrdConf2Body, prodnOrdConf2LookupFilter
 } from './odata-bodies'
 import type { SapUnitOf } from './sap-fields'
 import type { ODataClient } from '../odata/odata-client'
@@ -122,9 +122,8 @@ export function sapSender (opts: SapSenderOptions): (m: OutboxMessage) => Promis
   const goodsMovement = async (gm: GoodsMovement): Promise<{ reference?: string }> => {
     const transport = config.outbound.goodsMovements
     if (transport !== 'odata') return await sendIdoc(goodsMovementIdoc(gm, { partners, timeZone, toSapUnit: opts.toSapUnit }), transport)
-    const q = (s: string): string => `'${s.replace(/'/g, "''")}'`
     const found = await opts.odata.get<Array<Record<string, unknown>>>(MATERIAL_DOCUMENT_SERVICE, 'A_MaterialDocumentHeader',
-      { $filter: `MaterialDocumentHeaderText eq ${q(gm.reference)}`, $format: 'json' })
+      { $filter: `MaterialDocumentHeaderText eq ${odataString(gm.reference)}`, $format: 'json' })
     const known = Array.isArray(found.data) ? found.data[0] : undefined
     const row = known ?? (await postOnce(MATERIAL_DOCUMENT_SERVICE, 'A_MaterialDocumentHeader', materialDocumentBody(gm, { timeZone, toSapUnit: opts.toSapUnit })))
     return { reference: `${String(row.MaterialDocumentYear ?? '')}/${String(row.MaterialDocument ?? '')}` }
