@@ -12,21 +12,13 @@ import { startSapSimulator, type RunningSapSimulator } from '../../../sim/sap/si
 import type { SapTransport } from '../../../adapters/sap/config'
 import { loiproIdoc, xmlHttp } from './idoc-samples'
 import { serveSapEndpoints, type SapEndpointsServer } from './sap-endpoints-server'
+import { until } from '../../support/until'
 import { createODataClient } from '../../../adapters/sap/odata/odata-client'
 import { PROD_ORDER_CONF2_SERVICE, prodnOrdConf2Body } from '../../../adapters/sap/outbound/odata-bodies'
 
 const PRESS_ORDER = '<E1AFVOL SEGMENT="1"><VORNR>0010</VORNR><ARBPL>PRESSL1</ARBPL><LTXA1>Stamp side panel</LTXA1><MGVRG>100.000</MGVRG>' +
   '<E1RESBL SEGMENT="1"><POSNR>0010</POSNR><MATNR>RM-STEEL-COIL</MATNR><BDMNG>250.000</BDMNG><MEINS>KG</MEINS></E1RESBL></E1AFVOL>'
 
-async function until<T> (what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 for (const transport of ['idoc-xml', 'idoc-soap', 'odata'] as SapTransport[]) {
   describe(`an order's round trip with SAP (${transport})`, function () {

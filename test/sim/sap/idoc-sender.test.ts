@@ -64,7 +64,8 @@ describe('simulated SAP sending IDocs to its partner', function () {
     const r = await fetch(`${sender.url}/sim/send-order/1000002`, { method: 'POST', body: JSON.stringify({ operations: { '0010': { workCenter: 'PRESSL1' } } }) })
     assert.equal(r.status, 200, await r.clone().text())
     await s.hub.sap!.adapter.applier.idle()
-    assert.deepEqual((await s.hub.mes.mes.workOrders.get('1000002')).operations.map((o) => [o.sequence, o.workCenter]), [[10, 'PRESSL1'], [20, 'PRESS02']])
+    // In the MES both are on the line: PRESS02 is SAP's work center for press 2, a unit of PRESSL1 in the plant model.
+    assert.deepEqual((await s.hub.mes.mes.workOrders.get('1000002')).operations.map((o) => [o.sequence, o.workCenter]), [[10, 'PRESSL1'], [20, 'PRESSL1']])
     // SAP keeps the change: its OData API reads the operation at the new work center.
     const auth = 'Basic ' + Buffer.from('HUB_RFC:sap-sim').toString('base64')
     const ops = await (await fetch(`${sender.url}/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV/A_ProductionOrder_2('1000002')?$expand=to_ProductionOrderOperation&$format=json`, { headers: { authorization: auth } })).json() as { d: { to_ProductionOrderOperation: { results: Array<{ WorkCenter: string }> } } }
