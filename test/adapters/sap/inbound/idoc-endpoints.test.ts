@@ -166,3 +166,33 @@ describe('SAP IDoc endpoints of the hub', function () {
     assert.match(b.reason!, /E1AFKOL.*AUFNR/)
   })
 })
+
+describe('SAP IDoc endpoints of the hub, over SOAP first', function () {
+  this.timeout(60000)
+  let hub: RunningHub
+  let server: SapEndpointsServer
+
+  before(async function () {
+    hub = await startTestHub(testConfig())
+    server = await serveSapEndpoints(hub, [{ username: 'sap-rfc', passwordHash: await hashPassword('idoc-secret'), permissions: ['sap.write'] }])
+  })
+  after(async function () {
+    server.close()
+    await hub.stop()
+  })
+
+  it('lands every shared sample sent over IDoc-SOAP as the same orders, materials and work centers', async function () {
+    for (const file of sampleFiles()) {
+      const envelope = '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+        sample(file).toString('utf8').replace(/^<\?xml[^>]*\?>/, '') + '</soapenv:Body></soapenv:Envelope>'
+      const r = await fetch(server.url + '/sap/bc/srt/idoc', { method: 'POST', headers: { authorization: `Basic ${Buffer.from('sap-rfc:idoc-secret').toString('base64')}`, 'content-type': 'text/xml' }, body: envelope })
+      assert.equal(r.status, 200, `${file}: ${await r.text()}`)
+    }
+    await hub.sap!.adapter.applier.idle()
+    const order = await hub.mes.mes.workOrders.get('208277437')
+    assert.deepEqual([order.material, order.quantity, order.status, order.operations.length, order.materials.length], ['S1SP02677', 200, 'released', 3, 2])
+    for (const m of ['R1CH01007', 'R1MF00012', 'S1SP02677']) assert.equal((await hub.mes.mes.materials.definition(m)).material, m)
+    const all = await hub.mes.mes.inbox.list({ limit: 100 })
+    assert.deepEqual(all.map((m) => [m.channel, m.status]), all.map(() => ['idoc-soap', 'applied']))
+  })
+})
