@@ -76,7 +76,8 @@ export class DuplicateError extends MesError {
 export class SignatureError extends MesError {
   constructor (readonly jobId: string, reason: string,
     hint = 'a critical operation is completed only with { user, password, meaning } verified by the credential check') {
-    super('MES_SIGNATURE_REQUIRED', `job ${jobId}: ${reason}`, { source: `job ${jobId}` }, hint)
+    // The place (job X) is put in front by HubError; the reason is not prefixed with it again.
+    super('MES_SIGNATURE_REQUIRED', reason, { source: `job ${jobId}` }, hint)
   }
 }
 

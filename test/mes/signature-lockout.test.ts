@@ -24,7 +24,8 @@ forEachStore('electronic signature lockout', (ctx) => {
       signature: { user: 'qa.quinn', password, meaning: 'approved' } })
 
     for (let i = 0; i < SIGNATURE_MAX_FAILURES; i++) {
-      await assert.rejects(complete(`guess-${i}`), (err: unknown) => err instanceof SignatureError && /could not be verified/.test(err.message))
+      await assert.rejects(complete(`guess-${i}`), (err: unknown) => err instanceof SignatureError &&
+        err.message.startsWith(`job ${job.jobId}: signature of qa.quinn could not be verified`))
     }
     checks = 0
     await assert.rejects(complete('correct horse'), (err: unknown) => err instanceof SignatureError &&
