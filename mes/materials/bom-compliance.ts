@@ -60,7 +60,9 @@ export function checkConsumption (components: readonly Component[], c: Consumpti
   const holder = c.statusSource ?? c.source
   if (c.status !== 'released') {
     const why = c.statusReason !== null ? ` (${c.statusReason})` : ''
-    return { item: null, refusal: { rule: 'lot-status', reason: `${holder} is ${c.status}${why}, not released`, overridable: false } }
+    // A serial refused by its own status says so; one refused by the lot it was produced into, the lot's.
+    const rule = c.statusSource === undefined && c.source.startsWith('serial ') ? 'serial-status' : 'lot-status'
+    return { item: null, refusal: { rule, reason: `${holder} is ${c.status}${why}, not released`, overridable: false } }
   }
   if (c.expiresAt !== null && Date.parse(c.expiresAt) <= Date.parse(c.now)) {
     return { item: null, refusal: { rule: 'lot-expired', reason: `${holder} expired at ${c.expiresAt}`, overridable: false } }

@@ -61,7 +61,7 @@ forEachStore('material consumption and production', (ctx) => {
     assert.equal(used.serial?.status, 'consumed')
     assert.equal(used.actual.quantity, 1)
     await assert.rejects(mes.materials.consume({ jobId: assy.jobId, who: 'op.otto', serial: 'F-1' }),
-      (err: unknown) => err instanceof MaterialRefusedError && err.rule === 'lot-status' && /serial F-1 is consumed/.test(err.message))
+      (err: unknown) => err instanceof MaterialRefusedError && err.rule === 'serial-status' && /serial F-1 is consumed/.test(err.message))
     assert.equal((await mes.materials.actualsOfJob(assy.jobId)).length, 1)
   })
 
