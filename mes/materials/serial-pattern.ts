@@ -44,5 +44,15 @@ export async function nextSerials (tx: Tx, pattern: string, c: SerialContext, co
   const first = num(row?.next_value) - count
   const out: string[] = []
   for (let i = 0; i < count; i++) out.push(`${p.before}${String(first + i).padStart(p.width, '0')}${p.after}`)
+  // A serial the MES could not take back in a consumption (schemas/mes/materials.schema.json: serial, 128) is not made.
+  const long = out.find((s) => s.length > MAX_SERIAL_CHARS)
+  if (long !== undefined) {
+    throw new MaterialRefusedError('serial-pattern', `serial pattern "${pattern}"`,
+      `makes serial "${long.slice(0, 40)}..." of ${long.length} characters, more than the ${MAX_SERIAL_CHARS} a serial may have`,
+      'shorten the pattern (or the material and order numbers it takes in); nothing was produced')
+  }
   return out
 }
+
+/** The longest serial number the MES takes (schemas/mes/materials.schema.json). */
+export const MAX_SERIAL_CHARS = 128

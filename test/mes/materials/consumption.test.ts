@@ -122,6 +122,16 @@ forEachStore('material consumption and production', (ctx) => {
       'GT-{order}-{n:4}')
   })
 
+  it('refuses to produce a serial longer than a serial may be (128 characters), producing nothing', async () => {
+    const c = ctx()
+    const { cutJob } = await frameOrder(c)
+    const material = 'SA-' + 'L'.repeat(40)
+    await c.mes.materials.define({ material, unit: 'PCE', serialPattern: 'X'.repeat(90) + '-{material}-{n:4}' }, 'erp:SAP-PRD')
+    await assert.rejects(c.mes.materials.produce({ jobId: cutJob, who: 'op.olga', material, count: 1 }), (err: unknown) =>
+      err instanceof MaterialRefusedError && err.rule === 'serial-pattern' && /of 139 characters, more than the 128 a serial may have/.test(err.message))
+    assert.deepEqual(await c.mes.materials.actualsOfJob(cutJob), [])
+  })
+
   it('records a definition the ERP sends again unchanged once; a change is recorded', async () => {
     const { mes } = ctx()
     const first = await mes.materials.define({ material: 'RM-AGAIN', unit: 'KG', description: 'Steel' }, 'erp:SAP-PRD')
