@@ -47,6 +47,8 @@ export function traceResponsePrefix (site: Equipment): string {
 
 /** Most requests answered at once; more wait their turn (a trace is a recursive query on the store). */
 const MAX_CONCURRENT = 4
+/** Requests waiting their turn at most; one more is answered at once that the MES is busy (a flood holds no memory). */
+export const MAX_WAITING_TRACE_REQUESTS = 100
 
 export async function startTraceRequests (opts: TraceRequestsOptions): Promise<TraceRequests> {
   const { mes, uns, log } = opts
@@ -113,11 +115,29 @@ export async function startTraceRequests (opts: TraceRequestsOptions): Promise<T
     }
   }
 
+  /** The answer to a request that found the queue full: nothing traced, the requester told to ask again. */
+  async function answerBusy (site: Equipment, topic: string, payload: Buffer): Promise<void> {
+    const replyTo = replyTopic(site, topic, payload)
+    if (replyTo === undefined) return
+    let correlationId: string | null = null
+    try {
+      correlationId = requestValue<TraceRequestValue>('traceRequest', topic, payload).correlationId ?? null
+    } catch { /* the answer says busy either way */ }
+    const value = { correlationId, ok: false, error: 'MES_BUSY', reason: `${MAX_WAITING_TRACE_REQUESTS} trace requests are waiting already`, hint: 'ask again in a moment' }
+    await uns.publish(MES_PUBLISHER, replyTo, { value, timestamp: now() }, { qos: 1 })
+  }
+
   try {
     for (const site of sites) {
       const filter = `${site.topic}/materials/${TRACE_REQUEST_TAG}/#`
       subscriptions.push(await uns.subscribe(filter, (m) => {
         if (stopped || m.retain) return // a retained request was answered when it was published
+        if (running >= MAX_CONCURRENT && waiting.length >= MAX_WAITING_TRACE_REQUESTS) {
+          const busy = answerBusy(site, m.topic, m.payload).catch((err: unknown) => log.warn(`trace request on ${clientText(m.topic)} not answered: ${(err as Error).message}`))
+          pending.add(busy)
+          void busy.finally(() => pending.delete(busy))
+          return
+        }
         const job = (async () => {
           await slot()
           try { await onRequest(site, m.topic, m.payload) } finally { release() }

@@ -3,6 +3,7 @@
 // consumption (or a refusal the terminal reads), and a trace asked and answered over MQTT. Topics only the MES writes
 // are refused to machines. Runs on the stores of HUB_TEST_STORES.
 import assert from 'node:assert/strict'
+import { MAX_WAITING_TRACE_REQUESTS } from '../../mes/trace-requests'
 import type { MqttClient } from 'mqtt'
 import { connect, mqttUrl, sleep, startTestHub, testConfig, unsValue } from '../support/hub-fixture'
 import { hashPassword } from '../../core/passwords'
@@ -244,6 +245,24 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
     await hub.mes.traceRequests.flush()
     assert.equal(uns.seen.some((m) => m.topic === `${PRESS1}/orders/current`), false)
     assert.equal(answers.seen.some((m) => m.value?.correlationId === 'c-3'), false)
+    await asker.endAsync()
+  })
+
+  it('answers a flood of trace requests beyond the waiting limit at once with MES_BUSY, every request answered once', async function () {
+    const { hub } = ctx()
+    const asker = await connect(mqttUrl(hub))
+    const answers = unsWatcher(asker)
+    await asker.subscribeAsync(`${SITE}/materials/trace/response/#`, { qos: 1 })
+    const replyTo = `${SITE}/materials/trace/response/flood`
+    const n = 3 * MAX_WAITING_TRACE_REQUESTS
+    for (let i = 0; i < n; i++) asker.publish(`${SITE}/materials/trace/request/flood`, unsValue({ direction: 'forward', lotId: 'SH-1', replyTo, correlationId: `f-${i}` }), { qos: 0 })
+    for (let i = 0; i < 500 && answers.seen.filter((m) => m.topic === replyTo).length < n; i++) await sleep(20)
+    await hub.mes.traceRequests.flush()
+    const got = answers.seen.filter((m) => m.topic === replyTo).map((m) => m.value as { correlationId: string, ok: boolean, error?: string })
+    assert.equal(new Set(got.map((v) => v.correlationId)).size, n, 'every request answered once')
+    const busy = got.filter((v) => v.error === 'MES_BUSY')
+    assert.ok(busy.length > 0, 'some were over the limit')
+    assert.ok(got.filter((v) => v.ok).length >= MAX_WAITING_TRACE_REQUESTS, 'those within it were traced')
     await asker.endAsync()
   })
 
