@@ -249,13 +249,15 @@ forEachHubStore('Material in the Unified Namespace', (ctx) => {
   })
 
   it('answers a flood of trace requests beyond the waiting limit at once with MES_BUSY, every request answered once', async function () {
-    const { hub } = ctx()
+    const { hub, mes } = ctx()
+    await mes.materials.define({ material: 'FLOOD-MAT', unit: 'KG' }, 'erp:SAP-PRD')
+    await mes.materials.receiveLot({ lotId: 'FLOOD-1', material: 'FLOOD-MAT', quantity: 1, unit: 'KG', who: 'wms:WH1' })
     const asker = await connect(mqttUrl(hub))
     const answers = unsWatcher(asker)
     await asker.subscribeAsync(`${SITE}/materials/trace/response/#`, { qos: 1 })
     const replyTo = `${SITE}/materials/trace/response/flood`
     const n = 3 * MAX_WAITING_TRACE_REQUESTS
-    for (let i = 0; i < n; i++) asker.publish(`${SITE}/materials/trace/request/flood`, unsValue({ direction: 'forward', lotId: 'SH-1', replyTo, correlationId: `f-${i}` }), { qos: 0 })
+    for (let i = 0; i < n; i++) asker.publish(`${SITE}/materials/trace/request/flood`, unsValue({ direction: 'forward', lotId: 'FLOOD-1', replyTo, correlationId: `f-${i}` }), { qos: 0 })
     for (let i = 0; i < 500 && answers.seen.filter((m) => m.topic === replyTo).length < n; i++) await sleep(20)
     await hub.mes.traceRequests.flush()
     const got = answers.seen.filter((m) => m.topic === replyTo).map((m) => m.value as { correlationId: string, ok: boolean, error?: string })
