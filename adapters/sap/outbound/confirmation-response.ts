@@ -1,5 +1,5 @@
 // SAP's answer to a production-order confirmation through the RFC CO_MES_PRODORDCONF_CREATE_TT (SOAP-RFC, the
-// shape of ../shared/samples/sap/rfc/PRODORDCONF_CREATE_TT_RESPONSE.xml): ES_RETURN (BAPIRET1: the call as a whole)
+// shape of test/fixtures/sap/rfc/PRODORDCONF_CREATE_TT_RESPONSE.xml): ES_RETURN (BAPIRET1: the call as a whole)
 // and ET_DETAIL_RETURN items (BAPI_CORU_RETURN: one per time ticket, with CONF_NO and CONF_CNT, the confirmation
 // number and counter SAP saved it under, and FLG_LOCKED when the order was locked by someone else).
 // BAPI message types: S success, I information, W warning, E error, A abort. An E is SAP refusing the content

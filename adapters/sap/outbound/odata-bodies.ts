@@ -3,8 +3,8 @@
 //   Accelerator Hub's API_PROD_ORDER_CONFIRMATION_2_SRV, and SAP Digital Manufacturing's mapping of ProdnOrdConf2
 //   onto CO_MES_PRODORDCONF_CREATE_TT: OrderID->ORDERID, OrderOperation->OPERATION, FinalConfirmationType->FIN_CONF,
 //   OpenReservationsIsCleared->CLEAR_RES, OpConfirmedWorkQuantity1 / OpWorkQuantityUnit1 -> CONF_ACTIVITY1 /
-//   CONF_ACTI_UNIT1, EnteredByExternalUser -> EX_CREATED_BY, ...). No $metadata of this service is in
-//   ../shared, so PROD_ORDER_CONF2_PROPERTIES below lists the types and lengths (those of BAPI_PP_TIMETICKET) the
+//   CONF_ACTI_UNIT1, EnteredByExternalUser -> EX_CREATED_BY, ...). No published $metadata of this service was at hand,
+//   so PROD_ORDER_CONF2_PROPERTIES below lists the types and lengths (those of BAPI_PP_TIMETICKET) the
 //   tests check the body against.
 // - POST A_MaterialDocumentHeader of API_MATERIAL_DOCUMENT_SRV with the deep insert to_MaterialDocumentItem (and
 //   to_SerialNumbers), checked in the tests against the service's $metadata.
