@@ -1,13 +1,12 @@
 // HTTP Basic authentication of the editor's users, for endpoints whose callers cannot log in first: SAP's XML-HTTP
 // and IDoc-SOAP ports send Basic credentials with every request. The same users and permission rule as the editor,
-// the same per-source throttle as its login (hub/editor-login-guard.ts), and a password checked once is remembered
-// as an HMAC for this process (broker/verified-logins.ts), so that each IDoc does not cost 70 ms of bcrypt.
+// the same password check and per-source throttle as its login (hub/editor-login-guard.ts), and a password checked
+// once is remembered as an HMAC for this process (broker/verified-logins.ts), so that an IDoc costs no bcrypt.
 // A wrong or missing login is a 401 with a Basic challenge, never a 500.
 import type { Request, RequestHandler, Response } from 'express'
 import type { EditorUser } from './own-config'
-import { generatePassword, hashPassword, verifyPassword } from '../core/passwords'
 import { scopeAllows } from './node-red-permissions'
-import { LoginThrottle } from './editor-login-guard'
+import { LoginThrottle, checkLogin } from './editor-login-guard'
 import { VerifiedLogins } from '../broker/verified-logins'
 
 export interface BasicAuthOptions {
@@ -30,8 +29,6 @@ function credentials (header: string | undefined): { username: string, password:
   if (colon < 0) return undefined
   return { username: text.subarray(0, colon).toString('utf8'), password: text.subarray(colon + 1) }
 }
-
-let noUserHash: Promise<string> | undefined
 
 /** Middleware: the request's Basic credentials are an editor user's, with `permission`; else 401, 403 or 429. */
 export function basicAuth (users: readonly EditorUser[], permission: string, opts: BasicAuthOptions = {}): RequestHandler {
@@ -60,15 +57,13 @@ export function basicAuth (users: readonly EditorUser[], permission: string, opt
       next()
     }
     if (user !== undefined && verified.has(user.username, user.passwordHash, given.password)) return admitted(user)
-    // An unknown user costs one bcrypt comparison too, so that timing does not tell which names exist.
-    const hash = user !== undefined ? Promise.resolve(user.passwordHash) : (noUserHash ??= hashPassword(generatePassword()))
-    hash.then(async (h) => await verifyPassword(given.password.toString('utf8'), h)).then((ok) => {
-      if (user === undefined || !ok) {
+    checkLogin(users, given.username, given.password.toString('utf8')).then((checked) => {
+      if (checked === undefined) {
         throttle.fail(source)
         return refuse(res, 401, 'wrong user name or password')
       }
-      verified.remember(user.username, user.passwordHash, given.password)
-      admitted(user)
+      verified.remember(checked.username, checked.passwordHash, given.password)
+      admitted(checked)
     }, (err: Error) => refuse(res, 401, `the login could not be checked: ${err.message}`))
   }
 }

@@ -47,6 +47,17 @@ export class LoginThrottle {
   }
 }
 
+/**
+ * The editor user with this name and password, or undefined. An unknown user costs one bcrypt comparison too, so
+ * that timing does not tell which names exist.
+ */
+export async function checkLogin (users: readonly EditorUser[], username: string, password: string): Promise<EditorUser | undefined> {
+  const user = users.find((u) => u.username === username)
+  const hash = user !== undefined ? user.passwordHash : await (noUserHash ??= hashPassword(generatePassword()))
+  const ok = await verifyPassword(password, hash)
+  return user !== undefined && ok ? user : undefined
+}
+
 /** An OAuth 2 error answer, in the shape Node-RED's token endpoint gives its own. */
 function oauthError (res: express.Response, status: number, error: string, description: string): void {
   res.status(status).json({ error, error_description: description })
@@ -72,10 +83,8 @@ export function loginGuard (users: readonly EditorUser[], throttle = new LoginTh
     if (typeof username !== 'string' || typeof password !== 'string' || (scope !== undefined && typeof scope !== 'string')) {
       return oauthError(res, 400, 'invalid_request', 'username, password and scope must be plain text values')
     }
-    const user = users.find((u) => u.username === username)
-    const hash = user !== undefined ? Promise.resolve(user.passwordHash) : (noUserHash ??= hashPassword(generatePassword()))
-    hash.then(async (h) => await verifyPassword(password, h)).then((ok) => {
-      if (user === undefined || !ok) {
+    checkLogin(users, username, password).then((user) => {
+      if (user === undefined) {
         throttle.fail(source)
         return oauthError(res, 403, 'invalid_grant', 'Invalid resource owner credentials')
       }

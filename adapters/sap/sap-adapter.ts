@@ -141,11 +141,7 @@ export class SapAdapter {
 
   /** An IDoc from a flow, through the outbox (sent once, in order with the other messages of its ordering key). */
   async sendIdoc (idoc: Idoc, keys: { idempotencyKey: string, orderingKey: string, who: string }): Promise<OutboxMessage> {
-    // The partners of the configured SAP system where the flow's control record leaves them out.
-    const o = this.opts.config.outbound
-    const partners: Record<string, string> = { SNDPOR: o.senderPort, SNDPRT: 'LS', SNDPRN: o.senderPartner, RCVPRT: 'LS', RCVPRN: o.receiverPartner, ...(o.receiverPort !== '' ? { RCVPOR: o.receiverPort } : {}) }
-    const control = { ...partners, ...Object.fromEntries(Object.entries(idoc.control).filter(([, v]) => v !== '')) }
-    const r = await this.opts.mes.outbox.enqueue({ destination: SAP_DESTINATION, type: 'idoc', orderingKey: keys.orderingKey, idempotencyKey: `sap:idoc:${keys.idempotencyKey}`, payload: { idoc: { ...idoc, control } }, who: keys.who })
+    const r = await this.opts.mes.outbox.enqueue({ destination: SAP_DESTINATION, type: 'idoc', orderingKey: keys.orderingKey, idempotencyKey: `sap:idoc:${keys.idempotencyKey}`, payload: { idoc }, who: keys.who })
     return r.message
   }
 
