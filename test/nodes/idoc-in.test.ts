@@ -8,7 +8,7 @@ import idocInNode = require('../../nodes/idoc-in/idoc-in')
 import { HUB_SERVICES_SETTING } from '../../nodes/hub-services'
 import { Sink } from '../support/node-sink'
 import { loiproIdoc, sample, xmlHttp } from '../adapters/sap/idoc-samples'
-import { startSapHub, statusTexts, type SapHub } from './sap-hub-fixture'
+import { sapHubSuite, statusTexts } from './sap-hub-fixture'
 
 helper.init(require.resolve('node-red'))
 
@@ -18,16 +18,7 @@ const PRESS_OP = '<E1AFVOL SEGMENT="1"><VORNR>0010</VORNR><ARBPL>PRESSL1</ARBPL>
 
 describe('idoc in node', function () {
   this.timeout(60000)
-  let s: SapHub
-  before(async function () {
-    s = await startSapHub()
-    await new Promise<void>((resolve) => helper.startServer(resolve))
-  })
-  afterEach(async function () { await helper.unload() })
-  after(async function () {
-    await new Promise<void>((resolve) => helper.stopServer(resolve))
-    await s.close()
-  })
+  const s = sapHubSuite(helper)
 
   const flow = [
     { id: 'inAll', type: 'idoc in', name: 'all', messageType: '', outcome: 'all', wires: [['allOut']] },
@@ -37,28 +28,28 @@ describe('idoc in node', function () {
   ]
 
   it('outputs each IDoc posted to the endpoint once the hub has applied it, filtered by message type and outcome', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: s.hub.services })
+    helper.settings({ [HUB_SERVICES_SETTING]: s().hub.services })
     await helper.load(idocInNode as never, flow)
     const all = new Sink(helper.getNode('allOut'))
     const loipro = new Sink(helper.getNode('loiproOut'))
     const errors = new Sink(helper.getNode('errorsOut'))
 
-    assert.equal((await s.postIdoc(xmlHttp(loiproIdoc('0000000000300001', { aufnr: '000001000001', operations: PRESS_OP })))).status, 200)
+    assert.equal((await s().postIdoc(xmlHttp(loiproIdoc('0000000000300001', { aufnr: '000001000001', operations: PRESS_OP })))).status, 200)
     const order = await all.next()
     assert.equal(order.topic, 'LOIPRO')
     assert.equal(order.payload.status, 'applied')
     assert.equal(order.idoc.control.DOCNUM, '0000000000300001')
     assert.equal(typeof order.payload.inboxId, 'number')
     assert.equal((await loipro.next()).payload.inboxId, order.payload.inboxId, 'the LOIPRO filter (any case) lets it through')
-    assert.equal((await s.hub.mes.mes.workOrders.get('1000001')).status, 'released')
+    assert.equal((await s().hub.mes.mes.workOrders.get('1000001')).status, 'released')
 
-    assert.equal((await s.postIdoc(sample('MATMAS05_R1CH01007_RAW_MAT_IDOC.xml').toString('utf8'))).status, 200)
+    assert.equal((await s().postIdoc(sample('MATMAS05_R1CH01007_RAW_MAT_IDOC.xml').toString('utf8'))).status, 200)
     const material = await all.next()
     assert.equal(material.topic, 'MATMAS')
     assert.equal(material.payload.status, 'applied')
 
     // An IDoc type the hub does not map: stored, answered, and out with status error and its segments.
-    assert.equal((await s.postIdoc(UNMAPPED)).status, 200)
+    assert.equal((await s().postIdoc(UNMAPPED)).status, 200)
     const unmapped = await all.next()
     assert.equal(unmapped.topic, 'ORDERS')
     assert.equal(unmapped.payload.status, 'error')
@@ -67,13 +58,13 @@ describe('idoc in node', function () {
     assert.equal((await errors.next()).payload.inboxId, unmapped.payload.inboxId)
 
     // Neither the MATMAS nor the refused IDoc passed the LOIPRO filter; the error filter saw only the refusal.
-    await s.hub.sap!.adapter.applier.idle()
+    await s().hub.sap!.adapter.applier.idle()
     assert.equal(loipro.pending, 0)
     assert.equal(errors.pending, 0)
   })
 
   it('shows "SAP adapter not running" without an SAP adapter', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: { ...s.hub.services, sap: undefined } })
+    helper.settings({ [HUB_SERVICES_SETTING]: { ...s().hub.services, sap: undefined } })
     await helper.load(idocInNode as never, [{ id: 'n', type: 'idoc in', messageType: '', outcome: 'all', wires: [[]] }])
     assert.ok(statusTexts(helper.getNode('n')).includes('SAP adapter not running'))
   })

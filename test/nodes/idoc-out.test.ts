@@ -8,7 +8,7 @@ import idocOutNode = require('../../nodes/idoc-out/idoc-out')
 import { HUB_SERVICES_SETTING } from '../../nodes/hub-services'
 import { Sink } from '../support/node-sink'
 import { idocIdentityOf } from '../../adapters/sap/idoc/idoc-writer'
-import { startSapHub, statusTexts, type SapHub } from './sap-hub-fixture'
+import { sapHubSuite, statusTexts } from './sap-hub-fixture'
 
 helper.init(require.resolve('node-red'))
 
@@ -25,16 +25,7 @@ function matmasXml (material: string, partners: Record<string, string> = PARTNER
 
 describe('idoc out node', function () {
   this.timeout(60000)
-  let s: SapHub
-  before(async function () {
-    s = await startSapHub('idoc-xml')
-    await new Promise<void>((resolve) => helper.startServer(resolve))
-  })
-  afterEach(async function () { await helper.unload() })
-  after(async function () {
-    await new Promise<void>((resolve) => helper.stopServer(resolve))
-    await s.close()
-  })
+  const s = sapHubSuite(helper, 'idoc-xml')
 
   const flow = [
     { id: 'out', type: 'idoc out', name: 'to SAP', wires: [['queued'], ['done']] },
@@ -46,7 +37,7 @@ describe('idoc out node', function () {
   }
 
   it('queues an IDoc in the outbox and says sent when the simulated SAP has it; the same key again sends nothing more', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: s.hub.services })
+    helper.settings({ [HUB_SERVICES_SETTING]: s().hub.services })
     await helper.load(idocOutNode as never, flow)
     const queued = new Sink(helper.getNode('queued'))
     const done = new Sink(helper.getNode('done'))
@@ -62,32 +53,32 @@ describe('idoc out node', function () {
     const sent = await done.next(15000)
     assert.equal(sent.payload.id, q.payload.id)
     assert.equal(sent.payload.status, 'sent', sent.payload.lastError)
-    assert.equal(s.sim.received.idocs.length, 1)
-    assert.equal(s.sim.received.idocs[0]!.idocType, 'MATMAS05')
-    assert.equal(s.sim.received.idocs[0]!.transport, 'xml-http')
+    assert.equal(s().sim.received.idocs.length, 1)
+    assert.equal(s().sim.received.idocs[0]!.idocType, 'MATMAS05')
+    assert.equal(s().sim.received.idocs[0]!.transport, 'xml-http')
     // DOCNUM and ARCKEY come from the key: a resend after a crash is the same message to SAP.
     const identity = idocIdentityOf('matmas-test-1')
-    assert.equal(s.sim.received.idocs[0]!.senderDocnum, identity.docnum)
-    assert.equal(s.sim.received.idocs[0]!.arckey, `urn:sap.com:msgid=${identity.messageId}`)
+    assert.equal(s().sim.received.idocs[0]!.senderDocnum, identity.docnum)
+    assert.equal(s().sim.received.idocs[0]!.arckey, `urn:sap.com:msgid=${identity.messageId}`)
 
     // The same key again: the outbox has it (sent), so output 2 says so at once and SAP gets no second IDoc.
     helper.getNode('out').receive({ payload: xml, idempotencyKey: 'matmas-test-1' })
     assert.equal((await queued.next()).payload.id, q.payload.id)
     assert.equal((await done.next()).payload.status, 'sent')
     await new Promise((r) => setTimeout(r, 300))
-    assert.equal(s.sim.received.idocs.length, 1)
+    assert.equal(s().sim.received.idocs.length, 1)
 
     // The node's own idoc in output form ({ idocType, control, segments }) is taken as well.
     helper.getNode('out').receive({ payload: { idocType: 'MATMAS05', messageType: 'MATMAS', control: { ...PARTNERS }, segments: [{ name: 'E1MARAM', fields: { MATNR: 'RM-X' }, segments: [] }] } })
     await queued.next()
     assert.equal((await done.next(15000)).payload.status, 'sent')
-    assert.equal(s.sim.received.idocs.length, 2)
+    assert.equal(s().sim.received.idocs.length, 2)
   })
 
   it('fails a message that is not an IDoc, or one SAP cannot route (no receiver), and queues nothing', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: s.hub.services })
+    helper.settings({ [HUB_SERVICES_SETTING]: s().hub.services })
     await helper.load(idocOutNode as never, flow)
-    const before = (await s.hub.mes.mes.outbox.list({ destination: 'sap' })).length
+    const before = (await s().hub.mes.mes.outbox.list({ destination: 'sap' })).length
     const out = helper.getNode('out')
     const err = errorOf(out)
     out.receive({ payload: { hello: 'SAP' } })
@@ -99,11 +90,11 @@ describe('idoc out node', function () {
     const unrouted = errorOf(out)
     out.receive({ payload: matmasXml('RM-X', noReceiver) })
     assert.match(await unrouted, /RCVPRN|is required for an inbound IDoc/)
-    assert.equal((await s.hub.mes.mes.outbox.list({ destination: 'sap' })).length, before)
+    assert.equal((await s().hub.mes.mes.outbox.list({ destination: 'sap' })).length, before)
   })
 
   it('shows "SAP adapter not running" without an SAP adapter and fails each message', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: { ...s.hub.services, sap: undefined } })
+    helper.settings({ [HUB_SERVICES_SETTING]: { ...s().hub.services, sap: undefined } })
     await helper.load(idocOutNode as never, flow)
     const out = helper.getNode('out')
     assert.ok(statusTexts(out).includes('SAP adapter not running'))

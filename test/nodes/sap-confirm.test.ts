@@ -10,7 +10,7 @@ import wipNode = require('../../nodes/wip/wip')
 import { HUB_SERVICES_SETTING } from '../../nodes/hub-services'
 import { Sink } from '../support/node-sink'
 import { loiproIdoc, xmlHttp } from '../adapters/sap/idoc-samples'
-import { startSapHub, statusTexts, type SapHub } from './sap-hub-fixture'
+import { sapHubSuite, statusTexts } from './sap-hub-fixture'
 
 helper.init(require.resolve('node-red'))
 
@@ -18,16 +18,7 @@ const PRESS_OP = '<E1AFVOL SEGMENT="1"><VORNR>0010</VORNR><ARBPL>PRESSL1</ARBPL>
 
 describe('sap confirm node', function () {
   this.timeout(60000)
-  let s: SapHub
-  before(async function () {
-    s = await startSapHub('odata')
-    await new Promise<void>((resolve) => helper.startServer(resolve))
-  })
-  afterEach(async function () { await helper.unload() })
-  after(async function () {
-    await new Promise<void>((resolve) => helper.stopServer(resolve))
-    await s.close()
-  })
+  const s = sapHubSuite(helper, 'odata')
 
   const flow = [
     { id: 'jobEvent', type: 'wip', name: 'job event', who: 'op.olga', wires: [['toSap'], ['refusedEvent']] },
@@ -37,7 +28,7 @@ describe('sap confirm node', function () {
 
   /** A job of the order on PRESS01, started, with 100 good reported (a partial confirmation) by the MES. */
   async function runningJob (order: string): Promise<string> {
-    const mes = s.hub.mes.mes
+    const mes = s().hub.mes.mes
     const job = await mes.dispatch.dispatchOperation(order, 10, 'PRESS01', { who: 'supervisor.sue' })
     await mes.wip.apply({ jobId: job.jobId, event: 'start', who: 'op.olga' })
     await mes.wip.apply({ jobId: job.jobId, event: 'report', who: 'op.olga', good: 100 })
@@ -45,28 +36,28 @@ describe('sap confirm node', function () {
   }
 
   it('reports SAP\'s reference on output 1 for the confirmation of a completed job; an unknown order is a dead letter on output 2', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: s.hub.services })
+    helper.settings({ [HUB_SERVICES_SETTING]: s().hub.services })
     await helper.load([wipNode, sapConfirmNode] as never, flow)
     const taken = new Sink(helper.getNode('taken'))
     const dead = new Sink(helper.getNode('dead'))
 
     // Order 1000001 comes from SAP (LOIPRO, released); SAP knows it.
-    assert.equal((await s.postIdoc(xmlHttp(loiproIdoc('0000000000400001', { aufnr: '000001000001', operations: PRESS_OP })))).status, 200)
-    await s.hub.sap!.adapter.applier.idle()
+    assert.equal((await s().postIdoc(xmlHttp(loiproIdoc('0000000000400001', { aufnr: '000001000001', operations: PRESS_OP })))).status, 200)
+    await s().hub.sap!.adapter.applier.idle()
     const known = await runningJob('1000001')
     helper.getNode('jobEvent').receive({ payload: { jobId: known, event: 'complete' } })
     const ok = await taken.next(15000)
     assert.equal(ok.payload.status, 'sent')
     assert.equal(ok.payload.type, 'confirmation')
     assert.match(ok.payload.reference, /^\d+\/\d+$/, 'ConfirmationGroup/ConfirmationCount')
-    const final = (await s.hub.mes.mes.confirmations.forOrder('1000001')).find((c) => c.final)!
+    const final = (await s().hub.mes.mes.confirmations.forOrder('1000001')).find((c) => c.final)!
     assert.equal(ok.payload.idempotencyKey.endsWith(final.idempotencyKey), true, `${ok.payload.idempotencyKey} is the final confirmation's`)
-    assert.ok(s.sim.received.confirmations.some((c) => c.OrderID === '1000001' && c.IsFinalConfirmation === true),
-      JSON.stringify(s.sim.received.confirmations))
+    assert.ok(s().sim.received.confirmations.some((c) => c.OrderID === '1000001' && c.IsFinalConfirmation === true),
+      JSON.stringify(s().sim.received.confirmations))
 
     // Order 9000001 was created in the MES only: SAP refuses its confirmation for good (RU/100).
-    await s.hub.mes.mes.workOrders.create({ orderNumber: '9000001', material: 'FG-PANEL-100', quantity: 100, unit: 'ST', dueDate: '2030-01-01T16:00:00Z', operations: [{ sequence: 10, workCenter: 'PRESSL1', description: 'Stamp' }] }, { who: 'supervisor.sue' })
-    await s.hub.mes.mes.workOrders.release('9000001', { who: 'supervisor.sue' })
+    await s().hub.mes.mes.workOrders.create({ orderNumber: '9000001', material: 'FG-PANEL-100', quantity: 100, unit: 'ST', dueDate: '2030-01-01T16:00:00Z', operations: [{ sequence: 10, workCenter: 'PRESSL1', description: 'Stamp' }] }, { who: 'supervisor.sue' })
+    await s().hub.mes.mes.workOrders.release('9000001', { who: 'supervisor.sue' })
     const unknown = await runningJob('9000001')
     helper.getNode('jobEvent').receive({ payload: { jobId: unknown, event: 'complete' } })
     const refused = await dead.next(15000)
@@ -77,14 +68,14 @@ describe('sap confirm node', function () {
   })
 
   it('lets a job event without a confirmation (a start) pass quietly, and fails a message without a key', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: s.hub.services })
+    helper.settings({ [HUB_SERVICES_SETTING]: s().hub.services })
     await helper.load([wipNode, sapConfirmNode] as never, flow)
     const confirm = helper.getNode('toSap')
     const calls: string[] = []
     confirm.on('call:error', (c: { args: unknown[] }) => calls.push(String(c.args[0])))
-    await s.hub.mes.mes.workOrders.create({ orderNumber: '9000002', material: 'FG-PANEL-100', quantity: 10, unit: 'ST', dueDate: '2030-01-01T16:00:00Z', operations: [{ sequence: 10, workCenter: 'PRESSL1', description: 'Stamp' }] }, { who: 'supervisor.sue' })
-    await s.hub.mes.mes.workOrders.release('9000002', { who: 'supervisor.sue' })
-    const job = await s.hub.mes.mes.dispatch.dispatchOperation('9000002', 10, 'PRESS01', { who: 'supervisor.sue' })
+    await s().hub.mes.mes.workOrders.create({ orderNumber: '9000002', material: 'FG-PANEL-100', quantity: 10, unit: 'ST', dueDate: '2030-01-01T16:00:00Z', operations: [{ sequence: 10, workCenter: 'PRESSL1', description: 'Stamp' }] }, { who: 'supervisor.sue' })
+    await s().hub.mes.mes.workOrders.release('9000002', { who: 'supervisor.sue' })
+    const job = await s().hub.mes.mes.dispatch.dispatchOperation('9000002', 10, 'PRESS01', { who: 'supervisor.sue' })
     // The node's own input handler runs before this listener (registered first), and finishes synchronously here.
     const handled = new Promise<void>((resolve) => confirm.on('input', () => resolve()))
     helper.getNode('jobEvent').receive({ payload: { jobId: job.jobId, event: 'start' } })
@@ -97,7 +88,7 @@ describe('sap confirm node', function () {
   })
 
   it('shows "SAP adapter not running" without an SAP adapter and fails each message', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: { ...s.hub.services, sap: undefined } })
+    helper.settings({ [HUB_SERVICES_SETTING]: { ...s().hub.services, sap: undefined } })
     await helper.load([wipNode, sapConfirmNode] as never, flow)
     const confirm = helper.getNode('toSap')
     assert.ok(statusTexts(confirm).includes('SAP adapter not running'))

@@ -62,6 +62,31 @@ export async function startSapHub (transport: SapTransport = 'idoc-xml'): Promis
 
 export { until } from '../support/until'
 
+/** The test helper's start and stop, as the node suites use them (node-red-node-test-helper). */
+interface NodeTestHelper {
+  startServer (done: () => void): void
+  stopServer (done: () => void): void
+  unload (): Promise<unknown>
+}
+
+/**
+ * The hooks of a node suite on a hub with SAP: the hub and the simulated SAP, and the helper's Node-RED, started
+ * before the suite and stopped after it; each test's flow unloaded after it. Returns the running hub and simulator.
+ */
+export function sapHubSuite (helper: NodeTestHelper, transport?: SapTransport): () => SapHub {
+  let s: SapHub | undefined
+  before(async function () {
+    s = await startSapHub(transport)
+    await new Promise<void>((resolve) => helper.startServer(resolve))
+  })
+  afterEach(async function () { await helper.unload() })
+  after(async function () {
+    await new Promise<void>((resolve) => helper.stopServer(resolve))
+    await s?.close()
+  })
+  return () => s!
+}
+
 /** The texts of every status a test-helper node has shown so far (the helper spies on `status`). */
 export function statusTexts (node: unknown): string[] {
   const spy = (node as { status: { args: Array<[{ text?: string }]> } }).status

@@ -7,7 +7,7 @@ import helper = require('node-red-node-test-helper')
 import sapODataNode = require('../../nodes/sap-odata/sap-odata')
 import { HUB_SERVICES_SETTING } from '../../nodes/hub-services'
 import { Sink } from '../support/node-sink'
-import { startSapHub, statusTexts, type SapHub } from './sap-hub-fixture'
+import { sapHubSuite, statusTexts } from './sap-hub-fixture'
 
 helper.init(require.resolve('node-red'))
 
@@ -15,16 +15,7 @@ type Msg = Record<string, any> // eslint-disable-line @typescript-eslint/no-expl
 
 describe('sap odata node', function () {
   this.timeout(60000)
-  let s: SapHub
-  before(async function () {
-    s = await startSapHub('odata')
-    await new Promise<void>((resolve) => helper.startServer(resolve))
-  })
-  afterEach(async function () { await helper.unload() })
-  after(async function () {
-    await new Promise<void>((resolve) => helper.stopServer(resolve))
-    await s.close()
-  })
+  const s = sapHubSuite(helper, 'odata')
 
   const flow = [
     { id: 'readOrders', type: 'sap odata', name: 'orders', method: 'GET', service: 'API_PRODUCTION_ORDER_2_SRV', path: 'A_ProductionOrder_2', wires: [['out']] },
@@ -39,7 +30,7 @@ describe('sap odata node', function () {
   }
 
   it('reads A_ProductionOrder_2 from the simulated SAP: the set, filtered by msg.query, and one order by key', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: s.hub.services })
+    helper.settings({ [HUB_SERVICES_SETTING]: s().hub.services })
     await helper.load(sapODataNode as never, flow)
     const out = new Sink(helper.getNode('out'))
 
@@ -61,7 +52,7 @@ describe('sap odata node', function () {
   })
 
   it('posts with SAP\'s CSRF flow; a refusal is the node\'s error in SAP\'s words, for a create and for a read', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: s.hub.services })
+    helper.settings({ [HUB_SERVICES_SETTING]: s().hub.services })
     await helper.load(sapODataNode as never, flow)
     const out = new Sink(helper.getNode('out'))
     const any = helper.getNode('fromMsg')
@@ -70,7 +61,7 @@ describe('sap odata node', function () {
     const created = await out.next()
     assert.equal(created.statusCode, 201)
     assert.equal(created.payload.OrderID, '1000002')
-    assert.ok(s.sim.received.confirmations.some((c) => c.OrderID === '1000002'))
+    assert.ok(s().sim.received.confirmations.some((c) => c.OrderID === '1000002'))
 
     assert.match(await errorOf(any, { method: 'POST', service: 'API_PROD_ORDER_CONFIRMATION_2_SRV', path: 'ProdnOrdConf2', payload: { OrderID: '7777777', OrderOperation: '0010', ConfirmationYieldQuantity: '1' } }),
       /Order 7777777 does not exist \(RU\/100\)/)
@@ -81,7 +72,7 @@ describe('sap odata node', function () {
   })
 
   it('shows "SAP adapter not running" without an SAP adapter and fails each message', async function () {
-    helper.settings({ [HUB_SERVICES_SETTING]: { ...s.hub.services, sap: undefined } })
+    helper.settings({ [HUB_SERVICES_SETTING]: { ...s().hub.services, sap: undefined } })
     await helper.load(sapODataNode as never, flow)
     const orders = helper.getNode('readOrders')
     assert.ok(statusTexts(orders).includes('SAP adapter not running'))
