@@ -23,6 +23,9 @@ export type { AsBuiltRecord, B2mmlExport }
 export type * from './materials/material-events'
 export type * from './outbox/types'
 export type * from './inbox/types'
+export type * from './holds/types'
+export type * from './quality/types'
+export type * from './logistics/types'
 
 export interface OrderFilter {
   status?: WorkOrderStatus | WorkOrderStatus[]

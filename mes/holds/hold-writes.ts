@@ -1,0 +1,88 @@
+// Placing and releasing a hold inside the caller's transaction, so that what places it (a nonconformance, a QMS
+// message applied from the inbox) commits with it or not at all. A lot's status follows its holds: 'on-hold' while
+// any is active, and at the release of the last one the status it had before the first (a lot consumed or blocked
+// meanwhile keeps that). Each is an audit record of the target. The service (holds-service.ts) validates inputs,
+// checks the target exists, and announces what committed.
+import { randomUUID } from 'node:crypto'
+import type { Tx } from '../store/store'
+import { str, strOrNull } from '../store/store'
+import { appendAudit } from '../audit-trail'
+import { NotFoundError } from '../errors'
+import type { Hold, HoldInput, HoldReleaseInput, HoldTarget } from './types'
+
+const AUDIT_ENTITY: Record<HoldTarget['kind'], string> = { lot: 'MaterialLot', order: 'WorkOrder', 'work-unit': 'WorkUnit' }
+
+export function holdFromRow (r: Record<string, unknown>): Hold {
+  return {
+    holdId: str(r.hold_id),
+    target: { kind: str(r.target_kind) as HoldTarget['kind'], id: str(r.target_id) },
+    reason: str(r.reason),
+    source: str(r.source) as Hold['source'],
+    reference: strOrNull(r.reference),
+    status: str(r.status) as Hold['status'],
+    placedBy: str(r.placed_by),
+    placedAt: str(r.placed_at),
+    releasedBy: strOrNull(r.released_by),
+    releasedAt: strOrNull(r.released_at),
+    releaseWhy: strOrNull(r.release_why)
+  }
+}
+
+export async function loadHold (tx: Tx, holdId: string, lock = false): Promise<Hold | undefined> {
+  const r = await tx.get('SELECT * FROM holds WHERE hold_id = ?' + (lock ? tx.forUpdate : ''), [holdId])
+  return r === undefined ? undefined : holdFromRow(r)
+}
+
+export async function activeHoldsOn (tx: Tx, target: HoldTarget): Promise<Hold[]> {
+  return (await tx.all(`SELECT * FROM holds WHERE target_kind = ? AND target_id = ? AND status = 'active' ORDER BY placed_at, hold_id`,
+    [target.kind, target.id])).map(holdFromRow)
+}
+
+/** Places a hold (the target is checked by the caller); a holdId already stored answers that hold, duplicate. */
+export async function placeHoldTx (tx: Tx, input: HoldInput, at: string): Promise<{ hold: Hold, duplicate: boolean }> {
+  const holdId = input.holdId ?? randomUUID()
+  const known = await loadHold(tx, holdId)
+  if (known !== undefined) return { hold: known, duplicate: true }
+  let lotStatusBefore: string | null = null
+  if (input.target.kind === 'lot') {
+    const lot = await tx.get('SELECT status FROM material_lots WHERE lot_id = ?' + tx.forUpdate, [input.target.id])
+    if (lot === undefined) throw new NotFoundError('lot', input.target.id)
+    lotStatusBefore = str(lot.status)
+    if (lotStatusBefore !== 'on-hold' && lotStatusBefore !== 'consumed') {
+      await tx.run(`UPDATE material_lots SET status = 'on-hold', status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?`,
+        [input.reason, input.who, at, at, input.target.id])
+    }
+  }
+  await tx.run(`INSERT INTO holds (hold_id, target_kind, target_id, reason, source, reference, status, placed_by, placed_at, lot_status_before)
+    VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
+  [holdId, input.target.kind, input.target.id, input.reason, input.source ?? 'person', input.reference ?? null, input.who, at, lotStatusBefore])
+  const hold = (await loadHold(tx, holdId))!
+  await appendAudit(tx, {
+    who: input.who, at, entity: AUDIT_ENTITY[hold.target.kind], entityId: hold.target.id, action: 'hold', why: hold.reason,
+    newValue: { holdId, source: hold.source, reference: hold.reference, ...(lotStatusBefore !== null ? { lotStatusBefore } : {}) }
+  })
+  return { hold, duplicate: false }
+}
+
+/** Releases an active hold (the caller refuses a released one); the last release of a lot gives back its status. */
+export async function releaseHoldTx (tx: Tx, hold: Hold, r: HoldReleaseInput, at: string): Promise<Hold> {
+  await tx.run(`UPDATE holds SET status = 'released', released_by = ?, released_at = ?, release_why = ? WHERE hold_id = ?`,
+    [r.who, at, r.why, hold.holdId])
+  let lotStatusAfter: string | undefined
+  if (hold.target.kind === 'lot' && (await activeHoldsOn(tx, hold.target)).length === 0) {
+    const first = await tx.get(`SELECT lot_status_before FROM holds WHERE target_kind = 'lot' AND target_id = ? AND
+      lot_status_before IS NOT NULL AND lot_status_before <> 'on-hold' ORDER BY placed_at DESC, hold_id DESC LIMIT 1`, [hold.target.id])
+    const lot = await tx.get('SELECT status FROM material_lots WHERE lot_id = ?' + tx.forUpdate, [hold.target.id])
+    if (lot !== undefined && str(lot.status) === 'on-hold') {
+      lotStatusAfter = strOrNull(first?.lot_status_before) ?? 'released'
+      await tx.run('UPDATE material_lots SET status = ?, status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?',
+        [lotStatusAfter, `hold ${hold.holdId} released: ${r.why}`, r.who, at, at, hold.target.id])
+    }
+  }
+  await appendAudit(tx, {
+    who: r.who, at, entity: AUDIT_ENTITY[hold.target.kind], entityId: hold.target.id, action: 'release-hold', why: r.why,
+    oldValue: { holdId: hold.holdId, status: 'active' },
+    newValue: { holdId: hold.holdId, status: 'released', ...(lotStatusAfter !== undefined ? { lotStatus: lotStatusAfter } : {}) }
+  })
+  return (await loadHold(tx, hold.holdId))!
+}
