@@ -9,10 +9,10 @@ import { appendAudit, auditJson } from '../audit-trail'
 import { loadJob, type JobRow } from '../repo'
 import { MaterialRefusedError, NotFoundError } from '../errors'
 import type { SignatureRecord } from '../model/types'
-import type { ConsumeInput, ConsumeResult, GenealogyLink, MaterialActual, MaterialNode, ProduceInput, ProduceResult, Serial } from './types'
+import type { ConsumeInput, ConsumeResult, GenealogyLink, Lot, MaterialActual, MaterialNode, ProduceInput, ProduceResult, Serial } from './types'
 import { actualFromRow, insertLink, loadLot, loadSerial, serialFromRow } from './rows'
-import { checkConsumption, type Component } from './bom-compliance'
-import { drawFromLot, idInUse, insertLot, requireDefinition } from './lots'
+import { checkConsumption, type BomDecision, type Component } from './bom-compliance'
+import { claimMaterialId, drawFromLot, idInUse, insertLot, requireDefinition } from './lots'
 import { DEFAULT_SERIAL_PATTERN, nextSerials } from './serial-pattern'
 import { claimEvent, commandHash, recordResult } from './event-ids'
 
@@ -20,12 +20,15 @@ export interface ConsumeContext {
   at: string
   /** Percent over a component's quantity allowed when the component names none. */
   defaultTolerancePct: number
-  /** The verified override signature (verified before the transaction), if the input carries an override. */
+  /**
+   * The override's signature, verified before the transaction when the dry run (overrideNeeded) found it needed;
+   * null otherwise (no override given, or none needed then).
+   */
   overrideSignature: SignatureRecord | null
 }
 
-async function runningJob (tx: Tx, jobId: string, action: string): Promise<JobRow> {
-  const job = await loadJob(tx, jobId, true)
+async function runningJob (tx: Tx, jobId: string, action: string, lock = true): Promise<JobRow> {
+  const job = await loadJob(tx, jobId, lock)
   if (job === undefined) throw new NotFoundError('job', jobId)
   if (job.state !== 'Running') {
     throw new MaterialRefusedError('job-state', `${action} at job ${jobId}`, `job ${jobId} is ${job.state}; material is ${action}d only while it is Running`)
@@ -87,14 +90,13 @@ function consumptionLink (consumed: MaterialActual, to: MaterialNode, job: JobRo
 }
 
 export async function consume (tx: Tx, input: ConsumeInput, c: ConsumeContext): Promise<ConsumeResult> {
-  const source = input.lotId !== undefined ? `lot ${input.lotId}` : `serial ${input.serial!}`
-  const subject = `consume ${source} at job ${input.jobId}`
+  const subject = `consume ${sourceOf(input)} at job ${input.jobId}`
   // Before the job's state: a retry after the job has ended still gets its first answer.
   if (input.eventId !== undefined) {
     const claim = await claimEvent<ConsumeResult>(tx, 'consume', input.eventId, input.jobId, commandHash(input), c.at, subject)
     if (claim.kind === 'done') return { ...(claim.result ?? await rebuiltConsumption(tx, claim.jobId, input.eventId)), duplicate: true }
   }
-  const result = await consumeOnce(tx, input, c, subject, source)
+  const result = await consumeOnce(tx, input, c, subject)
   if (input.eventId !== undefined) await recordResult(tx, 'consume', input.eventId, result)
   return result
 }
@@ -109,10 +111,29 @@ async function rebuiltConsumption (tx: Tx, jobId: string, eventId: string): Prom
   }
 }
 
-async function consumeOnce (tx: Tx, input: ConsumeInput, c: ConsumeContext, subject: string, source: string): Promise<ConsumeResult> {
-  const job = await runningJob(tx, input.jobId, 'consume')
-  const lot = input.lotId !== undefined ? await loadLot(tx, input.lotId, true) : undefined
-  const serial = input.serial !== undefined ? await loadSerial(tx, input.serial, true) : undefined
+/** What a consumption is, as the store stands: its job, its lot or serial, and the BOM decision on it. */
+interface ConsumptionDecision {
+  job: JobRow
+  lot: Lot | undefined
+  serial: Serial | undefined
+  material: string
+  unit: string
+  quantity: number
+  decision: BomDecision
+  /** Whether the job's operation allows a signed override (asked only when the refusal is one an override lifts). */
+  overrideAllowed: boolean
+}
+
+/**
+ * The one BOM decision of a consumption: made by its transaction with the job, lot or serial locked (`lock`), and by
+ * the service's read-only dry run (overrideNeeded) before it, so that a signature is verified only when it matters.
+ */
+async function decideConsumption (tx: Tx, input: ConsumeInput, c: Pick<ConsumeContext, 'at' | 'defaultTolerancePct'>,
+  lock: boolean): Promise<ConsumptionDecision> {
+  const source = sourceOf(input)
+  const job = await runningJob(tx, input.jobId, 'consume', lock)
+  const lot = input.lotId !== undefined ? await loadLot(tx, input.lotId, lock) : undefined
+  const serial = input.serial !== undefined ? await loadSerial(tx, input.serial, lock) : undefined
   if (input.lotId !== undefined && lot === undefined) throw new NotFoundError('lot', input.lotId)
   if (input.serial !== undefined && serial === undefined) throw new NotFoundError('serial', input.serial)
   const material = lot?.material ?? serial!.material
@@ -131,18 +152,47 @@ async function consumeOnce (tx: Tx, input: ConsumeInput, c: ConsumeContext, subj
     available: lot !== undefined ? lot.quantity : (serial!.status === 'consumed' ? 0 : 1), now: c.at,
     ...(container !== undefined && serial!.status === 'released' ? { statusSource: `lot ${container.lotId} of ${source}` } : {})
   })
+  const overrideAllowed = decision.refusal?.overridable === true && await overrideAllowedAt(tx, job)
+  return { job, lot, serial, material, unit, quantity, decision, overrideAllowed }
+}
+
+/**
+ * Whether a consumption, as the store stands, needs its override's signature: the BOM check refuses it for a reason
+ * an override lifts, at an operation that allows overrides. Read-only. Anything else needs none, and its transaction
+ * answers it: a consumption that passes, one refused for a reason no override lifts (or unknown job, lot, serial), a
+ * retry of an eventId already used (answered with its first result, or refused as a conflict).
+ */
+export async function overrideNeeded (tx: Tx, input: ConsumeInput, c: Pick<ConsumeContext, 'at' | 'defaultTolerancePct'>): Promise<boolean> {
+  if (input.eventId !== undefined &&
+    await tx.get('SELECT 1 AS x FROM material_events WHERE kind = ? AND event_id = ?', ['consume', input.eventId]) !== undefined) return false
+  try {
+    return (await decideConsumption(tx, input, c, false)).overrideAllowed
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof MaterialRefusedError) return false
+    throw err
+  }
+}
+
+function sourceOf (input: ConsumeInput): string {
+  return input.lotId !== undefined ? `lot ${input.lotId}` : `serial ${input.serial!}`
+}
+
+async function consumeOnce (tx: Tx, input: ConsumeInput, c: ConsumeContext, subject: string): Promise<ConsumeResult> {
+  // Decided again under the locks: what the dry run saw may have changed since.
+  const { job, lot, serial, material, unit, quantity, decision, overrideAllowed } = await decideConsumption(tx, input, c, true)
   let override: MaterialActual['override'] = null
   if (decision.refusal !== null) {
     const r = decision.refusal
     if (!r.overridable) throw new MaterialRefusedError(r.rule, subject, r.reason, 'nothing was consumed')
-    if (input.override === undefined || c.overrideSignature === null) {
-      throw new MaterialRefusedError(r.rule, subject, r.reason, await overrideAllowed(tx, job)
-        ? 'nothing was consumed; operation allows an override signed by someone other than the operator'
-        : 'nothing was consumed')
+    if (!overrideAllowed) {
+      throw new MaterialRefusedError(r.rule, subject, input.override === undefined
+        ? r.reason
+        : `${r.reason}; operation ${job.sequence} of order ${job.orderNumber} allows no BOM override`, 'nothing was consumed')
     }
-    if (!await overrideAllowed(tx, job)) {
-      throw new MaterialRefusedError(r.rule, subject, `${r.reason}; operation ${job.sequence} of order ${job.orderNumber} allows no BOM override`,
-        'nothing was consumed')
+    // No verified signature: none was given, or the dry run found no override needed and the store changed since.
+    if (input.override === undefined || c.overrideSignature === null) {
+      throw new MaterialRefusedError(r.rule, subject, r.reason,
+        'nothing was consumed; operation allows an override signed by someone other than the operator')
     }
     override = { rule: r.rule, refusal: r.reason, reason: input.override.reason, signature: c.overrideSignature }
   }
@@ -174,7 +224,7 @@ async function consumeOnce (tx: Tx, input: ConsumeInput, c: ConsumeContext, subj
   return { actual, links, duplicate: false, ...(lotAfter !== undefined ? { lot: lotAfter } : { serial: serialAfter }) }
 }
 
-async function overrideAllowed (tx: Tx, job: JobRow): Promise<boolean> {
+async function overrideAllowedAt (tx: Tx, job: JobRow): Promise<boolean> {
   const r = await tx.get('SELECT bom_override FROM operations WHERE order_number = ? AND sequence = ?', [job.orderNumber, job.sequence])
   return num(r?.bom_override) === 1
 }
@@ -211,6 +261,7 @@ async function produceOnce (tx: Tx, input: ProduceInput, at: string): Promise<Pr
         throw new MaterialRefusedError('duplicate-serial', `produce at job ${job.jobId}`, `serial ${s} already exists`, 'nothing was produced')
       }
       if (await loadLot(tx, s) !== undefined) throw idInUse(`produce at job ${job.jobId}`, s, 'lot', 'nothing was produced; give the serial another number')
+      await claimMaterialId(tx, s, 'serial')
       await tx.run(`INSERT INTO material_serials (serial, material, lot_id, status, status_by, status_at, created_at)
         VALUES (?, ?, ?, 'released', ?, ?, ?)`, [s, def.material, input.intoLot ?? null, input.who, at, at])
       serials.push(serialFromRow((await tx.get('SELECT * FROM material_serials WHERE serial = ?', [s]))!))

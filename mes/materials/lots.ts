@@ -70,6 +70,24 @@ export function idInUse (subject: string, id: string, usedBy: 'lot' | 'serial', 
   return new MaterialRefusedError('id-in-use', subject, `${id} is already the id of a ${usedBy}; a lot and a serial cannot share an id`, hint)
 }
 
+/**
+ * Claims `id` for a lot or serial about to be inserted in this transaction (table material_ids, migration 010). The
+ * look-ups before it give a sequential duplicate its precise refusal; this insert decides a race: on PostgreSQL a
+ * second command claiming the same id waits for the first and, once that commits, fails with a DuplicateError of
+ * MATERIAL_ID (mes/store/keys.ts), which the service turns into the same refusals (material-service.ts).
+ */
+export async function claimMaterialId (tx: Tx, id: string, kind: 'lot' | 'serial'): Promise<void> {
+  await tx.run('INSERT INTO material_ids (id, kind) VALUES (?, ?)', [id, kind])
+}
+
+/**
+ * The refusal of a command that lost the race for an id twice (run again, it met another racing command): which
+ * kind took the id is not known on the losing side.
+ */
+export function idTakenInRace (subject: string, id: string, hint: string): MaterialRefusedError {
+  return new MaterialRefusedError('id-in-use', subject, `${id} is already the id of a lot or serial; a lot and a serial cannot share an id`, hint)
+}
+
 /** Inserts a lot (received, produced, split off or merged into), in the material's unit. */
 export async function insertLot (tx: Tx, l: NewLot): Promise<Lot> {
   const def = await requireDefinition(tx, l.material)
@@ -78,6 +96,7 @@ export async function insertLot (tx: Tx, l: NewLot): Promise<Lot> {
   }
   if (await loadLot(tx, l.lotId) !== undefined) throw new DuplicateError('lot', l.lotId)
   if (await loadSerial(tx, l.lotId) !== undefined) throw idInUse(`lot ${l.lotId}`, l.lotId, 'serial', 'nothing was stored; give the lot another id')
+  await claimMaterialId(tx, l.lotId, 'lot')
   await tx.run(`INSERT INTO material_lots (lot_id, material, parent_lot, quantity, unit, status, status_reason, status_by,
     status_at, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   [l.lotId, l.material, l.parentLot, l.quantity, l.unit, l.status, l.statusReason, l.who, l.at, l.expiresAt, l.at, l.at])

@@ -1,5 +1,6 @@
 // The Materials of mes/service.ts over one store: each command validated, then run in one transaction. An override's
-// signature is verified before its transaction (a refused signature is its own audit record and lockout count).
+// signature is verified before its transaction (a refused signature is its own audit record and lockout count), and
+// only when a read-only dry run of the BOM decision finds the override needed.
 // After a command commits, its MaterialEvent goes to the listeners of onEvent (a retried consumption that was
 // already applied announces nothing: it changed nothing).
 import type { MesStore } from '../store/store'
@@ -7,11 +8,11 @@ import type { CredentialCheck } from '../model/types'
 import type { Materials } from '../service'
 import { Signatures } from '../signatures'
 import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
-import { MATERIAL_EVENT } from '../store/keys'
+import { MATERIAL_EVENT, MATERIAL_ID } from '../store/keys'
 import type { ConsumeInput, LotInput, LotStatusChange, MaterialDefinitionInput, MergeInput, ProduceInput, SplitInput, TraceQuery } from './types'
 import { validateMaterialCommand } from './validation'
-import { changeLotStatus, defineMaterial, receiveLot } from './lots'
-import { componentsOf, consume, produce } from './consumption'
+import { changeLotStatus, defineMaterial, idTakenInRace, receiveLot } from './lots'
+import { componentsOf, consume, overrideNeeded, produce } from './consumption'
 import { componentFor } from './bom-compliance'
 import { loadJob } from '../repo'
 import { mergeLots, splitLot } from './split-merge'
@@ -64,7 +65,8 @@ export class MaterialService implements Materials {
   async receiveLot (input: unknown): ReturnType<Materials['receiveLot']> {
     const l = validateMaterialCommand<LotInput>('lot', input, 'lot')
     const at = this.at()
-    const lot = await this.store.transaction(async (tx) => await receiveLot(tx, l, at))
+    const lot = await this.onceRacing(async () => await this.store.transaction(async (tx) => await receiveLot(tx, l, at)),
+      `lot ${l.lotId}`, 'nothing was stored; give the lot another id')
     this.events.emit({ kind: 'lot-received', lot, who: l.who, at })
     return lot
   }
@@ -95,8 +97,11 @@ export class MaterialService implements Materials {
   async consume (input: unknown): ReturnType<Materials['consume']> {
     const c = validateMaterialCommand<ConsumeInput>('consume', input, 'consumption')
     const at = this.at()
+    const context = { at, defaultTolerancePct: this.tolerancePct }
+    // The signature is verified (a failure is recorded and counts toward the signer's lockout) only when the dry run
+    // finds the override needed; an override a consumption does not need is ignored, unchecked and not recorded.
     let overrideSignature = null
-    if (c.override !== undefined) {
+    if (c.override !== undefined && await this.store.read(async (tx) => await overrideNeeded(tx, c, context))) {
       if (c.override.signature.user === c.who) {
         throw new MaterialRefusedError('override-signer', `consume at job ${c.jobId}`,
           `an override is signed by someone other than the operator (${c.who})`, 'nothing was consumed')
@@ -107,7 +112,7 @@ export class MaterialService implements Materials {
       }, at)
     }
     const r = await this.onceRacing(async () => await this.store.transaction(async (tx) =>
-      await consume(tx, c, { at, defaultTolerancePct: this.tolerancePct, overrideSignature })))
+      await consume(tx, c, { ...context, overrideSignature })), `consume at job ${c.jobId}`, 'nothing was consumed')
     if (!r.duplicate) {
       this.events.emit({
         kind: 'consumed', actual: r.actual, links: r.links, who: c.who, at,
@@ -120,7 +125,8 @@ export class MaterialService implements Materials {
   async produce (input: unknown): ReturnType<Materials['produce']> {
     const p = validateMaterialCommand<ProduceInput>('produce', input, 'production')
     const at = this.at()
-    const r = await this.onceRacing(async () => await this.store.transaction(async (tx) => await produce(tx, p, at)))
+    const r = await this.onceRacing(async () => await this.store.transaction(async (tx) => await produce(tx, p, at)),
+      `produce at job ${p.jobId}`, 'nothing was produced')
     if (!r.duplicate) {
       this.events.emit({
         kind: 'produced', actuals: r.actuals, serials: r.serials, links: r.links, who: p.who, at, ...(r.lot !== undefined ? { lot: r.lot } : {})
@@ -130,14 +136,22 @@ export class MaterialService implements Materials {
   }
 
   /**
-   * Runs a consume or produce again when a concurrent command with the same eventId committed first (its claim of
-   * the id then fails on the key, see event-ids.ts): the second run finds that command and answers with its result.
+   * Runs a command again when a concurrent command committed first on one of the keys that decide races: an eventId
+   * of a consume or produce (event-ids.ts), the second run then finds the first command and answers with its result;
+   * a lot or serial id (lots.ts claimMaterialId), the second run then meets the winner and is refused as a sequential
+   * duplicate is (DuplicateError for a second lot, id-in-use or duplicate-serial). The losing run stored nothing (its
+   * transaction rolled back). Losing again on an id (yet another racer) is refused without knowing who has the id.
    */
-  private async onceRacing<T> (run: () => Promise<T>): Promise<T> {
+  private async onceRacing<T> (run: () => Promise<T>, subject: string, hint: string): Promise<T> {
     try {
       return await run()
     } catch (err) {
-      if (err instanceof DuplicateError && err.entity === MATERIAL_EVENT) return await run()
+      if (!(err instanceof DuplicateError && (err.entity === MATERIAL_EVENT || err.entity === MATERIAL_ID))) throw err
+    }
+    try {
+      return await run()
+    } catch (err) {
+      if (err instanceof DuplicateError && err.entity === MATERIAL_ID) throw idTakenInRace(subject, err.id, hint)
       throw err
     }
   }
@@ -145,7 +159,8 @@ export class MaterialService implements Materials {
   async split (input: unknown): ReturnType<Materials['split']> {
     const s = validateMaterialCommand<SplitInput>('split', input, 'lot split')
     const at = this.at()
-    const r = await this.store.transaction(async (tx) => await splitLot(tx, s, at))
+    const r = await this.onceRacing(async () => await this.store.transaction(async (tx) => await splitLot(tx, s, at)),
+      `split lot ${s.lotId}`, 'nothing was split')
     this.events.emit({ kind: 'lot-split', lot: r.lot, sublots: r.sublots, links: r.links, who: s.who, at })
     return r
   }
@@ -153,7 +168,8 @@ export class MaterialService implements Materials {
   async merge (input: unknown): ReturnType<Materials['merge']> {
     const m = validateMaterialCommand<MergeInput>('merge', input, 'lot merge')
     const at = this.at()
-    const r = await this.store.transaction(async (tx) => await mergeLots(tx, m, at))
+    const r = await this.onceRacing(async () => await this.store.transaction(async (tx) => await mergeLots(tx, m, at)),
+      `merge into lot ${m.into}`, 'nothing was merged')
     this.events.emit({ kind: 'lot-merged', lot: r.lot, sources: r.sources, links: r.links, who: m.who, at })
     return r
   }

@@ -10,6 +10,12 @@ export const RUNNING_JOB_OF_WORK_UNIT = 'running job of work unit'
 /** The entity of the key that lets one consume or produce only claim an eventId (mes/materials/event-ids.ts). */
 export const MATERIAL_EVENT = 'material event'
 
+/**
+ * The entity of the key of the ids lots and serials share (migration 010): a command that lost a race for an id
+ * cannot tell from the key which kind took it.
+ */
+export const MATERIAL_ID = 'lot or serial'
+
 export interface UniqueKey {
   table: string
   columns: readonly string[]
@@ -26,7 +32,11 @@ export const UNIQUE_KEYS: readonly UniqueKey[] = [
   { table: 'job_orders', columns: ['job_id'], constraint: 'job_orders_pkey', entity: 'job' },
   { table: 'job_orders', columns: ['work_unit'], constraint: 'ux_jobs_running_unit', entity: RUNNING_JOB_OF_WORK_UNIT },
   { table: 'job_events', columns: ['job_id', 'event_id'], constraint: 'ux_job_events_event_id', entity: 'job event' },
-  { table: 'material_events', columns: ['kind', 'event_id'], constraint: 'material_events_pkey', entity: MATERIAL_EVENT }
+  { table: 'material_events', columns: ['kind', 'event_id'], constraint: 'material_events_pkey', entity: MATERIAL_EVENT },
+  { table: 'material_ids', columns: ['id'], constraint: 'material_ids_pkey', entity: MATERIAL_ID },
+  // Behind material_ids (claimed first in the same transaction), so reached only by an insert that bypassed it.
+  { table: 'material_lots', columns: ['lot_id'], constraint: 'material_lots_pkey', entity: 'lot' },
+  { table: 'material_serials', columns: ['serial'], constraint: 'material_serials_pkey', entity: 'serial' }
 ]
 
 /** The key named by SQLite's "UNIQUE constraint failed: table.column, table.column" text, if it is one of ours. */

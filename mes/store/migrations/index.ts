@@ -15,12 +15,25 @@ import { migration006 } from './006-material-event-ids'
 import { migration007 } from './007-link-actuals'
 import { migration008 } from './008-outbox'
 import { migration009 } from './009-inbox'
+import { migration010 } from './010-material-ids'
 import { migration012 } from './012-holds'
 
 export type { Migration } from './migration'
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007,
-  migration008, migration009, migration012]
+// One a line, in version order, so that migrations added on two branches merge without a conflict.
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+  migration007,
+  migration008,
+  migration009,
+  migration010,
+  migration012
+]
 
 /** The statements of a migration for one dialect, tokens not yet replaced. */
 export function statementsFor (m: Migration, dialect: Dialect): readonly string[] {
