@@ -15,11 +15,12 @@ import { migration006 } from './006-material-event-ids'
 import { migration007 } from './007-link-actuals'
 import { migration008 } from './008-outbox'
 import { migration009 } from './009-inbox'
+import { migration011 } from './011-lot-expiry'
 
 export type { Migration } from './migration'
 
 export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007,
-  migration008, migration009]
+  migration008, migration009, migration011]
 
 /** The statements of a migration for one dialect, tokens not yet replaced. */
 export function statementsFor (m: Migration, dialect: Dialect): readonly string[] {
