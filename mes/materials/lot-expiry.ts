@@ -56,6 +56,8 @@ export class LotExpiry {
   private plannedAt = Infinity
   private running: Promise<void> | undefined
   private again = false
+  /** The earliest expiry heard of while a run was under way (its plan may have read the store before it). */
+  private heardDuringRun = Infinity
   private stopped = false
   private readonly unsubscribe: () => void
 
@@ -91,6 +93,8 @@ export class LotExpiry {
         this.opts.log.warn(`lot expiry: next expiry not read: ${(err as Error).message}`)
         this.schedule(this.now().getTime() + this.maxWaitMs)
       })
+      if (this.heardDuringRun < this.plannedAt) this.schedule(this.heardDuringRun)
+      this.heardDuringRun = Infinity
     })()
     try { await this.running } finally { this.running = undefined }
   }
@@ -182,8 +186,8 @@ export class LotExpiry {
     for (const l of lots) {
       if (l.status !== 'released' || l.expiresAt === null) continue
       const at = Date.parse(l.expiresAt)
-      // While a run is under way it plans again when it ends, from the store.
-      if (at < this.plannedAt && this.running === undefined) this.schedule(at)
+      if (this.running !== undefined) this.heardDuringRun = Math.min(this.heardDuringRun, at)
+      else if (at < this.plannedAt) this.schedule(at)
     }
   }
 }
