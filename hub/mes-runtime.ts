@@ -24,6 +24,7 @@ import { startMachineConsumption, type MachineConsumption } from '../mes/machine
 import { startMaterialsUns, type MaterialsUns } from '../mes/materials-uns'
 import { startScanConsumption, type ScanConsumption } from '../mes/scan-consumption'
 import { startTraceRequests, type TraceRequests } from '../mes/trace-requests'
+import { startLotExpiry, type LotExpiry } from '../mes/materials/lot-expiry'
 
 export interface MesRuntime {
   readonly mes: Mes
@@ -38,6 +39,8 @@ export interface MesRuntime {
   readonly machineEvents: MachineEvents | undefined
   /** The operations' process values, captured from the namespace while their jobs run (the as-built record). */
   readonly processValues: ProcessValueRecorder
+  /** Released lots past their expiry become expired (mes/materials/lot-expiry.ts). */
+  readonly lotExpiry: LotExpiry
   /** Consumption from machines (plant model `mes: consumption` on work units); only when the hub runs Sparkplug. */
   readonly machineConsumption: MachineConsumption | undefined
   /** 'SQLite /path/mes.sqlite' or 'PostgreSQL postgres://user:***@host/db'. */
@@ -128,9 +131,13 @@ Promise<MesRuntime> {
       return place.prefix === '' ? place.equipment.topic : undefined
     }
   })
+  // After the materials' UNS publisher: the lots that expired while the hub was down are published as they expire.
+  const lotExpiry = startLotExpiry({ mes, store, log: log.child('lot-expiry') })
   try {
     await processValues.resume()
+    await lotExpiry.start()
   } catch (err) {
+    await lotExpiry.stop()
     await processValues.stop()
     await bridge.stop()
     await mes.close()
@@ -154,6 +161,7 @@ Promise<MesRuntime> {
     traceRequests,
     machineEvents,
     processValues,
+    lotExpiry,
     machineConsumption,
     description,
     close () {
@@ -161,6 +169,7 @@ Promise<MesRuntime> {
         // Machine events first: their last reports are published by the bridge before it stops.
         await machineEvents?.stop()
         await processValues.stop()
+        await lotExpiry.stop()
         await machineConsumption?.stop()
         await traceRequests.stop()
         await scans.stop()

@@ -13,6 +13,9 @@
 // Across a hub restart: the aggregate is stored at start, pause, hold and complete, and every FLUSH_MS while a
 // job runs. On start the recorder resumes every Running job from what is stored, so at most the samples of the last
 // FLUSH_MS before a crash (or a stop) are lost, and the values published while the hub was down are missing.
+// An ERP update that changes the operation's list (work-orders.ts, process-values-update.ts) is followed at once by
+// its jobs here: an added metric from then on (its first sample the value then; no `atStart`, nobody heard it at the
+// start), a removed one no longer, keeping what it captured (no `atComplete`).
 // A topic is relative to the work unit's UNS path (`metrics/force`), or absolute with a leading slash; a unit the
 // plant model does not place keeps its relative topics as written, with no samples (logged once).
 import type { Logger } from '../core/logger'
@@ -56,7 +59,8 @@ export interface Capture {
 
 interface JobCapture {
   captures: Capture[]
-  subscriptions: UnsSubscription[]
+  /** Per metric name (a metric whose unit has no place in the plant model has none). */
+  subscriptions: Map<string, UnsSubscription>
   running: boolean
 }
 
@@ -85,11 +89,18 @@ export class ProcessValueRecorder {
   private readonly queues = new Map<string, Promise<void>>()
   private readonly warned = new Set<string>()
   private readonly unsubscribe: () => void
+  private readonly unsubscribeOrders: () => void
   private readonly timer: NodeJS.Timeout
   private stopped = false
 
   constructor (private readonly opts: ProcessValuesOptions) {
     this.unsubscribe = opts.mes.wip.onEvent((e) => { this.enqueue(e.jobId, async () => await this.onEvent(e)) })
+    this.unsubscribeOrders = opts.mes.onEvent((e) => {
+      if (e.kind !== 'order' || e.action !== 'update') return
+      this.followUpdate(e.orderNumber).catch((err: unknown) => {
+        this.opts.log.warn(`process values of order ${e.orderNumber} after its update: ${(err as Error).message}`)
+      })
+    })
     this.timer = setInterval(() => { for (const jobId of this.jobs.keys()) this.enqueue(jobId, async () => await this.persist(jobId)) },
       opts.flushMs ?? PROCESS_VALUES_FLUSH_MS)
     this.timer.unref()
@@ -118,6 +129,7 @@ export class ProcessValueRecorder {
     if (this.stopped) return
     this.stopped = true
     this.unsubscribe()
+    this.unsubscribeOrders()
     clearInterval(this.timer)
     await this.idle()
     for (const jobId of [...this.jobs.keys()]) await this.end(jobId, false)
@@ -178,36 +190,86 @@ export class ProcessValueRecorder {
     }
     const specs = await this.specsOf(jobId)
     if (specs.length === 0) return
-    const stored = new Map((await this.opts.store.read(async (tx) =>
-      await tx.all('SELECT * FROM job_process_values WHERE job_id = ?', [jobId]))).map((r) => [str(r.name), r]))
-    const job: JobCapture = { captures: [], subscriptions: [], running: true }
+    const stored = await this.storedOf(jobId)
+    const job: JobCapture = { captures: [], subscriptions: new Map(), running: true }
     this.jobs.set(jobId, job)
-    for (const spec of specs) {
-      const { topic, placed } = this.topicOf(spec, workUnit, workCenter)
-      const s = stored.get(spec.name)
-      const c: Capture = {
-        name: spec.name, topic, unit: spec.unit ?? null,
-        atStart: s === undefined ? null : numOrNull(s.at_start),
-        last: null,
-        latest: null,
-        min: s === undefined ? null : numOrNull(s.min_value),
-        max: s === undefined ? null : numOrNull(s.max_value),
-        sum: s === undefined ? 0 : num(s.sum_value),
-        samples: s === undefined ? 0 : num(s.samples)
-      }
-      job.captures.push(c)
-      if (!placed) continue
-      // Subscribed before the value is read, so that nothing published in between is missed.
-      job.subscriptions.push(await this.opts.uns.subscribe(topic, (m: UnsMessage) => {
-        const v = numericValue(m.payload)
-        if (v === null) return
-        c.latest = v
-        if (job.running) sample(c, v)
-      }))
-      const now = c.latest ?? await this.current(topic)
-      if (first) c.atStart = now
-      if (now !== null && c.last === null) sample(c, now)
+    for (const spec of specs) await this.follow(job, spec, workUnit, workCenter, stored.get(spec.name), first)
+    await this.persist(jobId)
+  }
+
+  private async storedOf (jobId: string): Promise<Map<string, Record<string, unknown>>> {
+    return new Map((await this.opts.store.read(async (tx) =>
+      await tx.all('SELECT * FROM job_process_values WHERE job_id = ?', [jobId]))).map((r) => [str(r.name), r]))
+  }
+
+  /** Starts following one metric of a job, carrying on from what is stored of it; `first`: the job's start. */
+  private async follow (job: JobCapture, spec: ProcessValueSpec, workUnit: string, workCenter: string,
+    s: Record<string, unknown> | undefined, first: boolean): Promise<void> {
+    const { topic, placed } = this.topicOf(spec, workUnit, workCenter)
+    const c: Capture = {
+      name: spec.name, topic, unit: spec.unit ?? null,
+      atStart: s === undefined ? null : numOrNull(s.at_start),
+      last: null,
+      latest: null,
+      min: s === undefined ? null : numOrNull(s.min_value),
+      max: s === undefined ? null : numOrNull(s.max_value),
+      sum: s === undefined ? 0 : num(s.sum_value),
+      samples: s === undefined ? 0 : num(s.samples)
     }
+    job.captures.push(c)
+    if (!placed) return
+    // Subscribed before the value is read, so that nothing published in between is missed.
+    job.subscriptions.set(spec.name, await this.opts.uns.subscribe(topic, (m: UnsMessage) => {
+      const v = numericValue(m.payload)
+      if (v === null) return
+      c.latest = v
+      if (job.running) sample(c, v)
+    }))
+    const now = c.latest ?? await this.current(topic)
+    if (first) c.atStart = now
+    if (now !== null && c.last === null && job.running) sample(c, now)
+  }
+
+  /**
+   * An ERP update of the order may have changed its operations' process values (work-orders.ts): each job of it
+   * followed here, or Running, follows its operation's list as stored now.
+   */
+  private async followUpdate (orderNumber: string): Promise<void> {
+    if (this.stopped) return
+    for (const j of await this.opts.mes.wip.listJobs({ orderNumber })) {
+      if (j.state === RUNNING || this.jobs.has(j.jobId)) this.enqueue(j.jobId, async () => await this.refollow(j.jobId, j.workUnit, j.workCenter))
+    }
+  }
+
+  /**
+   * Added metrics are followed from now on: their first sample is the value now (while the job runs), and they have
+   * no `atStart`, as nobody heard them at the start. Removed ones are stored as they are and no longer followed:
+   * they keep what they captured, without a value at complete.
+   */
+  private async refollow (jobId: string, workUnit: string, workCenter: string): Promise<void> {
+    if (this.stopped) return
+    const job = this.jobs.get(jobId)
+    if (job === undefined) {
+      // Running with no process values until now (nothing followed): followed as from a resume, if it still runs.
+      if ((await this.opts.mes.wip.getJob(jobId)).state === RUNNING) await this.begin(jobId, workUnit, workCenter, false)
+      return
+    }
+    const specs = await this.specsOf(jobId)
+    const wanted = new Set(specs.map((x) => x.name))
+    const gone = job.captures.filter((c) => !wanted.has(c.name))
+    if (gone.length > 0) {
+      await this.write(jobId, gone)
+      for (const c of gone) {
+        await job.subscriptions.get(c.name)?.close()
+        job.subscriptions.delete(c.name)
+      }
+      job.captures = job.captures.filter((c) => wanted.has(c.name))
+    }
+    const have = new Set(job.captures.map((c) => c.name))
+    const added = specs.filter((x) => !have.has(x.name))
+    if (added.length === 0) return
+    const stored = await this.storedOf(jobId)
+    for (const spec of added) await this.follow(job, spec, workUnit, workCenter, stored.get(spec.name), false)
     await this.persist(jobId)
   }
 
@@ -227,7 +289,7 @@ export class ProcessValueRecorder {
       return
     }
     this.jobs.delete(jobId)
-    await Promise.all(job.subscriptions.map(async (s) => await s.close()))
+    await Promise.all([...job.subscriptions.values()].map(async (s) => await s.close()))
     await this.write(jobId, job.captures, final ? await Promise.all(job.captures.map(async (c) => c.latest ?? await this.current(c.topic))) : undefined)
   }
 

@@ -12,6 +12,7 @@ import type { OrderFilter, WorkOrders } from './service'
 import { ACTIVE_STATES } from './job-state-machine'
 import { num } from './store/store'
 import { checkComponentChanges, loadBomRules, planOverrideChanges } from './bom-rules-update'
+import { loadProcessValueSpecs, planProcessValueChanges, processValuesColumn } from './process-values-update'
 
 export interface WorkOrderServiceOptions {
   now?: () => Date
@@ -147,7 +148,8 @@ export class WorkOrderService implements WorkOrders {
    * materials. Checked: quantity (not below what is reported, not above what a completed operation produced),
    * routing changes (no removing or re-routing an operation that has started or is dispatched, no inserting an
    * operation before one that has started), material/unit/overlap (not once work has started), BOM rules (override
-   * permission, alternates, tolerance: not against consumptions already recorded, see bom-rules-update.ts).
+   * permission, alternates, tolerance: not against consumptions already recorded, see bom-rules-update.ts), process
+   * values (not of a completed operation, see process-values-update.ts).
    * Refused updates throw UpdateRefusedError listing every reason; nothing is applied.
    */
   async update (orderNumber: string, input: unknown, actor: Actor): Promise<UpdateResult> {
@@ -161,6 +163,7 @@ export class WorkOrderService implements WorkOrders {
       const plan = planUpdate(o, ops, u)
       const rules = await loadBomRules(tx, orderNumber)
       const overrides = planOverrideChanges(rules, u.operations, plan.reasons, plan.changes)
+      const processValues = planProcessValueChanges(await loadProcessValueSpecs(tx, orderNumber), u.operations, plan.reasons, plan.changes)
       if (u.materials !== undefined) checkComponentChanges(rules, u.materials, this.opts.bomTolerancePct ?? 0, plan.reasons, plan.changes)
       if (plan.reasons.length) throw new UpdateRefusedError(orderNumber, plan.reasons)
       if (u.materials === undefined && plan.removed.length) {
@@ -195,6 +198,10 @@ export class WorkOrderService implements WorkOrders {
       }
       for (const c of overrides) {
         await tx.run('UPDATE operations SET bom_override = ? WHERE order_number = ? AND sequence = ?', [c.allowed ? 1 : 0, orderNumber, c.sequence])
+      }
+      // A Running job of the operation follows its new list when the update is announced (process-values.ts).
+      for (const c of processValues) {
+        await tx.run('UPDATE operations SET process_values = ? WHERE order_number = ? AND sequence = ?', [processValuesColumn(c.specs), orderNumber, c.sequence])
       }
       if (newMaterials !== undefined) {
         await replaceMaterials(tx, orderNumber, newMaterials)

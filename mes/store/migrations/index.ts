@@ -16,6 +16,7 @@ import { migration007 } from './007-link-actuals'
 import { migration008 } from './008-outbox'
 import { migration009 } from './009-inbox'
 import { migration010 } from './010-material-ids'
+import { migration011 } from './011-lot-expiry'
 import { migration012 } from './012-holds'
 
 export type { Migration } from './migration'
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration010,
+  migration011,
   migration012
 ]
 
