@@ -170,6 +170,18 @@ forEachStore('quality: inspection plans, results, nonconformances, usage decisio
     await refusedUnchanged(c, async () => await c.mes.quality.recordResult({ ...result, value: 100 }), rule('result-id', /other value/))
   })
 
+  it('the same result sent twice at once is recorded once, with one nonconformance and one hold', async () => {
+    const c = ctx()
+    const { cutJob } = await inspectedOrder(c)
+    const result = { resultId: 'r-race', jobId: cutJob, characteristic: '0010', value: 120, lotId: 'T-1', who: 'op.olga' }
+    const both = await Promise.all([c.mes.quality.recordResult(result), c.mes.quality.recordResult(result)])
+    assert.deepEqual(both.map((r) => r.duplicate).sort(), [false, true])
+    assert.equal(both[0].result.id, both[1].result.id)
+    assert.equal((await c.mes.quality.resultsOf({ lotId: 'T-1' })).length, 1)
+    assert.equal((await c.mes.quality.listNonconformances()).length, 1)
+    assert.equal((await holdsOn(c, 'lot', 'T-1')).length, 1)
+  })
+
   it('nonconformancesAfter walks opened and dispositioned nonconformances in change order', async () => {
     const c = ctx()
     const { cutJob } = await inspectedOrder(c)
