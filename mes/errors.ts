@@ -167,3 +167,14 @@ export class InboxStatusError extends MesError {
     super('MES_INBOX_STATUS', `cannot set inbound message ${messageId} to ${to}: it is ${from}`, { source: `inbound message ${messageId}` })
   }
 }
+
+/**
+ * A quality command refused (mes/quality): a result for a characteristic the operation does not have, in another
+ * unit, for a decided inspection lot; a second disposition or usage decision; a plan change that would alter the
+ * limits results were evaluated against. `rule` names the check. Nothing was changed.
+ */
+export class QualityRefusedError extends MesError {
+  constructor (readonly rule: string, readonly subject: string, readonly reason: string, hint?: string) {
+    super('MES_QUALITY_REFUSED', reason, { source: subject }, hint)
+  }
+}

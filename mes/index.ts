@@ -13,6 +13,7 @@ import { MesEvents } from './events'
 import { MaterialService } from './materials/material-service'
 import { OutboxService, type OutboxOptions } from './outbox/outbox-service'
 import { InboxService, type InboxOptions } from './inbox/inbox-service'
+import { QualityService } from './quality/quality-service'
 import type { CredentialCheck, DispatchRule } from './model/types'
 import type { Mes } from './service'
 
@@ -46,6 +47,7 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
     materials: new MaterialService(store, { now, verifyCredentials: opts.verifyCredentials, bomTolerancePct: opts.bomTolerancePct }),
     outbox: new OutboxService(store, { ...opts.outbox, now }),
     inbox: new InboxService(store, { ...opts.inbox, now }),
+    quality: new QualityService(store, { now }),
     onEvent: (listener) => events.on(listener),
     onListenerError: (fn) => events.onListenerError(fn),
     close: async () => { await store.close() }

@@ -13,6 +13,7 @@ import materialsSchema from '../schemas/mes/materials.schema.json'
 import unsRequestsSchema from '../schemas/mes/uns-requests.schema.json'
 import outboxSchema from '../schemas/mes/outbox.schema.json'
 import inboxSchema from '../schemas/mes/inbox.schema.json'
+import { QUALITY_SCHEMAS } from './quality/quality-schemas'
 import type { Problem } from '../core/errors'
 import { check, refusal, type SchemaCheck } from '../core/schema-check'
 import type { WipEventInput, WorkOrderInput, WorkOrderUpdate } from './model/types'
@@ -31,7 +32,7 @@ function schemaCompiler (allErrors: boolean): Ajv {
   addFormats(ajv)
   // The one date-time check of every MES schema (replaces ajv-formats' own).
   ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
-  for (const s of [workOrderSchema, workOrderUpdateSchema, wipEventSchema, apiRequestsSchema, materialsSchema, unsRequestsSchema, outboxSchema, inboxSchema]) ajv.addSchema(s)
+  for (const s of [workOrderSchema, workOrderUpdateSchema, wipEventSchema, apiRequestsSchema, materialsSchema, unsRequestsSchema, outboxSchema, inboxSchema, ...QUALITY_SCHEMAS]) ajv.addSchema(s)
   return ajv
 }
 const firstProblem = schemaCompiler(false)

@@ -15,6 +15,7 @@ import { describeMesError } from './mes-http-errors'
 import { MATERIAL_METHOD_HINTS, MATERIAL_ROUTES } from './materials-routes'
 import { OUTBOX_ROUTES } from './outbox-routes'
 import { INBOX_ROUTES } from './inbox-routes'
+import { QUALITY_ROUTES } from './quality-routes'
 import type { MesPermission, Reply, Route } from './route'
 
 export const MES_API_PATH = '/mes/v1'
@@ -220,6 +221,7 @@ const ROUTES: readonly Route[] = [
   // ---- outbound messages (outbox-routes.ts) and inbound ones (inbox-routes.ts)
   ...OUTBOX_ROUTES,
   ...INBOX_ROUTES,
+  ...QUALITY_ROUTES,
 
   // ---- audit trail
   {
@@ -247,6 +249,11 @@ const ROUTES: readonly Route[] = [
 const METHOD_HINTS: Record<string, string> = {
   '/work-orders/:orderNumber': 'an ERP update is PATCH: omitted fields stay as they are',
   ...MATERIAL_METHOD_HINTS
+}
+
+const PERMISSION_HINTS: Partial<Record<MesPermission, string>> = {
+  'mes.write': 'changes need a user (and a token scope) with mes.write, e.g. permissions "*"',
+  'quality.decide': 'a disposition or usage decision needs a user (and a token scope) with quality.decide besides mes.write'
 }
 
 function userOf (req: Request): string | undefined {
@@ -298,7 +305,7 @@ export function mesHttpApi (mes: Mes, opts: MesHttpApiOptions): Router {
   const permit = (permission: MesPermission): RequestHandler => (req, _res, next) => {
     if (auth.allows(req, permission)) return next()
     next(new ApiError(403, 'HTTP_FORBIDDEN', `user ${userOf(req) ?? '?'} does not have the ${permission} permission`,
-      permission === 'mes.write' ? 'changes need a user (and a token scope) with mes.write, e.g. permissions "*"' : undefined))
+      PERMISSION_HINTS[permission]))
   }
 
   const paths = [...new Set(ROUTES.map((r) => r.path))]
@@ -306,7 +313,7 @@ export function mesHttpApi (mes: Mes, opts: MesHttpApiOptions): Router {
     const route = router.route(path)
     const here = ROUTES.filter((r) => r.path === path)
     for (const r of here) {
-      route[r.method](permit(r.permission), ...(r.permission === 'mes.write' ? jsonBody() : []), run(mes, r))
+      route[r.method](permit(r.permission), ...(r.alsoNeeds !== undefined ? [permit(r.alsoNeeds)] : []), ...(r.permission === 'mes.write' ? jsonBody() : []), run(mes, r))
     }
     route.all(methodNotAllowed(here.map((r) => r.method.toUpperCase()), METHOD_HINTS[path]))
   }

@@ -4,7 +4,7 @@ import { HubError } from '../../core/errors'
 import { errorBody, type DescribeError, type ErrorBody } from '../../core/json-api'
 import {
   ConcurrentUpdateError, DispatchRefusedError, DuplicateError, IllegalTransitionError, InboxStatusError, MaterialRefusedError, NotFoundError,
-  OrderStatusError, OutboxLeaseError, OutboxStateError, SignatureError, StoreError, TraceLimitError, UpdateRefusedError, WipRuleError
+  OrderStatusError, OutboxLeaseError, OutboxStateError, QualityRefusedError, SignatureError, StoreError, TraceLimitError, UpdateRefusedError, WipRuleError
 } from '../errors'
 
 /** First match wins. ValidationError (400) and the HTTP layer's own refusals are answered by core/json-api.ts. */
@@ -17,6 +17,7 @@ const STATUS_OF: ReadonlyArray<[new (...args: never[]) => HubError, number]> = [
   [UpdateRefusedError, 409],
   [DispatchRefusedError, 409],
   [MaterialRefusedError, 409],
+  [QualityRefusedError, 409],
   [OutboxStateError, 409],
   [OutboxLeaseError, 409],
   [InboxStatusError, 409],
@@ -49,6 +50,6 @@ export const describeMesError: DescribeError = (err) => {
   if (e instanceof IllegalTransitionError) body.state = e.state
   if (e instanceof OrderStatusError) body.state = e.status
   if (e instanceof OutboxStateError) body.state = e.status
-  if (e instanceof WipRuleError || e instanceof MaterialRefusedError) body.rule = e.rule
+  if (e instanceof WipRuleError || e instanceof MaterialRefusedError || e instanceof QualityRefusedError) body.rule = e.rule
   return { status: hit[1], body }
 }

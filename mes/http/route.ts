@@ -5,7 +5,8 @@ import type { Mes } from '../service'
 import type { Actor } from '../model/types'
 import type { QueryReader } from '../../core/json-api'
 
-export type MesPermission = 'mes.read' | 'mes.write'
+/** quality.decide: a disposition or a usage decision (with mes.write). */
+export type MesPermission = 'mes.read' | 'mes.write' | 'quality.decide'
 
 /** One request as a handler sees it: the caller, the path parameters, the query and the (JSON) body. */
 export interface Call {
@@ -24,8 +25,10 @@ export interface Call {
 export interface Reply { status?: number, body?: unknown, location?: string, contentType?: string }
 
 export interface Route {
-  method: 'get' | 'post' | 'patch'
+  method: 'get' | 'post' | 'patch' | 'put'
   path: string
   permission: MesPermission
+  /** A second permission the route needs besides `permission` (e.g. quality.decide besides mes.write). */
+  alsoNeeds?: MesPermission
   handle: (mes: Mes, call: Call) => Promise<Reply>
 }

@@ -16,6 +16,8 @@ export interface CharacteristicInput {
   lowerLimit?: number
   upperLimit?: number
   target?: number
+  /** The defect code of the nonconformance a rejected result opens; default `<characteristic>-rejected`. */
+  defectCode?: string
 }
 
 /** What `Quality.setInspectionPlan` takes (schemas/mes/inspection-plan.schema.json). */
@@ -39,6 +41,7 @@ export interface Characteristic extends Required<Pick<CharacteristicInput, 'char
   lowerLimit: number | null
   upperLimit: number | null
   target: number | null
+  defectCode: string | null
 }
 
 export type InspectionLotStatus = 'created' | 'results-recorded' | 'decided'

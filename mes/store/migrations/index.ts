@@ -18,6 +18,7 @@ import { migration009 } from './009-inbox'
 import { migration010 } from './010-material-ids'
 import { migration011 } from './011-lot-expiry'
 import { migration012 } from './012-holds'
+import { migration013 } from './013-quality'
 
 export type { Migration } from './migration'
 
@@ -34,7 +35,8 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009,
   migration010,
   migration011,
-  migration012
+  migration012,
+  migration013
 ]
 
 /** The statements of a migration for one dialect, tokens not yet replaced. */
