@@ -15,6 +15,11 @@ export async function splitLot (tx: Tx, input: SplitInput, at: string): Promise<
   const lot = await loadLot(tx, input.lotId, true)
   if (lot === undefined) throw new NotFoundError('lot', input.lotId)
   if (lot.status === 'consumed') throw new MaterialRefusedError('lot-status', subject, `lot ${lot.lotId} is consumed`)
+  // A held lot stays whole (mes/holds): sublots born on-hold would carry no hold of their own to be released by.
+  if (lot.status === 'on-hold') {
+    throw new MaterialRefusedError('lot-status', subject, `lot ${lot.lotId} is on-hold${lot.statusReason !== null ? ` (${lot.statusReason})` : ''}`,
+      'nothing was split; release its holds first')
+  }
   const total = input.into.reduce((s, p) => s + p.quantity, 0)
   if (total > lot.quantity + EPS) {
     throw new MaterialRefusedError('insufficient-quantity', subject, `lot ${lot.lotId} holds ${lot.quantity} ${lot.unit}, the sublots ask for ${total}`,
@@ -44,7 +49,10 @@ export async function mergeLots (tx: Tx, input: MergeInput, at: string): Promise
   for (const id of [...input.lotIds].sort()) {
     const l = await loadLot(tx, id, true)
     if (l === undefined) throw new NotFoundError('lot', id)
-    if (l.status !== 'released') throw new MaterialRefusedError('lot-status', subject, `lot ${id} is ${l.status}, not released`, 'nothing was merged')
+    if (l.status !== 'released') {
+      throw new MaterialRefusedError('lot-status', subject, `lot ${id} is ${l.status}${l.statusReason !== null ? ` (${l.statusReason})` : ''}, not released`,
+        'nothing was merged')
+    }
     if (l.quantity <= EPS) throw new MaterialRefusedError('insufficient-quantity', subject, `lot ${id} is empty`, 'nothing was merged')
     sources.push(l)
   }

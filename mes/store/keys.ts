@@ -10,6 +10,9 @@ export const RUNNING_JOB_OF_WORK_UNIT = 'running job of work unit'
 /** The entity of the key that lets one consume or produce only claim an eventId (mes/materials/event-ids.ts). */
 export const MATERIAL_EVENT = 'material event'
 
+/** The entity of a hold's id (mes/holds/holds-service.ts: two places of one holdId at once, the second answers the first). */
+export const HOLD = 'hold'
+
 export interface UniqueKey {
   table: string
   columns: readonly string[]
@@ -26,7 +29,8 @@ export const UNIQUE_KEYS: readonly UniqueKey[] = [
   { table: 'job_orders', columns: ['job_id'], constraint: 'job_orders_pkey', entity: 'job' },
   { table: 'job_orders', columns: ['work_unit'], constraint: 'ux_jobs_running_unit', entity: RUNNING_JOB_OF_WORK_UNIT },
   { table: 'job_events', columns: ['job_id', 'event_id'], constraint: 'ux_job_events_event_id', entity: 'job event' },
-  { table: 'material_events', columns: ['kind', 'event_id'], constraint: 'material_events_pkey', entity: MATERIAL_EVENT }
+  { table: 'material_events', columns: ['kind', 'event_id'], constraint: 'material_events_pkey', entity: MATERIAL_EVENT },
+  { table: 'holds', columns: ['hold_id'], constraint: 'holds_pkey', entity: HOLD }
 ]
 
 /** The key named by SQLite's "UNIQUE constraint failed: table.column, table.column" text, if it is one of ours. */
