@@ -5,7 +5,8 @@ import type { Mes } from '../service'
 import type { Actor } from '../model/types'
 import type { QueryReader } from '../../core/json-api'
 
-export type MesPermission = 'mes.read' | 'mes.write'
+/** mes.read for reads, mes.write for changes; quality.hold to place and release holds (holds-routes.ts). */
+export type MesPermission = 'mes.read' | 'mes.write' | 'quality.hold'
 
 /** One request as a handler sees it: the caller, the path parameters, the query and the (JSON) body. */
 export interface Call {

@@ -7,6 +7,7 @@ import { MaterialRefusedError, NotFoundError } from '../errors'
 import type { GenealogyLink, Lot, MergeInput, SplitInput } from './types'
 import { insertLink, loadLot } from './rows'
 import { drawFromLot, insertLot } from './lots'
+import { activeHoldsOn, describeHolds } from '../holds/hold-writes'
 
 const EPS = 1e-9
 
@@ -15,9 +16,11 @@ export async function splitLot (tx: Tx, input: SplitInput, at: string): Promise<
   const lot = await loadLot(tx, input.lotId, true)
   if (lot === undefined) throw new NotFoundError('lot', input.lotId)
   if (lot.status === 'consumed') throw new MaterialRefusedError('lot-status', subject, `lot ${lot.lotId} is consumed`)
-  // A held lot stays whole (mes/holds): sublots born on-hold would carry no hold of their own to be released by.
-  if (lot.status === 'on-hold') {
-    throw new MaterialRefusedError('lot-status', subject, `lot ${lot.lotId} is on-hold${lot.statusReason !== null ? ` (${lot.statusReason})` : ''}`,
+  // A lot under holds (mes/holds) stays whole: its sublots, born on-hold, would carry no hold of their own to be
+  // released by. (A lot set on-hold by hand, with no hold record, splits into sublots on-hold like it.)
+  const holds = lot.status === 'on-hold' ? await activeHoldsOn(tx, { kind: 'lot', id: lot.lotId }) : []
+  if (holds.length > 0) {
+    throw new MaterialRefusedError('lot-held', subject, `lot ${lot.lotId} is on-hold (${describeHolds(holds)})`,
       'nothing was split; release its holds first')
   }
   const total = input.into.reduce((s, p) => s + p.quantity, 0)
