@@ -105,7 +105,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     }
     log.info(`editor listening on ${editor.url} (login required)`)
     if (sap !== undefined) log.info(`SAP IDoc endpoints at ${new URL('/sap/bc/idoc_xml', editor.url).href} and ${new URL('/sap/bc/srt/idoc', editor.url).href} (HTTP Basic, a user with sap.write)`)
-    if (editor.mesApiUrl !== undefined) log.info(`MES HTTP API at ${editor.mesApiUrl} (editor login; mes.read to read, mes.write to change)`)
+    if (editor.mesApiUrl !== undefined) log.info(`MES HTTP API at ${editor.mesApiUrl} (editor login; mes.read to read, mes.write to change, quality.hold for holds)`)
   }
 
   let stopping: Promise<void> | undefined

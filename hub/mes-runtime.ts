@@ -22,6 +22,7 @@ import { startMachineEvents, type MachineEvents } from '../mes/machine-events'
 import { startProcessValues, type ProcessValueRecorder } from '../mes/process-values'
 import { startMachineConsumption, type MachineConsumption } from '../mes/machine-consumption'
 import { startMaterialsUns, type MaterialsUns } from '../mes/materials-uns'
+import { startHoldsUns, type HoldsUns } from '../mes/holds-uns'
 import { startScanConsumption, type ScanConsumption } from '../mes/scan-consumption'
 import { startTraceRequests, type TraceRequests } from '../mes/trace-requests'
 import { startLotExpiry, type LotExpiry } from '../mes/materials/lot-expiry'
@@ -31,6 +32,8 @@ export interface MesRuntime {
   readonly bridge: UnsBridge
   /** Material events and retained lot state in the namespace (mes/materials-uns.ts). */
   readonly materials: MaterialsUns
+  /** Holds of orders and work units in the namespace, and every placement and release (mes/holds-uns.ts). */
+  readonly holds: HoldsUns
   /** Barcode scans on `<unit>/events/scan` become consumptions (mes/scan-consumption.ts). */
   readonly scans: ScanConsumption
   /** Trace requests on `<site>/materials/trace/request/...` (mes/trace-requests.ts). */
@@ -105,12 +108,15 @@ Promise<MesRuntime> {
   const mes = createMes(store, {
     overReportTolerancePct: config.mes.overReportTolerancePct,
     verifyCredentials: editorCredentialCheck(config),
-    isWorkUnitOf: workUnitCheck(topics)
+    isWorkUnitOf: workUnitCheck(topics),
+    // A work unit may be held when the plant model binds its code (or a job has run on it, see holds-service.ts).
+    isWorkUnit: (code) => topics.equipmentOf(code)?.level === 'workUnit'
   })
   mes.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
   mes.materials.onListenerError((err, e) => log.warn(`MES listener failed on material event ${e.kind}: ${(err as Error).message}`))
   const bridge = startUnsBridge({ mes, model, uns: opts.uns, log })
   const materials = startMaterialsUns({ mes, topics, uns: opts.uns, log })
+  const holds = startHoldsUns({ mes, topics, uns: opts.uns, log })
   let scans: ScanConsumption | undefined
   let traceRequests: TraceRequests | undefined
   try {
@@ -119,6 +125,7 @@ Promise<MesRuntime> {
     traceRequests = await startTraceRequests({ mes, model, uns: opts.uns, log: log.child('trace-requests') })
   } catch (err) {
     await scans?.stop()
+    await holds.stop()
     await materials.stop()
     await bridge.stop()
     await mes.close()
@@ -139,6 +146,7 @@ Promise<MesRuntime> {
   } catch (err) {
     await lotExpiry.stop()
     await processValues.stop()
+    await holds.stop()
     await bridge.stop()
     await mes.close()
     throw err
@@ -157,6 +165,7 @@ Promise<MesRuntime> {
     mes,
     bridge,
     materials,
+    holds,
     scans,
     traceRequests,
     machineEvents,
@@ -173,6 +182,7 @@ Promise<MesRuntime> {
         await machineConsumption?.stop()
         await traceRequests.stop()
         await scans.stop()
+        await holds.stop()
         await materials.stop()
         await bridge.stop()
         await mes.close()

@@ -16,7 +16,7 @@ export interface HubSettings {
 export interface EditorUser {
   username: string
   passwordHash: string
-  /** '*' (everything), 'read', or a list of permissions (e.g. ['sap.write'] for SAP's technical user). */
+  /** '*' (everything), 'read', or a list of permissions (e.g. ['sap.write'] for SAP's technical user, ['mes.read', 'quality.hold'] to hold and release). */
   permissions?: '*' | 'read' | string[]
 }
 
@@ -88,7 +88,7 @@ export const EDITOR_SECTION: ConfigSection<EditorConfig, 'editor'> = {
             username: { type: 'string', minLength: 1 },
             passwordHash: { type: 'string', pattern: BCRYPT_HASH_PATTERN },
             permissions: {
-              description: "'*' (everything), 'read', or a list of permissions such as ['sap.write'] (SAP's technical user: IDocs in, nothing else).",
+              description: "'*' (everything), 'read', or a list of permissions such as ['sap.write'] (SAP's technical user: IDocs in, nothing else) or ['mes.read', 'quality.hold'] (a quality engineer: places and releases holds).",
               oneOf: [
                 { enum: ['*', 'read'] },
                 { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*$' } }

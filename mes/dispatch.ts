@@ -10,6 +10,7 @@ import { appendAudit } from './audit-trail'
 import { loadJob, loadOperations, loadOrderRow, publicJob, refreshOrder, remaining, transferBlocker } from './repo'
 import type { MesEvents } from './events'
 import type { Dispatch, DispatchListOptions } from './service'
+import { activeHoldsOn, describeHolds } from './holds/hold-writes'
 
 export interface DispatchOptions {
   now?: () => Date
@@ -31,6 +32,12 @@ function orderBy (rule: DispatchRule): string {
   }
 }
 
+/**
+ * Operations of held orders are not on the list (their jobs could not start): one probe of the active-holds index
+ * per candidate row, which the LIMIT keeps to the few the list answers.
+ */
+const NOT_HELD = `NOT EXISTS (SELECT 1 FROM holds h WHERE h.target_kind = 'order' AND h.target_id = operations.order_number AND h.status = 'active')`
+
 const COLUMNS = 'order_number, sequence, work_center, quantity, good_qty, scrap_qty, priority, due_ms, proc_time, ready_at, critical'
 
 export class DispatchService implements Dispatch {
@@ -46,7 +53,7 @@ export class DispatchService implements Dispatch {
     if (!DISPATCH_RULES.includes(rule)) throw new DispatchRefusedError(workCenter, `unknown dispatch rule ${JSON.stringify(rule)}`, `use one of ${DISPATCH_RULES.join(', ')}`)
     if (rule === 'critical-ratio') return await this.criticalRatioCandidates(tx, workCenter, limit, lock)
     // `dispatchable = 1` is written literally so that the planner can use the partial indexes.
-    return await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1
+    return await tx.all(`SELECT ${COLUMNS} FROM operations WHERE work_center = ? AND dispatchable = 1 AND ${NOT_HELD}
       ORDER BY ${orderBy(rule)} LIMIT ?${lock}`, [workCenter, limit])
   }
 
@@ -59,7 +66,7 @@ export class DispatchService implements Dispatch {
   private async criticalRatioCandidates (tx: Tx, workCenter: string, limit: number, lock: string): Promise<Array<Record<string, unknown>>> {
     const nowMs = this.now().getTime()
     const ranked = async (overdue: boolean, n: number): Promise<Array<Record<string, unknown>>> => await tx.all(`SELECT ${COLUMNS}
-      FROM operations WHERE work_center = ? AND dispatchable = 1 AND due_ms ${overdue ? '<' : '>='} ?
+      FROM operations WHERE work_center = ? AND dispatchable = 1 AND ${NOT_HELD} AND due_ms ${overdue ? '<' : '>='} ?
       ORDER BY ${orderBy('critical-ratio')} LIMIT ?${lock}`, [workCenter, nowMs, nowMs, n])
     const rows = await ranked(true, limit)
     if (rows.length < limit) rows.push(...await ranked(false, limit - rows.length))
@@ -110,6 +117,7 @@ export class DispatchService implements Dispatch {
     const rule = opts.rule ?? this.defaultRule
     const at = actor.at ?? this.now().toISOString()
     const done = await this.store.transaction(async (tx) => {
+      await this.refuseHeldUnit(tx, workCenter, workUnit)
       const [top] = await this.candidates(tx, workCenter, rule, 1, tx.forUpdateSkipLocked)
       if (top === undefined) return null
       return await this.createJob(tx, str(top.order_number), num(top.sequence), workUnit, actor, at, `dispatched by rule ${rule}`)
@@ -130,7 +138,13 @@ export class DispatchService implements Dispatch {
       const op = ops.find((o) => o.sequence === sequence)
       if (op === undefined) throw new NotFoundError('operation', `${orderNumber}/${sequence}`)
       this.checkUnit(op.workCenter, workUnit)
+      await this.refuseHeldUnit(tx, op.workCenter, workUnit)
       const refuse = (reason: string): never => { throw new WipRuleError('not-dispatchable', undefined, orderNumber, sequence, 'dispatch', reason) }
+      const orderHolds = await activeHoldsOn(tx, { kind: 'order', id: orderNumber })
+      if (orderHolds.length > 0) {
+        throw new WipRuleError('order-held', undefined, orderNumber, sequence, 'dispatch',
+          `order ${orderNumber} is held (${describeHolds(orderHolds)}); release its holds first`)
+      }
       if (order.status !== 'released' && order.status !== 'in-progress') refuse(`order is ${order.status}`)
       if (op.status === 'completed' || op.status === 'cancelled') refuse(`operation is ${op.status}`)
       if (op.activeJob !== null) refuse(`operation is already dispatched as job ${op.activeJob}`)
@@ -141,6 +155,15 @@ export class DispatchService implements Dispatch {
     })
     this.opts.events?.emit({ kind: 'order', orderNumber, action: 'dispatch', status: orderStatus, who: actor.who, at, job })
     return job
+  }
+
+  /** A held work unit takes no dispatch (a machine out of calibration, a line stopped by quality). */
+  private async refuseHeldUnit (tx: Tx, workCenter: string, workUnit: string): Promise<void> {
+    const holds = await activeHoldsOn(tx, { kind: 'work-unit', id: workUnit })
+    if (holds.length > 0) {
+      throw new DispatchRefusedError(workCenter, `work unit ${workUnit} is held (${describeHolds(holds)})`,
+        'nothing was dispatched; release the work unit\'s holds first, or dispatch to another work unit')
+    }
   }
 
   private checkUnit (workCenter: string, workUnit: string): void {

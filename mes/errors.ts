@@ -178,3 +178,17 @@ export class QualityRefusedError extends MesError {
     super('MES_QUALITY_REFUSED', reason, { source: subject }, hint)
   }
 }
+
+/** A hold command not allowed in the hold's status (releasing a hold already released). Nothing was changed. */
+export class HoldStateError extends MesError {
+  constructor (readonly holdId: string, readonly action: string, readonly status: string, reason: string, hint?: string) {
+    super(status === 'released' ? 'MES_HOLD_RELEASED' : 'MES_HOLD_STATE', `cannot ${action} hold ${holdId}: ${reason}`, { source: `hold ${holdId}` }, hint)
+  }
+}
+
+/** A hold placed on a target the MES does not know (a lot or order not stored, a work unit outside the plant model). */
+export class HoldTargetError extends MesError {
+  constructor (readonly kind: string, readonly id: string, reason: string, hint?: string) {
+    super('MES_HOLD_TARGET', reason, { source: `${kind} ${id}` }, hint)
+  }
+}

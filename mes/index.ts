@@ -14,6 +14,7 @@ import { MaterialService } from './materials/material-service'
 import { OutboxService, type OutboxOptions } from './outbox/outbox-service'
 import { InboxService, type InboxOptions } from './inbox/inbox-service'
 import { QualityService } from './quality/quality-service'
+import { HoldsService } from './holds/holds-service'
 import type { CredentialCheck, DispatchRule } from './model/types'
 import type { Mes } from './service'
 
@@ -23,6 +24,8 @@ export interface MesOptions {
   verifyCredentials?: CredentialCheck
   defaultDispatchRule?: DispatchRule
   isWorkUnitOf?: (workCenter: string, workUnit: string) => boolean
+  /** Whether a work unit code is one the MES knows, for holds on it (the hub: the plant model binds it); default any. */
+  isWorkUnit?: (code: string) => boolean
   /** Percent a consumption may exceed a BOM component's quantity when the component names no tolerance; default 0. */
   bomTolerancePct?: number
   /** The outbox's retries: backoff, attempts before a dead letter (its clock is `now`). */
@@ -48,6 +51,7 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
     outbox: new OutboxService(store, { ...opts.outbox, now }),
     inbox: new InboxService(store, { ...opts.inbox, now }),
     quality: new QualityService(store, { now }),
+    holds: new HoldsService(store, { now, isWorkUnit: opts.isWorkUnit }),
     onEvent: (listener) => events.on(listener),
     onListenerError: (fn) => events.onListenerError(fn),
     close: async () => { await store.close() }

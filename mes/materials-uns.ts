@@ -5,18 +5,21 @@
 //   <unit>/materials/production/<jobId>      every production at a job on that unit, not retained
 //   <site>/materials/lot-events/<lotId>      every change of a lot (received, status, consumed, produced, split,
 //                                            merged), not retained
-//   <site>/materials/lots/<lotId>            the lot as it is now, retained (read back from the store after each
-//                                            batch, so what is retained is the committed state however fast changes come)
+//   <site>/materials/lots/<lotId>            the lot as it is now with its active holds (`holds`), retained (read
+//                                            back from the store after each batch, so what is retained is the
+//                                            committed state however fast changes come)
+// A hold placed on or released from a lot (mes/holds) is a lot event too (`hold-placed`, `hold-released`).
 //
 // Lots belong to the hub's MES, not to one piece of equipment: their events and state are under the model's first
 // site (MesTopics.defaultSite). A work unit the model does not know puts its events under that site as well
 // (`<site>/materials/work-units/<code>/consumption/<jobId>`).
 import type { Logger } from '../core/logger'
 import type { Mes } from './index'
-import type { Lot, MaterialActual, MaterialEvent } from './service'
+import type { HoldEvent, Lot, MaterialActual, MaterialEvent } from './service'
 import { MES_TAGS } from '../plant/mes-topics'
 import type { UnsPort } from '../uns/uns-port'
 import { MES_PUBLISHER, topicLevel, type MesTopics, type UnsMessage } from './uns-bridge'
+import { holdSummary } from './holds-uns'
 
 export interface MaterialsUnsOptions {
   mes: Mes
@@ -34,7 +37,8 @@ export interface MaterialsUns {
 }
 
 /** What a lot event says happened to the lot. */
-type LotEventName = 'received' | 'status' | 'consumed' | 'produced' | 'split' | 'split-off' | 'merged' | 'merged-into'
+type LotEventName = 'received' | 'status' | 'consumed' | 'produced' | 'split' | 'split-off' | 'merged' | 'merged-into' |
+  'hold-placed' | 'hold-released'
 
 /** Where the materials topics of an MES work unit code are. */
 export function unitMaterials (topics: MesTopics, workUnit: string): string {
@@ -65,7 +69,7 @@ function actualValue (a: MaterialActual): Record<string, unknown> {
 export function startMaterialsUns (opts: MaterialsUnsOptions): MaterialsUns {
   const { mes, topics, uns, log } = opts
   const now = opts.now ?? Date.now
-  const queue: MaterialEvent[] = []
+  const queue: Array<MaterialEvent | HoldEvent> = []
   let draining: Promise<void> | null = null
   let stopped = false
 
@@ -77,7 +81,7 @@ export function startMaterialsUns (opts: MaterialsUnsOptions): MaterialsUns {
     }
   }
 
-  const lotEvent = async (lot: Lot, event: LotEventName, e: MaterialEvent, extra: Record<string, unknown> = {}): Promise<void> => {
+  const lotEvent = async (lot: Lot, event: LotEventName, e: MaterialEvent | HoldEvent, extra: Record<string, unknown> = {}): Promise<void> => {
     await send(lotEventTopic(topics, lot.lotId), {
       value: { lotId: lot.lotId, material: lot.material, event, status: lot.status, quantity: lot.quantity, unit: lot.unit, who: e.who, at: e.at, ...extra },
       timestamp: Date.parse(e.at) || now()
@@ -85,9 +89,19 @@ export function startMaterialsUns (opts: MaterialsUnsOptions): MaterialsUns {
   }
 
   /** Publishes one event's messages; returns the lots whose retained state must be published again. */
-  async function handle (e: MaterialEvent, lots: Set<string>): Promise<void> {
+  async function handle (e: MaterialEvent | HoldEvent, lots: Set<string>): Promise<void> {
     const ts = Date.parse(e.at) || now()
     switch (e.kind) {
+      case 'hold-placed':
+      case 'hold-released': {
+        const h = e.hold
+        await lotEvent(await mes.materials.lot(h.target.id), e.kind, e, {
+          holdId: h.holdId, reason: h.reason, source: h.source, reference: h.reference,
+          ...(e.kind === 'hold-released' ? { why: h.releaseWhy } : {})
+        })
+        lots.add(h.target.id)
+        return
+      }
       case 'lot-received':
         await lotEvent(e.lot, 'received', e)
         lots.add(e.lot.lotId)
@@ -144,7 +158,8 @@ export function startMaterialsUns (opts: MaterialsUnsOptions): MaterialsUns {
 
   async function publishLot (lotId: string): Promise<void> {
     const lot = await mes.materials.lot(lotId)
-    await send(lotTopic(topics, lotId), { value: lot, timestamp: Date.parse(lot.updatedAt) || now() }, true)
+    const holds = (await mes.holds.activeOn({ kind: 'lot', id: lotId })).map(holdSummary)
+    await send(lotTopic(topics, lotId), { value: { ...lot, holds }, timestamp: Date.parse(lot.updatedAt) || now() }, true)
   }
 
   async function drain (): Promise<void> {
@@ -181,6 +196,12 @@ export function startMaterialsUns (opts: MaterialsUnsOptions): MaterialsUns {
     queue.push(e)
     void kick()
   })
+  // Holds on lots change the lot (its status, its holds): published here, in one order with the lot's other changes.
+  const unsubscribeHolds = mes.holds.onEvent((e) => {
+    if (stopped || e.hold.target.kind !== 'lot') return
+    queue.push(e)
+    void kick()
+  })
 
   return {
     async flush () {
@@ -189,6 +210,7 @@ export function startMaterialsUns (opts: MaterialsUnsOptions): MaterialsUns {
     async stop () {
       stopped = true
       unsubscribe()
+      unsubscribeHolds()
       while (draining !== null) await draining
     }
   }

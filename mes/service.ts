@@ -14,6 +14,7 @@ import type { MaterialEvent } from './materials/material-events'
 import type { Outbox } from './outbox/types'
 import type { Inbox } from './inbox/types'
 import type { Quality } from './quality/types'
+import type { Holds } from './holds/types'
 
 import type { AsBuiltRecord } from './as-built/as-built-record'
 import type { B2mmlExport } from './as-built/b2mml-export'
@@ -212,6 +213,8 @@ export interface Mes {
   readonly inbox: Inbox
   /** Inspection plans and results, nonconformances and their dispositions, usage decisions (mes/quality). */
   readonly quality: Quality
+  /** Holds on lots, orders and work units (QMS, nonconformances, people with rights): enforced by WIP, dispatch and materials. */
+  readonly holds: Holds
   /** Every committed change (orders and WIP), e.g. for publishing to the UNS. Returns the unsubscribe function. */
   onEvent: (listener: MesListener) => () => void
   /** A listener that threw (the change stays committed). Returns the unsubscribe function. */

@@ -5,7 +5,8 @@
 //
 //   <unit>/events/job/<jobId>                 <site>/events/order/<orderNumber>
 //   <unit>/orders/dispatched/<jobId>          <unit>/orders/wip, <work center>/orders/wip
-//   <site>/orders/<orderNumber>/wip
+//   <site>/orders/<orderNumber>/wip          <site>/orders/<orderNumber>/holds, <unit>/orders/holds
+//   <site>/events/hold/<holdId>
 //   <unit>/events/scan-result                 (the answer to a barcode scan on <unit>/events/scan)
 //   <unit>/materials/consumption/<jobId>      <unit>/materials/production/<jobId>
 //   <site>/materials/lots/<lotId>             <site>/materials/lot-events/<lotId>
@@ -24,6 +25,10 @@ export const MES_TAGS = {
   dispatched: (jobLevel: string) => `dispatched/${jobLevel}`,
   wip: 'wip',
   orderWip: (orderLevel: string) => `${orderLevel}/wip`,
+  /** The active holds of a work unit (`<unit>/orders/holds`) and of an order (`<site>/orders/<orderNumber>/holds`). */
+  holds: 'holds',
+  orderHolds: (orderLevel: string) => `${orderLevel}/holds`,
+  holdEvent: (holdLevel: string) => `hold/${holdLevel}`,
   scanResult: 'scan-result',
   consumption: (jobLevel: string) => `consumption/${jobLevel}`,
   production: (jobLevel: string) => `production/${jobLevel}`,
@@ -35,7 +40,7 @@ export const MES_TAGS = {
 } as const
 
 // The builders with an empty argument are the prefixes: 'job/', 'dispatched/', ...
-const EVENT_PREFIXES = [MES_TAGS.jobEvent(''), MES_TAGS.orderEvent('')]
+const EVENT_PREFIXES = [MES_TAGS.jobEvent(''), MES_TAGS.orderEvent(''), MES_TAGS.holdEvent('')]
 const DISPATCHED_PREFIX = MES_TAGS.dispatched('')
 const MATERIAL_PREFIXES = [MES_TAGS.consumption(''), MES_TAGS.production(''), MES_TAGS.lot(''), MES_TAGS.lotEvent(''),
   MES_TAGS.traceResponse('')]
@@ -45,9 +50,10 @@ function isMesTag (kind: 'events' | 'orders' | 'materials', tag: string): boolea
   if (UNKNOWN_CODE_PREFIXES.some((p) => tag.startsWith(p))) return true
   if (kind === 'materials') return MATERIAL_PREFIXES.some((p) => tag.startsWith(p))
   if (kind === 'events') return tag === MES_TAGS.scanResult || EVENT_PREFIXES.some((p) => tag.startsWith(p))
-  if (tag === MES_TAGS.wip || tag.startsWith(DISPATCHED_PREFIX)) return true
+  if (tag === MES_TAGS.wip || tag === MES_TAGS.holds || tag.startsWith(DISPATCHED_PREFIX)) return true
   const slash = tag.indexOf('/')
-  return slash > 0 && tag.slice(slash + 1) === MES_TAGS.wip // <orderNumber>/wip
+  const rest = tag.slice(slash + 1)
+  return slash > 0 && (rest === MES_TAGS.wip || rest === MES_TAGS.holds) // <orderNumber>/wip, <orderNumber>/holds
 }
 
 // The first level that is a data kind is the kind: equipment ids may not be data kinds (plant-model schema).

@@ -104,15 +104,22 @@ export interface OperationRecord {
   processValues: ProcessValue[]
 }
 
-/** A lot put on hold (or quarantined, blocked) or a job held, and its release when there was one. */
+/**
+ * A lot put on hold (or quarantined, blocked), a job held, or a hold (mes/holds) on a lot or an order, and its
+ * release when there was one. A hold of mes/holds carries its id, source, reference and why it was released.
+ */
 export interface HoldRecord {
-  target: { kind: 'lot' | 'job', id: string }
+  target: { kind: 'lot' | 'job' | 'order', id: string }
   status: string
   reason: string
   by: string
   at: string
   releasedBy?: string
   releasedAt?: string
+  holdId?: string
+  source?: 'person' | 'qms' | 'nonconformance'
+  reference?: string
+  releaseWhy?: string
 }
 
 /** A consumption the BOM check refused and a second person allowed, with that person's signature. */

@@ -228,7 +228,12 @@ function materialLot (r: AsBuiltRecord, nodes: Map<string, GenealogyNode>): B2mm
       value('status', h.status, 'string'), value('reason', h.reason, 'string'), value('by', h.by, 'string'),
       value('at', h.at, 'dateTime'),
       ...(h.releasedBy !== undefined ? [value('releasedBy', h.releasedBy, 'string')] : []),
-      ...(h.releasedAt !== undefined ? [value('releasedAt', h.releasedAt, 'dateTime')] : [])
+      ...(h.releasedAt !== undefined ? [value('releasedAt', h.releasedAt, 'dateTime')] : []),
+      // A hold of mes/holds: its id (the QMS's notification), where it came from, and why it was released.
+      ...(h.holdId !== undefined ? [value('holdId', h.holdId, 'string')] : []),
+      ...(h.source !== undefined ? [value('source', h.source, 'string')] : []),
+      ...(h.reference !== undefined ? [value('reference', h.reference, 'string')] : []),
+      ...(h.releaseWhy !== undefined ? [value('releaseWhy', h.releaseWhy, 'string')] : [])
     ]
   }))
   const expanded = new Set<string>()

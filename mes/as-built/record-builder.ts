@@ -9,6 +9,7 @@ import { AS_BUILT_SCHEMA_VERSION, type AsBuiltRecord } from './as-built-record'
 import { genealogyOf } from './genealogy-from-store'
 import { holdsOf, operationsOf } from './operations-from-store'
 import { validateAsBuiltRecord } from './record-check'
+import { recordedHolds } from './holds-from-store'
 
 /** `{ lotId }` or `{ serial }`: the finished lot or serial. */
 export type AsBuiltQuery = { lotId: string, serial?: undefined } | { serial: string, lotId?: undefined }
@@ -27,7 +28,10 @@ export async function buildAsBuilt (tx: Tx, q: AsBuiltQuery, generatedAt: string
   const nodes = new Map(g.nodes.map((n) => [n.id, n]))
   const operations = await operationsOf(tx, g.actuals, nodes)
   const lotIds = g.nodes.filter((n) => n.kind !== 'serial').map((n) => n.id)
-  const holds = await holdsOf(tx, lotIds, operations.map((o) => o.jobId))
+  const holds = [
+    ...await holdsOf(tx, lotIds, operations.map((o) => o.jobId)),
+    ...await recordedHolds(tx, lotIds, [...new Set(operations.map((o) => o.orderNumber))])
+  ]
   const record: AsBuiltRecord = {
     schemaVersion: AS_BUILT_SCHEMA_VERSION,
     generatedAt,

@@ -33,6 +33,11 @@ export async function loadHold (tx: Tx, holdId: string, lock = false): Promise<H
   return r === undefined ? undefined : holdFromRow(r)
 }
 
+/** One line naming the holds, for refusals and the lot's status reason: `hold Q-1 by qa.quinn: crack at weld 3; ...`. */
+export function describeHolds (holds: readonly Hold[]): string {
+  return holds.map((h) => `hold ${h.holdId} by ${h.placedBy}: ${h.reason}`).join('; ')
+}
+
 export async function activeHoldsOn (tx: Tx, target: HoldTarget): Promise<Hold[]> {
   return (await tx.all(`SELECT * FROM holds WHERE target_kind = ? AND target_id = ? AND status = 'active' ORDER BY placed_at, hold_id`,
     [target.kind, target.id])).map(holdFromRow)
@@ -44,19 +49,33 @@ export async function placeHoldTx (tx: Tx, input: HoldInput, at: string): Promis
   const known = await loadHold(tx, holdId)
   if (known !== undefined) return { hold: known, duplicate: true }
   let lotStatusBefore: string | null = null
+  let lotStatusNow: string | null = null
+  if (input.target.kind === 'order') {
+    // The order's row lock, as every job event takes it first (mes/wip/event-writes.ts): an event either commits
+    // before this hold or reads it.
+    if (await tx.get('SELECT order_number FROM work_orders WHERE order_number = ?' + tx.forUpdate, [input.target.id]) === undefined) {
+      throw new NotFoundError('work order', input.target.id)
+    }
+  }
   if (input.target.kind === 'lot') {
     const lot = await tx.get('SELECT status FROM material_lots WHERE lot_id = ?' + tx.forUpdate, [input.target.id])
     if (lot === undefined) throw new NotFoundError('lot', input.target.id)
-    lotStatusBefore = str(lot.status)
-    if (lotStatusBefore !== 'on-hold' && lotStatusBefore !== 'consumed') {
-      await tx.run(`UPDATE material_lots SET status = 'on-hold', status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?`,
-        [input.reason, input.who, at, at, input.target.id])
-    }
+    lotStatusNow = str(lot.status)
+    // The status the lot goes back to at the last release: its own now, or, while other holds stand, the one they keep.
+    const standing = await activeHoldsOn(tx, input.target)
+    lotStatusBefore = standing.length > 0 && lotStatusNow === 'on-hold' ? await episodeStatus(tx, standing[0]!.holdId) ?? str(lot.status) : str(lot.status)
   }
   await tx.run(`INSERT INTO holds (hold_id, target_kind, target_id, reason, source, reference, status, placed_by, placed_at, lot_status_before)
     VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
   [holdId, input.target.kind, input.target.id, input.reason, input.source ?? 'person', input.reference ?? null, input.who, at, lotStatusBefore])
   const hold = (await loadHold(tx, holdId))!
+  if (lotStatusNow === 'on-hold') {
+    // Held already (by another hold, or by hand): the lot stays on-hold, its reason now names every hold on it.
+    await tx.run('UPDATE material_lots SET status_reason = ?, updated_at = ? WHERE lot_id = ?', [describeHolds(await activeHoldsOn(tx, hold.target)), at, hold.target.id])
+  } else if (lotStatusNow !== null && lotStatusNow !== 'consumed') {
+    await tx.run(`UPDATE material_lots SET status = 'on-hold', status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?`,
+      [describeHolds([hold]), input.who, at, at, hold.target.id])
+  }
   await appendAudit(tx, {
     who: input.who, at, entity: AUDIT_ENTITY[hold.target.kind], entityId: hold.target.id, action: 'hold', why: hold.reason,
     newValue: { holdId, source: hold.source, reference: hold.reference, ...(lotStatusBefore !== null ? { lotStatusBefore } : {}) }
@@ -66,15 +85,20 @@ export async function placeHoldTx (tx: Tx, input: HoldInput, at: string): Promis
 
 /** Releases an active hold (the caller refuses a released one); the last release of a lot gives back its status. */
 export async function releaseHoldTx (tx: Tx, hold: Hold, r: HoldReleaseInput, at: string): Promise<Hold> {
+  // The lot first, as placeHoldTx locks it: a hold placed concurrently is then either seen as active here or waits.
+  const lot = hold.target.kind === 'lot' ? await tx.get('SELECT status FROM material_lots WHERE lot_id = ?' + tx.forUpdate, [hold.target.id]) : undefined
   await tx.run(`UPDATE holds SET status = 'released', released_by = ?, released_at = ?, release_why = ? WHERE hold_id = ?`,
     [r.who, at, r.why, hold.holdId])
   let lotStatusAfter: string | undefined
-  if (hold.target.kind === 'lot' && (await activeHoldsOn(tx, hold.target)).length === 0) {
-    const first = await tx.get(`SELECT lot_status_before FROM holds WHERE target_kind = 'lot' AND target_id = ? AND
-      lot_status_before IS NOT NULL AND lot_status_before <> 'on-hold' ORDER BY placed_at DESC, hold_id DESC LIMIT 1`, [hold.target.id])
-    const lot = await tx.get('SELECT status FROM material_lots WHERE lot_id = ?' + tx.forUpdate, [hold.target.id])
-    if (lot !== undefined && str(lot.status) === 'on-hold') {
-      lotStatusAfter = strOrNull(first?.lot_status_before) ?? 'released'
+  if (lot !== undefined && str(lot.status) === 'on-hold') {
+    const left = await activeHoldsOn(tx, hold.target)
+    if (left.length > 0) {
+      // Still held by the others: the status reason names those that remain.
+      await tx.run('UPDATE material_lots SET status_reason = ?, updated_at = ? WHERE lot_id = ?', [describeHolds(left), at, hold.target.id])
+    } else {
+      // The last one: the lot gets back the status it had before the first hold of this episode (a lot blocked or
+      // consumed meanwhile is no longer on-hold, and keeps what it became).
+      lotStatusAfter = await episodeStatus(tx, hold.holdId) ?? 'released'
       await tx.run('UPDATE material_lots SET status = ?, status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?',
         [lotStatusAfter, `hold ${hold.holdId} released: ${r.why}`, r.who, at, at, hold.target.id])
     }
@@ -85,4 +109,9 @@ export async function releaseHoldTx (tx: Tx, hold: Hold, r: HoldReleaseInput, at
     newValue: { holdId: hold.holdId, status: 'released', ...(lotStatusAfter !== undefined ? { lotStatus: lotStatusAfter } : {}) }
   })
   return (await loadHold(tx, hold.holdId))!
+}
+
+/** The lot status a hold gives back when it is the last to go (placeHoldTx keeps one per episode of holds). */
+async function episodeStatus (tx: Tx, holdId: string): Promise<string | null> {
+  return strOrNull((await tx.get('SELECT lot_status_before FROM holds WHERE hold_id = ?', [holdId]))?.lot_status_before)
 }

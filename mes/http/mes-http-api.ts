@@ -16,6 +16,7 @@ import { MATERIAL_METHOD_HINTS, MATERIAL_ROUTES } from './materials-routes'
 import { OUTBOX_ROUTES } from './outbox-routes'
 import { INBOX_ROUTES } from './inbox-routes'
 import { QUALITY_ROUTES } from './quality-routes'
+import { HOLD_ROUTES } from './holds-routes'
 import type { MesPermission, Reply, Route } from './route'
 
 export const MES_API_PATH = '/mes/v1'
@@ -48,7 +49,7 @@ const BODIES = {
 const enc = encodeURIComponent
 const ORDER_COMMANDS = ['release', 'hold', 'cancel', 'complete'] as const
 
-/** The API. Reads need mes.read, changes mes.write. */
+/** The API. Reads need mes.read, changes mes.write, holds quality.hold (holds-routes.ts). */
 const ROUTES: readonly Route[] = [
   // ---- work orders
   {
@@ -217,6 +218,7 @@ const ROUTES: readonly Route[] = [
   },
 
   ...MATERIAL_ROUTES,
+  ...HOLD_ROUTES,
 
   // ---- outbound messages (outbox-routes.ts) and inbound ones (inbox-routes.ts)
   ...OUTBOX_ROUTES,
@@ -253,7 +255,8 @@ const METHOD_HINTS: Record<string, string> = {
 
 const PERMISSION_HINTS: Partial<Record<MesPermission, string>> = {
   'mes.write': 'changes need a user (and a token scope) with mes.write, e.g. permissions "*"',
-  'quality.decide': 'a disposition or usage decision needs a user (and a token scope) with quality.decide besides mes.write'
+  'quality.decide': 'a disposition or usage decision needs a user (and a token scope) with quality.decide besides mes.write',
+  'quality.hold': 'placing and releasing holds needs a user (and a token scope) with quality.hold, e.g. permissions ["mes.read", "quality.hold"]'
 }
 
 function userOf (req: Request): string | undefined {
@@ -279,7 +282,7 @@ function run (mes: Mes, route: Route): RequestHandler {
       user,
       params: req.params,
       query: new QueryReader(req.query as Record<string, unknown>),
-      body: route.permission === 'mes.write' ? withoutWho(req.body, user) : undefined,
+      body: route.permission !== 'mes.read' ? withoutWho(req.body, user) : undefined,
       actor: (why) => (why === undefined ? { who: user } : { who: user, why })
     })
     answer().then((reply) => {
@@ -313,7 +316,7 @@ export function mesHttpApi (mes: Mes, opts: MesHttpApiOptions): Router {
     const route = router.route(path)
     const here = ROUTES.filter((r) => r.path === path)
     for (const r of here) {
-      route[r.method](permit(r.permission), ...(r.alsoNeeds !== undefined ? [permit(r.alsoNeeds)] : []), ...(r.permission === 'mes.write' ? jsonBody() : []), run(mes, r))
+      route[r.method](permit(r.permission), ...(r.alsoNeeds !== undefined ? [permit(r.alsoNeeds)] : []), ...(r.permission !== 'mes.read' ? jsonBody() : []), run(mes, r))
     }
     route.all(methodNotAllowed(here.map((r) => r.method.toUpperCase()), METHOD_HINTS[path]))
   }

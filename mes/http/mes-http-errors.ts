@@ -3,7 +3,7 @@
 import { HubError } from '../../core/errors'
 import { errorBody, type DescribeError, type ErrorBody } from '../../core/json-api'
 import {
-  ConcurrentUpdateError, DispatchRefusedError, DuplicateError, IllegalTransitionError, InboxStatusError, MaterialRefusedError, NotFoundError,
+  ConcurrentUpdateError, DispatchRefusedError, DuplicateError, HoldStateError, HoldTargetError, IllegalTransitionError, InboxStatusError, MaterialRefusedError, NotFoundError,
   OrderStatusError, OutboxLeaseError, OutboxStateError, QualityRefusedError, SignatureError, StoreError, TraceLimitError, UpdateRefusedError, WipRuleError
 } from '../errors'
 
@@ -21,6 +21,9 @@ const STATUS_OF: ReadonlyArray<[new (...args: never[]) => HubError, number]> = [
   [OutboxStateError, 409],
   [OutboxLeaseError, 409],
   [InboxStatusError, 409],
+  [HoldStateError, 409],
+  // A hold on something the MES does not have: the request names a target that is not there.
+  [HoldTargetError, 404],
   [SignatureError, 403],
   // The query is valid but its answer is over the limit it names (or the default): narrower, or a higher limit.
   [TraceLimitError, 422],
@@ -50,6 +53,7 @@ export const describeMesError: DescribeError = (err) => {
   if (e instanceof IllegalTransitionError) body.state = e.state
   if (e instanceof OrderStatusError) body.state = e.status
   if (e instanceof OutboxStateError) body.state = e.status
+  if (e instanceof HoldStateError) body.state = e.status
   if (e instanceof WipRuleError || e instanceof MaterialRefusedError || e instanceof QualityRefusedError) body.rule = e.rule
   return { status: hit[1], body }
 }

@@ -5,8 +5,9 @@ import type { Mes } from '../service'
 import type { Actor } from '../model/types'
 import type { QueryReader } from '../../core/json-api'
 
-/** quality.decide: a disposition or a usage decision (with mes.write). */
-export type MesPermission = 'mes.read' | 'mes.write' | 'quality.decide'
+/** mes.read for reads, mes.write for changes; quality.hold to place and release holds (holds-routes.ts); quality.decide
+ * for a disposition or a usage decision, with mes.write (quality-routes.ts). */
+export type MesPermission = 'mes.read' | 'mes.write' | 'quality.hold' | 'quality.decide'
 
 /** One request as a handler sees it: the caller, the path parameters, the query and the (JSON) body. */
 export interface Call {

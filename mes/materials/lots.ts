@@ -6,6 +6,7 @@ import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
 import type { Lot, LotInput, LotStatusChange, MaterialDefinition, MaterialDefinitionInput } from './types'
 import { loadDefinition, loadLot, loadSerial } from './rows'
 import { parsePattern } from './serial-pattern'
+import { activeHoldsOn, describeHolds } from '../holds/hold-writes'
 
 /**
  * Creates or updates a material definition (the ERP sends the whole definition again on a change). Its unit stays
@@ -121,6 +122,12 @@ export async function changeLotStatus (tx: Tx, lotId: string, c: LotStatusChange
   if (lot === undefined) throw new NotFoundError('lot', lotId)
   if (lot.status === 'consumed') {
     throw new MaterialRefusedError('lot-status', `lot ${lotId}`, `is consumed; its status cannot be changed to ${c.status}`)
+  }
+  // A lot under holds (mes/holds) is freed by releasing them, each with who and why, never by a status change past them.
+  const holds = c.status === 'released' ? await activeHoldsOn(tx, { kind: 'lot', id: lotId }) : []
+  if (holds.length > 0) {
+    throw new MaterialRefusedError('lot-held', `lot ${lotId}`, `is held (${describeHolds(holds)}); it cannot be set released`,
+      `release its holds first (${holds.map((h) => h.holdId).join(', ')}); the lot is released with the last of them`)
   }
   await tx.run('UPDATE material_lots SET status = ?, status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?',
     [c.status, c.why, c.who, at, at, lotId])

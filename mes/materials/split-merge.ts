@@ -7,6 +7,7 @@ import { MaterialRefusedError, NotFoundError } from '../errors'
 import type { GenealogyLink, Lot, MergeInput, SplitInput } from './types'
 import { insertLink, loadLot } from './rows'
 import { drawFromLot, insertLot } from './lots'
+import { activeHoldsOn, describeHolds } from '../holds/hold-writes'
 
 const EPS = 1e-9
 
@@ -15,6 +16,13 @@ export async function splitLot (tx: Tx, input: SplitInput, at: string): Promise<
   const lot = await loadLot(tx, input.lotId, true)
   if (lot === undefined) throw new NotFoundError('lot', input.lotId)
   if (lot.status === 'consumed') throw new MaterialRefusedError('lot-status', subject, `lot ${lot.lotId} is consumed`)
+  // A lot under holds (mes/holds) stays whole: its sublots, born on-hold, would carry no hold of their own to be
+  // released by. (A lot set on-hold by hand, with no hold record, splits into sublots on-hold like it.)
+  const holds = lot.status === 'on-hold' ? await activeHoldsOn(tx, { kind: 'lot', id: lot.lotId }) : []
+  if (holds.length > 0) {
+    throw new MaterialRefusedError('lot-held', subject, `lot ${lot.lotId} is on-hold (${describeHolds(holds)})`,
+      'nothing was split; release its holds first')
+  }
   const total = input.into.reduce((s, p) => s + p.quantity, 0)
   if (total > lot.quantity + EPS) {
     throw new MaterialRefusedError('insufficient-quantity', subject, `lot ${lot.lotId} holds ${lot.quantity} ${lot.unit}, the sublots ask for ${total}`,
@@ -44,7 +52,10 @@ export async function mergeLots (tx: Tx, input: MergeInput, at: string): Promise
   for (const id of [...input.lotIds].sort()) {
     const l = await loadLot(tx, id, true)
     if (l === undefined) throw new NotFoundError('lot', id)
-    if (l.status !== 'released') throw new MaterialRefusedError('lot-status', subject, `lot ${id} is ${l.status}, not released`, 'nothing was merged')
+    if (l.status !== 'released') {
+      throw new MaterialRefusedError('lot-status', subject, `lot ${id} is ${l.status}${l.statusReason !== null ? ` (${l.statusReason})` : ''}, not released`,
+        'nothing was merged')
+    }
     if (l.quantity <= EPS) throw new MaterialRefusedError('insufficient-quantity', subject, `lot ${id} is empty`, 'nothing was merged')
     sources.push(l)
   }

@@ -15,6 +15,8 @@ export const MATERIAL_EVENT = 'material event'
  * cannot tell from the key which kind took it.
  */
 export const MATERIAL_ID = 'lot or serial'
+/** The entity of a hold's id (mes/holds/holds-service.ts: two places of one holdId at once, the second answers the first). */
+export const HOLD = 'hold'
 
 export interface UniqueKey {
   table: string
@@ -36,7 +38,8 @@ export const UNIQUE_KEYS: readonly UniqueKey[] = [
   { table: 'material_ids', columns: ['id'], constraint: 'material_ids_pkey', entity: MATERIAL_ID },
   // Behind material_ids (claimed first in the same transaction), so reached only by an insert that bypassed it.
   { table: 'material_lots', columns: ['lot_id'], constraint: 'material_lots_pkey', entity: 'lot' },
-  { table: 'material_serials', columns: ['serial'], constraint: 'material_serials_pkey', entity: 'serial' }
+  { table: 'material_serials', columns: ['serial'], constraint: 'material_serials_pkey', entity: 'serial' },
+  { table: 'holds', columns: ['hold_id'], constraint: 'holds_pkey', entity: HOLD }
 ]
 
 /** The key named by SQLite's "UNIQUE constraint failed: table.column, table.column" text, if it is one of ours. */

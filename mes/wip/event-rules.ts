@@ -5,6 +5,8 @@ import type { JobEventType, JobState, SignatureRecord, WipEventInput } from '../
 import { IllegalTransitionError, SignatureError, WipRuleError } from '../errors'
 import { transition } from '../job-state-machine'
 import { EPS, predecessorOf, reported, transferBlocker, type JobRow, type OperationRow, type OrderRow } from '../repo'
+import type { Hold } from '../holds/types'
+import { describeHolds } from '../holds/hold-writes'
 
 /** What the rules look at: the job, its operation and order (as locked by the transaction), and the signature. */
 export interface EventContext {
@@ -18,6 +20,9 @@ export interface EventContext {
   tolerancePct: number
   /** Another job running on the job's work unit (looked up for the events that need a free one, see needsFreeWorkUnit). */
   otherRunningJob: string | undefined
+  /** The active holds on the job's order and on its work unit (read for the events a hold stops, see stoppedByHolds). */
+  orderHolds: readonly Hold[]
+  unitHolds: readonly Hold[]
 }
 
 /** An event the rules allow: the job's next state and the quantities it reports. */
@@ -35,6 +40,14 @@ export function needsFreeWorkUnit (event: JobEventType): boolean {
   return event === 'start' || event === 'resume'
 }
 
+/**
+ * Events a hold stops: a held order's jobs do not start, resume, report or complete; a held work unit runs nothing
+ * (start, resume). Stopping work (hold, abort) stays allowed: a hold must never keep a job running.
+ */
+export function stoppedByHolds (event: JobEventType): boolean {
+  return event === 'start' || event === 'resume' || event === 'report' || event === 'complete'
+}
+
 /** Checks one event; throws IllegalTransitionError, WipRuleError or SignatureError when it may not happen. */
 export function checkEvent (e: WipEventInput, c: EventContext): AllowedEvent {
   const { job, order, ops, op } = c
@@ -43,6 +56,12 @@ export function checkEvent (e: WipEventInput, c: EventContext): AllowedEvent {
 
   const refuse = (rule: string, reason: string): never => {
     throw new WipRuleError(rule, job.jobId, job.orderNumber, job.sequence, e.event, reason)
+  }
+  if (stoppedByHolds(e.event) && c.orderHolds.length > 0) {
+    refuse('order-held', `order ${job.orderNumber} is held (${describeHolds(c.orderHolds)}); release its holds first`)
+  }
+  if (needsFreeWorkUnit(e.event) && c.unitHolds.length > 0) {
+    refuse('work-unit-held', `work unit ${job.workUnit} is held (${describeHolds(c.unitHolds)}); release its holds first`)
   }
   const good = e.good ?? 0
   const scrap = e.scrap ?? 0

@@ -12,7 +12,8 @@ import {
   completeOrder, loadJob, loadOperations, loadOrderRow, minutesBetween, planRefresh, publicJob, publicOperation,
   sameDispatchColumns, updateChanged, writeDispatchColumns, type JobRow, type OperationRow, type OrderRow
 } from '../repo'
-import { checkEvent, needsFreeWorkUnit } from './event-rules'
+import { checkEvent, needsFreeWorkUnit, stoppedByHolds } from './event-rules'
+import { activeHoldsOn } from '../holds/hold-writes'
 
 /** What one event did: its result for the caller, and the event to emit after the commit (null for a duplicate). */
 export interface WrittenEvent {
@@ -55,7 +56,11 @@ export async function writeEvent (tx: Tx, e: WipEventInput, at: string, recorded
     ? (await tx.get<{ job_id: string }>(`SELECT job_id FROM job_orders WHERE work_unit = ? AND state = 'Running' AND job_id <> ?`,
         [job.workUnit, job.jobId]))?.job_id
     : undefined
-  const allowed = checkEvent(e, { job, order, ops, op, signature, tolerancePct, otherRunningJob })
+  // Read under the order's lock: a hold placed on the order meanwhile commits before or after this event, never between.
+  const held = stoppedByHolds(e.event)
+  const orderHolds = held ? await activeHoldsOn(tx, { kind: 'order', id: job.orderNumber }) : []
+  const unitHolds = needsFreeWorkUnit(e.event) ? await activeHoldsOn(tx, { kind: 'work-unit', id: job.workUnit }) : []
+  const allowed = checkEvent(e, { job, order, ops, op, signature, tolerancePct, otherRunningJob, orderHolds, unitHolds })
 
   // New job state.
   const from = job.state
