@@ -37,6 +37,10 @@ export interface MesOptions {
 export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
   const events = new MesEvents()
   const now = opts.now
+  const materials = new MaterialService(store, { now, verifyCredentials: opts.verifyCredentials, bomTolerancePct: opts.bomTolerancePct })
+  const holds = new HoldsService(store, { now, isWorkUnit: opts.isWorkUnit })
+  // The holds and lot statuses a quality command sets in its own transaction reach the holds' and materials' listeners.
+  const quality = new QualityService(store, { now, announcer: { hold: (e) => { holds.announce(e) }, lotStatus: (e) => { materials.announce(e) } } })
   return {
     workOrders: new WorkOrderService(store, { now, events, bomTolerancePct: opts.bomTolerancePct }),
     wip: new WipService(store, { now, events, overReportTolerancePct: opts.overReportTolerancePct, verifyCredentials: opts.verifyCredentials }),
@@ -47,11 +51,11 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
       forEntity: async (entity, entityId) => await auditFor(store, entity, entityId),
       query: async (q) => await queryAudit(store, q)
     },
-    materials: new MaterialService(store, { now, verifyCredentials: opts.verifyCredentials, bomTolerancePct: opts.bomTolerancePct }),
+    materials,
     outbox: new OutboxService(store, { ...opts.outbox, now }),
     inbox: new InboxService(store, { ...opts.inbox, now }),
-    quality: new QualityService(store, { now }),
-    holds: new HoldsService(store, { now, isWorkUnit: opts.isWorkUnit }),
+    quality,
+    holds,
     onEvent: (listener) => events.on(listener),
     onListenerError: (fn) => events.onListenerError(fn),
     close: async () => { await store.close() }

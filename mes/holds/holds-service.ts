@@ -53,6 +53,9 @@ export class HoldsService implements Holds {
 
   onEvent (listener: (e: HoldEvent) => void): () => void { return this.events.on(listener) }
 
+  /** A hold placed or released inside another module's committed transaction (a nonconformance's), told to the listeners. */
+  announce (e: HoldEvent): void { this.events.emit(e) }
+
   async place (input: unknown): ReturnType<Holds['place']> {
     const h = validate<HoldInput>('place', input, 'hold')
     const at = this.now().toISOString()

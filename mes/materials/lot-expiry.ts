@@ -19,6 +19,7 @@ import { num, str } from '../store/store'
 import type { Mes } from '../service'
 import type { Lot } from './types'
 import type { MaterialEvent } from './material-events'
+import { MaterialRefusedError } from '../errors'
 
 /** Who expires a lot, in its status and audit record. */
 export const EXPIRY_ACTOR = 'mes:expiry'
@@ -137,13 +138,18 @@ export class LotExpiry {
 
   /** Whether the lot was set expired. */
   private async expire (lotId: string, expiresAt: string): Promise<boolean> {
-    // Read again just before the change: a hold set since the index was read is kept (the change itself is not
-    // conditional, so a hold in the few ms between this read and the write would still be overwritten).
+    // Read again just before the change, and changed only if still released (ifStatus, checked under the lot's row
+    // lock): a hold placed since the index was read is kept, also one placed between this read and the write.
     const lot = await this.opts.mes.materials.lot(lotId)
     if (lot.status !== 'released' || lot.expiresAt === null || Date.parse(lot.expiresAt) > this.now().getTime()) return false
-    await this.opts.mes.materials.setLotStatus(lotId, {
-      status: 'expired', who: EXPIRY_ACTOR, why: `shelf life ended: expired at ${expiresAt}`
-    })
+    try {
+      await this.opts.mes.materials.setLotStatus(lotId, {
+        status: 'expired', who: EXPIRY_ACTOR, why: `shelf life ended: expired at ${expiresAt}`, ifStatus: 'released'
+      })
+    } catch (err) {
+      if (err instanceof MaterialRefusedError && err.rule === 'lot-status') return false
+      throw err
+    }
     return true
   }
 

@@ -123,6 +123,11 @@ export async function changeLotStatus (tx: Tx, lotId: string, c: LotStatusChange
   if (lot.status === 'consumed') {
     throw new MaterialRefusedError('lot-status', `lot ${lotId}`, `is consumed; its status cannot be changed to ${c.status}`)
   }
+  // Read under the row lock: a change made for a status the lot no longer has (a hold placed meanwhile) is refused.
+  if (c.ifStatus !== undefined && lot.status !== c.ifStatus) {
+    throw new MaterialRefusedError('lot-status', `lot ${lotId}`, `is ${lot.status}, not ${c.ifStatus}; its status was not changed to ${c.status}`,
+      'nothing was changed; read the lot again and decide on its status as it is now')
+  }
   // A lot under holds (mes/holds) is freed by releasing them, each with who and why, never by a status change past them.
   const holds = c.status === 'released' ? await activeHoldsOn(tx, { kind: 'lot', id: lotId }) : []
   if (holds.length > 0) {

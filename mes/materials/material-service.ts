@@ -49,6 +49,9 @@ export class MaterialService implements Materials {
 
   onEvent (listener: (e: MaterialEvent) => void): () => void { return this.events.on(listener) }
 
+  /** A lot change made inside another module's committed transaction (a disposition's, a usage decision's), told to the listeners. */
+  announce (e: MaterialEvent): void { this.events.emit(e) }
+
   onListenerError (fn: (err: unknown, e: MaterialEvent) => void): () => void { return this.events.onListenerError(fn) }
 
   async define (input: unknown, who: string): ReturnType<Materials['define']> {

@@ -72,6 +72,8 @@ export interface LotStatusChange {
   status: Exclude<LotStatus, 'consumed'>
   who: string
   why: string
+  /** Changed only if the lot has this status now (checked under its row lock), else refused: a change decided on what was read. */
+  ifStatus?: LotStatus
 }
 
 /** An override of a BOM refusal: the reason, and a signature of someone other than the operator. */

@@ -18,9 +18,12 @@ import {
 } from './validation'
 import type { Quality, QualityEvent } from './types'
 import type { SqlValue } from '../store/store'
+import { announce, changesAt, statusBefore, type Announcements, type QualityAnnouncer } from './announcements'
 
 export interface QualityServiceOptions {
   now?: () => Date
+  /** Where the holds and lot statuses a quality command changes are announced (createMes: the holds' and materials' listeners). */
+  announcer?: QualityAnnouncer
 }
 
 const pageSize = (limit: number | undefined, max = 10_000, dflt = 1000): number => Math.max(1, Math.min(max, Math.floor(limit ?? dflt)))
@@ -29,8 +32,11 @@ export class QualityService implements Quality {
   private readonly now: () => Date
   private readonly events = new EventChannel<QualityEvent>()
 
+  private readonly announcer: QualityAnnouncer | undefined
+
   constructor (private readonly store: MesStore, opts: QualityServiceOptions = {}) {
     this.now = opts.now ?? (() => new Date())
+    this.announcer = opts.announcer
   }
 
   private at (): string { return this.now().toISOString() }
@@ -77,8 +83,14 @@ export class QualityService implements Quality {
   async recordResult (input: unknown): ReturnType<Quality['recordResult']> {
     const r = validateResult(input)
     const at = this.at()
-    const recorded = await this.once(async () => await this.store.transaction(async (tx) => await recordResultTx(tx, r, at)))
+    let changed: Announcements = { holds: [], lots: [] }
+    const recorded = await this.once(async () => await this.store.transaction(async (tx) => {
+      const done = await recordResultTx(tx, r, at)
+      if (!done.duplicate) changed = await changesAt(tx, { holdId: done.nonconformance?.holdId ?? null, lotId: null, who: r.who, at })
+      return done
+    }))
     if (!recorded.duplicate) {
+      announce(this.announcer, changed)
       this.events.emit({ kind: 'result', result: recorded.result, who: r.who, at })
       if (recorded.nonconformance !== null) this.events.emit({ kind: 'nonconformance', nonconformance: recorded.nonconformance, who: r.who, at })
     }
@@ -106,6 +118,7 @@ export class QualityService implements Quality {
   async reportNonconformance (input: unknown): ReturnType<Quality['reportNonconformance']> {
     const n = validateNonconformance(input)
     const at = this.at()
+    let changed: Announcements = { holds: [], lots: [] }
     const r = await this.once(async () => await this.store.transaction(async (tx) => {
       let orderNumber = n.orderNumber ?? null
       let sequence = n.sequence ?? null
@@ -123,12 +136,15 @@ export class QualityService implements Quality {
       }
       if (n.lotId !== undefined && await loadLot(tx, n.lotId) === undefined) throw new NotFoundError('lot', n.lotId)
       if (n.serial !== undefined && await loadSerial(tx, n.serial) === undefined) throw new NotFoundError('serial', n.serial)
-      return await openNonconformanceTx(tx, {
+      const opened = await openNonconformanceTx(tx, {
         ...(n.ncId !== undefined ? { ncId: n.ncId } : {}),
         source: 'operator', resultId: null, lotId: n.lotId ?? null, serial: n.serial ?? null, orderNumber, sequence, jobId: n.jobId ?? null,
         quantity: n.quantity, unit: n.unit ?? null, defectCode: n.defectCode, description: n.description, who: n.who
       }, at)
+      if (!opened.duplicate) changed = await changesAt(tx, { holdId: opened.nonconformance.holdId, lotId: null, who: n.who, at })
+      return opened
     }))
+    announce(this.announcer, changed)
     if (!r.duplicate) this.events.emit({ kind: 'nonconformance', nonconformance: r.nonconformance, who: n.who, at })
     return r
   }
@@ -136,7 +152,15 @@ export class QualityService implements Quality {
   async disposition (ncId: string, input: unknown): ReturnType<Quality['disposition']> {
     const d = validateDisposition(input, ncId)
     const at = this.at()
-    const nc = await this.store.transaction(async (tx) => await dispositionTx(tx, ncId, d, at))
+    let changed: Announcements = { holds: [], lots: [] }
+    const nc = await this.store.transaction(async (tx) => {
+      const lotId = (await loadNonconformance(tx, ncId))?.lotId ?? null
+      const lotBefore = await statusBefore(tx, lotId)
+      const done = await dispositionTx(tx, ncId, d, at)
+      changed = await changesAt(tx, { holdId: done.holdId, lotId, ...(lotBefore !== undefined ? { lotBefore } : {}), who: d.who, at })
+      return done
+    })
+    announce(this.announcer, changed)
     this.events.emit({ kind: 'disposition', nonconformance: nc, who: d.who, at })
     return nc
   }
@@ -180,7 +204,15 @@ export class QualityService implements Quality {
   async usageDecision (inspectionLot: string, input: unknown): ReturnType<Quality['usageDecision']> {
     const d = validateUsageDecision(input, inspectionLot)
     const at = this.at()
-    const lot = await this.store.transaction(async (tx) => await usageDecisionTx(tx, inspectionLot, d, at))
+    let changed: Announcements = { holds: [], lots: [] }
+    const lot = await this.store.transaction(async (tx) => {
+      const lotId = (await loadInspectionLot(tx, inspectionLot))?.lotId ?? null
+      const lotBefore = await statusBefore(tx, lotId)
+      const done = await usageDecisionTx(tx, inspectionLot, d, at)
+      changed = await changesAt(tx, { holdId: null, lotId, ...(lotBefore !== undefined ? { lotBefore } : {}), who: d.who, at })
+      return done
+    })
+    announce(this.announcer, changed)
     this.events.emit({ kind: 'usage-decision', inspectionLot: lot, who: d.who, at })
     return lot
   }

@@ -144,6 +144,25 @@ forEachStore('quality: inspection plans, results, nonconformances, usage decisio
     }
   })
 
+  it('announces the holds and lot statuses it sets to the holds\' and the materials\' listeners (the UNS hears them), after commit', async () => {
+    const c = ctx()
+    const { cutJob } = await inspectedOrder(c)
+    const heard: string[] = []
+    c.mes.holds.onEvent((e) => heard.push(`${e.kind} ${e.hold.target.kind} ${e.hold.target.id} by ${e.who}`))
+    c.mes.materials.onEvent((e) => { if (e.kind === 'lot-status') heard.push(`lot-status ${e.lot.lotId} ${e.from} -> ${e.lot.status}`) })
+    const { nonconformance: nc } = await c.mes.quality.recordResult({ resultId: 'r-1', jobId: cutJob, characteristic: '0020', attribute: 'rejected', lotId: 'T-1', who: 'op.olga' })
+    assert.deepEqual(heard, ['hold-placed lot T-1 by op.olga'])
+    await c.mes.quality.recordResult({ resultId: 'r-1', jobId: cutJob, characteristic: '0020', attribute: 'rejected', lotId: 'T-1', who: 'op.olga' })
+    assert.deepEqual(heard, ['hold-placed lot T-1 by op.olga'], 'a retry already applied announces nothing')
+    await c.mes.quality.disposition(nc!.ncId, { disposition: 'rework', who: 'qa.quinn' })
+    assert.deepEqual(heard.slice(1), ['hold-released lot T-1 by qa.quinn', 'lot-status T-1 on-hold -> quarantined'])
+    await c.mes.quality.reportNonconformance({ ncId: 'NC-ORDER', orderNumber: '500', quantity: 1, defectCode: 'DOC', description: 'traveller missing', who: 'op.olga' })
+    assert.equal(heard.at(-1), 'hold-placed order 500 by op.olga')
+    await c.mes.quality.setInspectionPlan({ ...PLAN, inspectionLot: '010000000009', lotId: 'T-2' })
+    await c.mes.quality.usageDecision('010000000009', { code: 'reject', who: 'qa.quinn', why: 'burrs' })
+    assert.equal(heard.at(-1), 'lot-status T-2 released -> blocked')
+  })
+
   it('an operator\'s report without a lot holds the order; the same ncId again is applied once, another report under it refused', async () => {
     const c = ctx()
     const { weldJob } = await inspectedOrder(c)
