@@ -45,7 +45,11 @@ forEachStore('BOM compliance at consumption', (ctx) => {
     const status = await c.mes.audit.forEntity('MaterialLot', 'W-1')
     assert.deepEqual(status.map((a) => `${a.action} ${a.who} ${a.why ?? ''}`), ['receive wms:WH1 ', 'status qms:QM1 supplier complaint 4711'])
 
-    await c.mes.materials.setLotStatus('W-1', { status: 'released', who: 'qms:QM1', why: 'complaint closed' })
+    // A change decided on a status the lot no longer has is refused under the lot's lock, nothing changed.
+    await assert.rejects(c.mes.materials.setLotStatus('W-1', { status: 'expired', who: 'mes:expiry', why: 'shelf life', ifStatus: 'released' }),
+      (err: unknown) => err instanceof MaterialRefusedError && err.rule === 'lot-status' && /is on-hold, not released/.test(err.message))
+    assert.equal((await c.mes.materials.lot('W-1')).status, 'on-hold')
+    await c.mes.materials.setLotStatus('W-1', { status: 'released', who: 'qms:QM1', why: 'complaint closed', ifStatus: 'on-hold' })
     c.clock.t = Date.parse('2026-01-01T00:00:00Z')
     await refused(c, weldJob, { jobId: weldJob, who: 'op.olga', lotId: 'W-1', quantity: 1 }, 'lot-expired', /lot W-1 expired at 2026-01-01T00:00:00Z/)
     await refused(c, weldJob, { jobId: weldJob, who: 'op.olga', lotId: 'W-1', quantity: 11 }, 'lot-expired', /expired/)
