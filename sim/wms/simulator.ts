@@ -12,6 +12,7 @@
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import Ajv from 'ajv'
+import { problemsOf } from '../../core/schema-check'
 import taskSchema from '../../schemas/wms/wms-task.schema.json'
 import { parseControlCommand, type ControlCommand, type ControlState } from './control'
 import { CallbackSender, type CallbackDelivery, type CallbackOptions } from './callbacks'
@@ -159,7 +160,7 @@ export async function startWmsSimulator (options: WmsSimulatorOptions = {}): Pro
     }
     const valid = isTask ? validTask : validCancel
     if (!valid(body)) {
-      const errors = (valid.errors ?? []).map((e) => ({ path: e.keyword === 'required' ? `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}` : e.instancePath || '/', message: e.keyword === 'required' ? 'is required' : e.message ?? 'is invalid' }))
+      const errors = problemsOf(valid.errors)
       answer(400, { type: PROBLEM + 'invalid', title: 'invalid request', status: 400, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors }, 'application/problem+json')
       return
     }
