@@ -133,13 +133,14 @@ export async function startWmsSimulator (options: WmsSimulatorOptions = {}): Pro
 
   async function api (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     if (state.down === '503') { res.writeHead(503, { 'content-type': 'text/html', 'retry-after': '5' }); res.end('<h1>503 Service Unavailable</h1>'); return }
+    // Read first, then slow: a client that gives up waiting leaves a request the WMS goes on to carry out.
+    const text = await readBody(req, 1024 * 1024)
     if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs))
     if (!login(req)) { res.setHeader('www-authenticate', 'Basic realm="wms-sim"'); problem(res, 401, 'login', 'login failed', 'check the user and password (or token)'); return }
     const isTask = url.pathname === '/warehouse-tasks'
     const isCancel = url.pathname === '/warehouse-tasks/cancel'
     if (!(isTask || isCancel)) { problem(res, 404, 'not-found', 'no such resource', `no ${req.method} ${url.pathname}`); return }
     if (req.method !== 'POST') { res.setHeader('allow', 'POST'); problem(res, 405, 'method', 'method not allowed', `${req.method} is not supported on ${url.pathname}`); return }
-    const text = await readBody(req, 1024 * 1024)
     const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined
     let body: unknown
     try { body = JSON.parse(text ?? '') } catch { body = text }
