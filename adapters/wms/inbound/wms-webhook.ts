@@ -79,14 +79,18 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
       return problem(res, { type: PROBLEM_BASE + 'signature', title: 'signature refused', status: 401, detail: why })
     }
     const text = raw.toString('utf8')
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (err) {
+      return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'the body is not JSON', status: 400, detail: (err as Error).message })
+    }
     let event: WmsEvent
     try {
-      event = checkEvent(JSON.parse(text) as unknown)
+      event = checkEvent(parsed)
     } catch (err) {
-      if (err instanceof ValidationError) {
-        return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'the event does not match schemas/wms/wms-event.schema.json', status: 400, detail: err.message, errors: err.problems.map((p) => ({ path: p.path, message: p.message })) })
-      }
-      return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'the body is not JSON', status: 400, detail: (err as Error).message })
+      if (!(err instanceof ValidationError)) throw err
+      return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'the event does not match schemas/wms/wms-event.schema.json', status: 400, detail: err.message, errors: err.problems.map((p) => ({ path: p.path, message: p.message })) })
     }
     if (event.warehouse !== opts.warehouse) {
       return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'another warehouse', status: 400, detail: `/warehouse: is ${event.warehouse}; this hub's WMS adapter serves warehouse ${opts.warehouse} (wms.warehouse)`, errors: [{ path: '/warehouse', message: `must be ${opts.warehouse}` }] })
