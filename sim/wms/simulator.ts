@@ -146,7 +146,8 @@ export async function startWmsSimulator (options: WmsSimulatorOptions = {}): Pro
     try { body = JSON.parse(text ?? '') } catch { body = text }
     const answer = (status: number, b: unknown, type?: string): void => {
       received.push({ at: new Date().toISOString(), path: url.pathname, idempotencyKey: key, body, status })
-      if (key !== undefined && status < 500) answered.set(`${url.pathname} ${key}`, { status, body: b })
+      // Only what was carried out is replayed for its key (as Stripe keeps keys): a refusal may be resubmitted once its cause is gone.
+      if (key !== undefined && status < 300) answered.set(`${url.pathname} ${key}`, { status, body: b })
       json(res, status, b, type)
     }
     const replay = key !== undefined ? answered.get(`${url.pathname} ${key}`) : undefined

@@ -78,7 +78,7 @@ forEachStore('the WMS sender', (ctx) => {
     assert.equal((await ctx().mes.outbox.get(id)).reference, `task ${sim.tasks.list()[0]!.taskId}`)
   })
 
-  it('makes a refusal a dead letter with the WMS\'s reason, and sends the next request of another key', async () => {
+  it('makes a refusal a dead letter with the WMS\'s reason, sends the next request of another key, and the dead letter once resubmitted', async () => {
     start()
     await sim.control({ mode: 'error', kind: 'refuse' })
     const id = await enqueueStaging()
@@ -89,6 +89,9 @@ forEachStore('the WMS sender', (ctx) => {
     assert.deepEqual((await ctx().mes.outbox.deadLetters('wms')).map((m) => m.id), [id])
     await enqueueStaging('TR-1-10-1/1')
     assert.deepEqual(await worker.runOnce(), { sent: 1, failed: 0, lost: 0 })
+    await ctx().mes.outbox.resubmit(id, { who: 'planner', why: 'the storage type is unlocked' })
+    assert.deepEqual(await worker.runOnce(), { sent: 1, failed: 0, lost: 0 })
+    assert.equal(sim.tasks.list().length, 2)
   })
 
   it('dead-letters a message type the WMS adapter does not send', async () => {
