@@ -78,7 +78,7 @@ async function main (argv: readonly string[]): Promise<number> {
     confirmDelayMs: args.confirmDelayMs, autoConfirm: !args.manual
   })
   process.stderr.write(`${new Date().toISOString()} [wms-sim] simulated WMS (warehouse ${args.warehouse}) at ${sim.url} (user ${args.user})` +
-    `${webhook !== undefined ? `, task events to ${webhook.url}` : ', no webhook: task events are only logged'}; Ctrl-C to stop\n`)
+    `${webhook !== undefined ? `, task events to ${webhook.url}` : ', no webhook: task events are only kept at /sim/callbacks'}; Ctrl-C to stop\n`)
   const stop = (): void => { sim.close().then(() => process.exit(0), () => process.exit(1)) }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
