@@ -1,0 +1,148 @@
+// The hub's endpoint for the WMS's callbacks (schemas/wms/wms-event.schema.json):
+//   POST /wms/events   a warehouse task confirmed (partially or fully) or cancelled
+// Checked in this order, each refusal a problem+json (RFC 9457) that changes nothing: the signature (401: missing,
+// wrong, or a timestamp too far from now), JSON and the schema (400, each problem by its JSON path), the warehouse
+// (400: another warehouse than this hub's). Then the event is stored raw in the MES inbox, keyed by its eventId per
+// warehouse (inbox ARCKEY), before anything is applied: a resend is found there and applied once. Then applied
+// through the MES's Logistics (wms-event-applier.ts) and answered: 200 applied (or a duplicate of one applied), 422
+// stored but refused by the MES (an unknown task or request: the inbox keeps the event with the reason; sending it
+// again gets the same answer), 503 with Retry-After when the store failed (nothing lost: the WMS sends it again; an
+// event stored but not applied is applied at the next start, `applyPending`).
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
+import { ValidationError } from '../../../core/errors'
+import { clientText } from '../../../core/client-text'
+import type { Logger } from '../../../core/logger'
+import type { Inbox, InboxMessage } from '../../../mes/service'
+import { checkEvent, type WmsEvent } from '../wms-schemas'
+import { SIGNATURE_HEADER, signatureProblem } from './webhook-signature'
+import type { ApplyOutcome, WmsEventApply } from './wms-event-applier'
+
+export const WMS_EVENTS_PATH = '/wms/events'
+export const WMS_CHANNEL = 'wms-webhook'
+const PROBLEM_BASE = 'https://isa95-hub.local/problems/wms/'
+
+export interface WmsWebhookOptions {
+  readonly inbox: Inbox
+  /** The shared HMAC secret ('' refuses every callback). */
+  readonly secret: string
+  readonly toleranceSeconds: number
+  /** The warehouse this hub's WMS adapter serves (wms.warehouse). */
+  readonly warehouse: string
+  readonly maxEventBytes: number
+  readonly apply: WmsEventApply
+  readonly log: Logger
+  readonly now?: () => Date
+}
+
+interface Problem { type: string, title: string, status: number, detail: string, errors?: Array<{ path: string, message: string }>, [k: string]: unknown }
+
+function problem (res: Response, p: Problem): void {
+  if (p.status === 401) res.setHeader('WWW-Authenticate', 'HMAC-SHA256 realm="wms", header="WMS-Signature"')
+  if (p.status === 503) res.setHeader('Retry-After', '30')
+  res.status(p.status).type('application/problem+json').send(JSON.stringify(p))
+}
+
+/** The sender key of the inbox: event ids are unique per warehouse. */
+export function senderOf (warehouse: string): string {
+  return `wms/${warehouse}`
+}
+
+export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: RequestHandler, applyPending: () => Promise<number> } {
+  const now = opts.now ?? (() => new Date())
+
+  /** Applies a stored event and records its outcome; a failure of the store throws (the message stays 'received'). */
+  const applyStored = async (id: number, event: WmsEvent): Promise<ApplyOutcome> => {
+    const outcome = await opts.apply(event)
+    const who = `wms:${event.warehouse}`
+    if (outcome.status === 'applied') await opts.inbox.setStatus(id, 'applied', { results: outcome.results, who })
+    else await opts.inbox.setStatus(id, 'error', { reason: outcome.reason.slice(0, 4000), who })
+    return outcome
+  }
+
+  const answer = (res: Response, m: { id: number, duplicate: boolean }, e: WmsEvent, outcome: ApplyOutcome): void => {
+    if (outcome.status === 'applied') {
+      res.status(200).json({ eventId: e.eventId, inboxId: m.id, status: 'applied', duplicate: m.duplicate, results: outcome.results })
+      return
+    }
+    problem(res, {
+      type: PROBLEM_BASE + 'event-refused', title: 'the MES refused the event', status: 422, detail: outcome.reason,
+      eventId: e.eventId, inboxId: m.id, duplicate: m.duplicate
+    })
+  }
+
+  const handle: RequestHandler = (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+    const header = req.headers[SIGNATURE_HEADER]
+    const why = signatureProblem(Array.isArray(header) ? header.join(',') : header, raw, opts.secret, opts.toleranceSeconds, now())
+    if (why !== undefined) {
+      opts.log.warn(`WMS event from ${clientText(req.socket.remoteAddress ?? '?')} refused: ${why}`)
+      return problem(res, { type: PROBLEM_BASE + 'signature', title: 'signature refused', status: 401, detail: why })
+    }
+    const text = raw.toString('utf8')
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (err) {
+      return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'the body is not JSON', status: 400, detail: (err as Error).message })
+    }
+    let event: WmsEvent
+    try {
+      event = checkEvent(parsed)
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err
+      return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'the event does not match schemas/wms/wms-event.schema.json', status: 400, detail: err.message, errors: err.problems.map((p) => ({ path: p.path, message: p.message })) })
+    }
+    if (event.warehouse !== opts.warehouse) {
+      return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'another warehouse', status: 400, detail: `/warehouse: is ${event.warehouse}; this hub's WMS adapter serves warehouse ${opts.warehouse} (wms.warehouse)`, errors: [{ path: '/warehouse', message: `must be ${opts.warehouse}` }] })
+    }
+    const run = async (): Promise<void> => {
+      const receipt = await opts.inbox.receive({
+        channel: WMS_CHANNEL, raw: text, keys: { sender: senderOf(event.warehouse), arckey: event.eventId },
+        meta: { eventType: event.type, taskId: event.task.taskId, requestId: event.task.requestId, taskType: event.task.type, remote: req.socket.remoteAddress },
+        who: `wms:${event.warehouse}`
+      })
+      const ref = { id: receipt.id, duplicate: receipt.duplicate }
+      opts.log.info(`WMS ${clientText(event.type)} ${clientText(event.eventId)} (task ${clientText(event.task.taskId)}, ${clientText(event.task.requestId)}) -> inbox ${receipt.id}${receipt.duplicate ? ' (duplicate)' : ''}`)
+      if (receipt.duplicate && receipt.status !== 'received') {
+        const stored: InboxMessage = await opts.inbox.get(receipt.id)
+        answer(res, ref, event, stored.status === 'applied' ? { status: 'applied', results: stored.results } : { status: 'error', reason: stored.reason ?? 'refused' })
+        return
+      }
+      answer(res, ref, event, await applyStored(receipt.id, event))
+    }
+    run().catch((err: unknown) => {
+      opts.log.error(`WMS event ${clientText(event.eventId)}: not stored or not applied: ${(err as Error)?.stack ?? String(err)}`)
+      if (res.headersSent) return
+      problem(res, { type: PROBLEM_BASE + 'unavailable', title: 'the hub could not store or apply the event', status: 503, detail: 'nothing is lost that was not acknowledged: send the event again later' })
+    })
+  }
+
+  const bodyErrors = (err: { type?: string, message?: string }, _req: Request, res: Response, _next: NextFunction): void => {
+    const tooLarge = err.type === 'entity.too.large'
+    problem(res, {
+      type: PROBLEM_BASE + 'invalid-event', title: tooLarge ? 'event too large' : 'the body could not be read', status: tooLarge ? 413 : 400,
+      detail: tooLarge ? `the event is over the limit of ${opts.maxEventBytes} bytes (wms.maxEventBytes)` : err.message ?? 'unknown error'
+    })
+  }
+
+  const router = express.Router()
+  router.post('/', express.raw({ type: () => true, limit: opts.maxEventBytes }), handle, bodyErrors)
+  router.all('/', (req, res) => { res.setHeader('Allow', 'POST'); problem(res, { type: PROBLEM_BASE + 'method', title: 'method not allowed', status: 405, detail: `${req.method} is not supported here: POST the event` }) })
+
+  /** At start: the events stored but not applied when the hub stopped, applied in the order received. */
+  const applyPending = async (): Promise<number> => {
+    let n = 0
+    for (let after = 0; ;) {
+      const page = await opts.inbox.list({ status: 'received', channel: WMS_CHANNEL, after, limit: 100 })
+      if (page.length === 0) return n
+      for (const m of page) {
+        const full = await opts.inbox.get(m.id, { raw: true })
+        await applyStored(m.id, checkEvent(JSON.parse(full.raw ?? '') as unknown, `inbound message ${m.id}`))
+        n++
+      }
+      after = page[page.length - 1]!.id
+    }
+  }
+
+  return { path: WMS_EVENTS_PATH, handler: router, applyPending }
+}
