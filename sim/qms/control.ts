@@ -1,7 +1,7 @@
 // How a test or the demo makes the simulated QMS misbehave (POST /sim/control, or `control` in process): down (the
 // port closed: connection refused; or up but answering 503 as a load balancer does with no instance behind it),
-// slow (every API request delayed), failing (the next N POSTs to the API answered 500, or refused with a business
-// error, 422), and its webhook held (deliveries wait, as a QMS whose event queue is stopped) or let go.
+// slow (every API request delayed), failing (the next N API requests answered 500, or the next N POSTs refused with
+// a business error, 422), and its webhook held (deliveries wait, as a QMS whose event queue is stopped) or let go.
 
 export type ControlCommand =
   | { mode: 'up' }

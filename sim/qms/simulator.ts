@@ -188,6 +188,11 @@ export async function startQmsSimulator (options: QmsSimulatorOptions = {}): Pro
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1]
     if (token === undefined || !tokens.has(token)) throw new QmsProblem(401, 'Unauthorized', 'a valid API token is required (Authorization: Bearer <token>)')
     const path = url.pathname.slice('/api/v1'.length)
+    // A server error hits reads too (the QMS failing); a business refusal only what changes something.
+    if (req.method === 'GET' && state.failNext?.kind === 'server') {
+      if (--state.failNext.remaining <= 0) state.failNext = undefined
+      throw new QmsProblem(500, 'Internal Server Error', 'simulated by the control API')
+    }
     if (req.method === 'GET') {
       if (path === '/inspection-plans') {
         const order = url.searchParams.get('orderNumber') ?? ''
@@ -321,6 +326,7 @@ export async function startQmsSimulator (options: QmsSimulatorOptions = {}): Pro
         case 'down':
           state.down = c.how ?? 'refused'
           if (state.down === 'refused') await stopListening()
+          else if (!listening) await listen()
           if (c.forMs !== undefined) upTimer = setTimeout(() => { control.apply({ mode: 'up' }).catch(() => {}) }, c.forMs)
           return
         case 'slow': state.delayMs = c.delayMs; return
