@@ -115,12 +115,12 @@ export class QmsFeeders {
     let n = 0
     if (this.rereadWindow() && cursor > 0) {
       const late = (await this.mes.quality.nonconformancesAfter(Math.max(0, cursor - WINDOW), WINDOW)).filter((c) => c.seq <= cursor)
-      n += count(await this.mes.outbox.enqueueAll(late.map((c) => this.nonconformanceMessage(c.nonconformance))))
+      n += count(await this.mes.outbox.enqueueAll(firstPerNc(late).map((nc) => this.nonconformanceMessage(nc))))
     }
     const page = await this.mes.quality.nonconformancesAfter(cursor, PAGE)
     if (page.length > 0) {
       // Every change is enqueued by the NC's one key: the first (its opening) is stored, later ones are dropped as repeats.
-      n += count(await this.mes.outbox.enqueueAll(page.map((c) => this.nonconformanceMessage(c.nonconformance)), { cursor: { name: NONCONFORMANCES_CURSOR, lastId: page[page.length - 1]!.seq } }))
+      n += count(await this.mes.outbox.enqueueAll(firstPerNc(page).map((nc) => this.nonconformanceMessage(nc)), { cursor: { name: NONCONFORMANCES_CURSOR, lastId: page[page.length - 1]!.seq } }))
     }
     return n
   }
@@ -137,4 +137,10 @@ export class QmsFeeders {
 
 function count (results: readonly EnqueueResult[]): number {
   return results.filter((r) => !r.duplicate).length
+}
+
+/** One message per nonconformance of a page (its key is its id: the later changes would be repeats anyway). */
+function firstPerNc (page: ReadonlyArray<{ nonconformance: Nonconformance }>): Nonconformance[] {
+  const seen = new Set<string>()
+  return page.map((c) => c.nonconformance).filter((nc) => !seen.has(nc.ncId) && seen.add(nc.ncId) !== undefined)
 }
