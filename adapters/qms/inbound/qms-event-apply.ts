@@ -25,8 +25,15 @@ export async function applyQmsEvent (targets: QmsEventTargets, e: QmsEvent): Pro
       return { holdId: hold.holdId, target: hold.target, status: hold.status, duplicate }
     }
     case 'hold.released': {
-      const hold = await targets.holds.release(e.data.holdId, holdReleaseInput(e.data))
-      return { holdId: hold.holdId, target: hold.target, status: hold.status }
+      try {
+        const hold = await targets.holds.release(e.data.holdId, holdReleaseInput(e.data))
+        return { holdId: hold.holdId, target: hold.target, status: hold.status }
+      } catch (err) {
+        // Released already (by a person in the MES, or an earlier event of the QMS): what the QMS asks for holds,
+        // so it is no refusal to retry; nothing changed.
+        if ((err as { code?: unknown }).code === 'MES_HOLD_RELEASED') return { holdId: e.data.holdId, status: 'released', unchanged: true }
+        throw err
+      }
     }
     case 'usage-decision.made': {
       const lot = await targets.quality.usageDecision(e.data.inspectionLot, { code: e.data.code, who: `qms:${e.data.decidedBy}`, ...(e.data.why !== undefined ? { why: e.data.why } : {}) })

@@ -17,6 +17,7 @@ import type { QmsEventTargets } from '../../../adapters/qms/inbound/qms-event-ap
 import { NotFoundError } from '../../../mes/errors'
 import type { Hold, Inbox, InspectionLot, Nonconformance } from '../../../mes/service'
 import { silentLogger } from '../../../core/logger'
+import { HubError } from '../../../core/errors'
 import { until } from '../../support/until'
 
 const SECRET = 'whsec_' + Buffer.from('qms webhook test secret').toString('base64')
@@ -30,7 +31,12 @@ class Recorder implements QmsEventTargets {
       this.calls.push({ what: 'place', id: i.holdId, input })
       return { hold: { holdId: i.holdId, target: i.target, status: 'active' } as Hold, duplicate: false }
     },
-    release: async (holdId: string, input: unknown) => { this.calls.push({ what: 'release', id: holdId, input }); return { holdId, status: 'released' } as Hold }
+    release: async (holdId: string, input: unknown) => {
+      // As Holds refuses a second release (MES_HOLD_RELEASED), nothing changed.
+      if (this.calls.some((c) => c.what === 'release' && c.id === holdId)) throw new HubError('MES_HOLD_RELEASED', `hold ${holdId} is released already`)
+      this.calls.push({ what: 'release', id: holdId, input })
+      return { holdId, status: 'released' } as Hold
+    }
   }
 
   readonly quality = {
@@ -160,6 +166,15 @@ forEachStore('the QMS webhook', (ctx) => {
     const ok = await deliver(hub.url, { ...e, id: 'evt_nc2', data: { ...e.data, ncId: 'NC-HUB-1', disposition: 'use-as-is', why: 'within drawing tolerance' } })
     assert.equal(ok.status, 200)
     assert.deepEqual(targets.calls[0], { what: 'disposition', id: 'NC-HUB-1', input: { disposition: 'use-as-is', who: 'qms:mrb.board', why: 'within drawing tolerance', reference: 'NC-000009' } })
+  })
+
+  it('answers a release of a hold released already 200, changing nothing', async () => {
+    const release = (id: string): Record<string, unknown> => ({ id, type: 'hold.released', occurredAt: '2025-03-03T07:00:00Z', data: { holdId: 'QH-1', releasedBy: 'quality.quinn', why: 'recall withdrawn' } })
+    assert.equal((await deliver(hub.url, release('evt_r1'))).status, 200)
+    const second = await deliver(hub.url, release('evt_r2'))
+    assert.equal(second.status, 200)
+    assert.deepEqual(second.body.results, { holdId: 'QH-1', status: 'released', unchanged: true })
+    assert.equal(targets.calls.length, 1)
   })
 
   it('turns a published inspection plan into what Quality takes, and a usage decision into its input', async () => {
