@@ -12,7 +12,7 @@ import type { QmsConnector } from './qms-connector'
 import { genericQmsConnector } from './generic/generic-qms-connector'
 import { QMS_DESTINATION, qmsSender } from './qms-sender'
 import { QmsFeeders } from './qms-feeders'
-import { qmsWebhook, QMS_WEBHOOK_CHANNEL } from './inbound/qms-webhook'
+import { qmsWebhook, QMS_WEBHOOK_CHANNEL, type QmsWebhook } from './inbound/qms-webhook'
 
 /** What the adapter needs of the MES: its outbox and inbox, and Quality and Holds (issue #14). */
 export type QmsAdapterMes = Pick<Mes, 'outbox' | 'inbox'> & { readonly quality: Quality, readonly holds: Holds }
@@ -32,6 +32,7 @@ const PUBLISHER = { kind: 'adapter', id: 'qms' } as const
 
 export class QmsAdapter {
   readonly connector: QmsConnector | undefined
+  private readonly callbacks: QmsWebhook
   private readonly feeders: QmsFeeders | undefined
   private worker: OutboxRunner | undefined
   private timer: NodeJS.Timeout | undefined
@@ -40,6 +41,7 @@ export class QmsAdapter {
 
   constructor (private readonly opts: QmsAdapterOptions) {
     const { config, mes, log } = opts
+    this.callbacks = qmsWebhook({ inbox: mes.inbox, targets: mes, secret: qmsWebhookSecret(config), toleranceS: config.webhookToleranceS, maxBodyBytes: config.maxWebhookBytes, log: log.child('webhook') })
     if (config.url !== '' || opts.connector !== undefined) {
       this.connector = opts.connector ?? genericQmsConnector({ config, token: qmsCredentials(config) })
       this.feeders = new QmsFeeders(mes, log.child('outbound'))
@@ -48,8 +50,7 @@ export class QmsAdapter {
 
   /** The webhook, mounted by the hub on its HTTP port (no login: the signature authenticates). */
   webhook (): { path: string, handler: RequestHandler } {
-    const { config, mes, log } = this.opts
-    return qmsWebhook({ inbox: mes.inbox, targets: mes, secret: qmsWebhookSecret(config), toleranceS: config.webhookToleranceS, maxBodyBytes: config.maxWebhookBytes, log: log.child('webhook') })
+    return { path: this.callbacks.path, handler: this.callbacks.handler }
   }
 
   async start (): Promise<void> {
@@ -66,6 +67,8 @@ export class QmsAdapter {
       const body = { change: c.kind, status: m.status, type: m.type, orderingKey: m.orderingKey, idempotencyKey: m.idempotencyKey, attempts: m.attempts, lastError: m.lastError, reference: m.reference, at: c.at }
       uns.publish(PUBLISHER, `$hub/outbox/qms/${m.id}`, Buffer.from(JSON.stringify(body)), { qos: 1 }).catch(() => {})
     }))
+    const recovered = await this.callbacks.recover()
+    if (recovered > 0) log.info(`applied ${recovered} QMS callback(s) stored before the hub last stopped`)
     if (this.feeders === undefined || this.connector === undefined) {
       log.info('QMS outbound is off (qms.url is empty): inspection results and nonconformances wait in the MES')
       return

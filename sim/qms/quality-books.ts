@@ -8,7 +8,8 @@
 //   - nonconformances numbered by the QMS (NC-000001, as a quality notification gets its number, QM01);
 //   - the usage decision once per lot: a second is refused (SAP QA11/QA12 refuse a lot whose decision is made).
 // Every POST is idempotent by its Idempotency-Key (the IETF httpapi draft): the same key with the same body answers
-// what it answered first; with another body, 422.
+// what it answered first; with another body, 422. A refusal is not kept under the key: the corrected request may
+// come under it again.
 import crypto from 'node:crypto'
 
 export interface SimCharacteristic {
@@ -88,7 +89,7 @@ export class QualityBooks {
 
   planOf (orderNumber: string): SimPlan | undefined { return this.plans.get(orderNumber) }
 
-  /** Runs a POST once per Idempotency-Key: the same key again answers the first answer (a refusal too). */
+  /** Runs a POST once per Idempotency-Key: the same key again answers the first answer of what was accepted. */
   once (key: string, body: unknown, run: () => Answer): Answer {
     const hash = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex')
     const seen = this.idempotent.get(key)
@@ -101,8 +102,9 @@ export class QualityBooks {
       if (!(err instanceof QmsProblem)) throw err
       answer = { status: err.status, body: problemBody(err) }
     }
-    // Server errors are not remembered: the client is meant to try again.
-    if (answer.status < 500) this.idempotent.set(key, { hash, answer })
+    // Only what was done is remembered (as Stripe keeps no result for a request it refused): a refused message,
+    // corrected and sent again under its key (an outbox resubmit), is taken then.
+    if (answer.status < 300) this.idempotent.set(key, { hash, answer })
     return answer
   }
 

@@ -13,20 +13,20 @@
 //      (an unknown nonconformance, lot or hold, a second usage decision: the inbox records why, and a repeat is tried
 //      again, as the cause may have been put right); 503 when applying failed for another reason (the store: the
 //      event stays 'received' and a repeat applies it).
-// Deliveries of one event id that overlap in this process wait for each other, so a duplicate sent while the first
-// is being applied is answered as the first is and not applied twice.
+// Deliveries of one event id that overlap in this process wait for each other (and for the recovery at start of
+// what was stored but not applied), so a duplicate sent while the first is being applied is answered as the first
+// is and not applied twice.
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
-import { HubError, ValidationError } from '../../../core/errors'
+import { ValidationError } from '../../../core/errors'
 import { clientText } from '../../../core/client-text'
 import type { Logger } from '../../../core/logger'
 import type { Inbox } from '../../../mes/service'
 import { readQmsEvent, type QmsEvent } from '../generic/contract'
 import { verifyWebhook, WEBHOOK_ID } from './webhook-signature'
-import { applyQmsEvent, type QmsEventTargets } from './qms-event-apply'
+import { applyStored, recoverable, recoverOne, QMS_SENDER, QMS_WEBHOOK_CHANNEL, type QmsEventTargets } from './qms-event-apply'
 
+export { QMS_SENDER, QMS_WEBHOOK_CHANNEL }
 export const QMS_WEBHOOK_PATH = '/qms/webhook'
-export const QMS_WEBHOOK_CHANNEL = 'qms-webhook'
-export const QMS_SENDER = 'qms'
 const PROBLEM_BASE = 'https://isa95-hub.local/problems/qms-webhook/'
 
 export interface QmsWebhookOptions {
@@ -60,26 +60,32 @@ function problem (res: Response, p: Problem): void {
 const refusal = (status: number, slug: string, title: string, detail: string, extra: Partial<Problem> = {}): Outcome =>
   ({ status, body: { type: PROBLEM_BASE + slug, title, status, detail, ...extra } })
 
-export function qmsWebhook (opts: QmsWebhookOptions): { path: string, handler: RequestHandler } {
+export interface QmsWebhook {
+  readonly path: string
+  readonly handler: RequestHandler
+  /** At start: applies the callbacks stored but not applied (the hub stopped in between); how many were applied. */
+  recover (): Promise<number>
+}
+
+export function qmsWebhook (opts: QmsWebhookOptions): QmsWebhook {
   const now = opts.now ?? (() => new Date())
-  const inFlight = new Map<string, Promise<Outcome>>()
+  const inFlight = new Map<string, Promise<unknown>>()
+  /** Runs fn after whatever runs for the same event id in this process (a delivery, a repeat, the recovery). */
+  const locked = <T>(key: string | undefined, fn: () => Promise<T>): Promise<T> => {
+    if (key === undefined) return fn()
+    const run = (inFlight.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn)
+    inFlight.set(key, run)
+    void run.catch(() => undefined).finally(() => { if (inFlight.get(key) === run) inFlight.delete(key) })
+    return run
+  }
 
   const apply = async (event: QmsEvent, inboxId: number, duplicate: boolean): Promise<Outcome> => {
-    let results: Record<string, unknown>
-    try {
-      results = await applyQmsEvent(opts.targets, event)
-    } catch (err) {
-      if (!(err instanceof HubError)) {
-        opts.log.error(`QMS ${event.type} ${clientText(event.id)} (inbox ${inboxId}) stored but not applied: ${(err as Error)?.stack ?? String(err)}`)
-        return refusal(503, 'not-applied', 'Stored, not applied', `the hub stored event ${event.id} but could not apply it now; send it again later`, { inboxId })
-      }
-      await opts.inbox.setStatus(inboxId, 'error', { reason: `${err.code}: ${err.message}`, who: QMS_SENDER })
-      opts.log.warn(`QMS ${event.type} ${clientText(event.id)} (inbox ${inboxId}) refused by the MES: ${clientText(err.message, 1000)}`)
-      return refusal(422, 'refused', 'Refused by the MES', err.message, { inboxId, code: err.code })
+    const o = await applyStored(opts.inbox, opts.targets, event, inboxId, opts.log)
+    switch (o.kind) {
+      case 'applied': return { status: 200, body: { id: event.id, inboxId, type: event.type, status: 'applied', duplicate, results: o.results } }
+      case 'refused': return refusal(422, 'refused', 'Refused by the MES', o.error.message, { inboxId, code: o.error.code })
+      case 'failed': return refusal(503, 'not-applied', 'Stored, not applied', `the hub stored event ${event.id} but could not apply it now; send it again later`, { inboxId })
     }
-    await opts.inbox.setStatus(inboxId, 'applied', { results, who: QMS_SENDER })
-    opts.log.info(`QMS ${event.type} ${clientText(event.id)} -> inbox ${inboxId}, applied`)
-    return { status: 200, body: { id: event.id, inboxId, type: event.type, status: 'applied', duplicate, results } }
   }
 
   const receive = async (req: Request, raw: Buffer): Promise<Outcome> => {
@@ -121,9 +127,7 @@ export function qmsWebhook (opts: QmsWebhookOptions): { path: string, handler: R
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     // The same event id at once: the second waits for the first's outcome (the key is the header, checked below).
     const key = typeof req.headers[WEBHOOK_ID] === 'string' ? req.headers[WEBHOOK_ID] : undefined
-    const earlier = key !== undefined ? inFlight.get(key) : undefined
-    const run = (earlier ?? Promise.resolve()).catch(() => undefined).then(() => receive(req, raw))
-    if (key !== undefined) inFlight.set(key, run)
+    const run = locked(key, async () => await receive(req, raw))
     run.then((o) => {
       if (o.status >= 400) {
         if (o.status === 401 || o.status === 400) opts.log.warn(`QMS callback refused (${o.status}): ${clientText((o.body as Problem).detail, 1000)}`)
@@ -136,7 +140,7 @@ export function qmsWebhook (opts: QmsWebhookOptions): { path: string, handler: R
       opts.log.error(`QMS callback failed: ${(err as Error)?.stack ?? String(err)}`)
       res.setHeader('Retry-After', '30')
       problem(res, { type: PROBLEM_BASE + 'failed', title: 'Failed', status: 503, detail: 'the hub could not take the event now; send it again later' })
-    }).finally(() => { if (key !== undefined && inFlight.get(key) === run) inFlight.delete(key) })
+    })
   }
 
   const bodyErrors = (err: { type?: string, message?: string }, _req: Request, res: Response, _next: NextFunction): void => {
@@ -147,11 +151,24 @@ export function qmsWebhook (opts: QmsWebhookOptions): { path: string, handler: R
     })
   }
 
+  /** The callbacks stored but not applied when the hub stopped, applied now under the same lock as deliveries. */
+  const recover = async (): Promise<number> => {
+    let n = 0
+    for (const m of await recoverable(opts.inbox)) {
+      const o = await locked(m.arckey ?? undefined, async () => {
+        if ((await opts.inbox.get(m.id)).status !== 'received') return undefined
+        return await recoverOne(opts.inbox, opts.targets, m.id, opts.log)
+      })
+      if (o?.kind === 'applied') n++
+    }
+    return n
+  }
+
   const router = express.Router()
   router.post('/', express.raw({ type: () => true, limit: opts.maxBodyBytes }), handle, bodyErrors)
   router.all('/', (req, res) => {
     res.setHeader('Allow', 'POST')
     problem(res, { type: PROBLEM_BASE + 'method', title: 'Method not allowed', status: 405, detail: `${req.method} is not supported here: POST the event` })
   })
-  return { path: QMS_WEBHOOK_PATH, handler: router }
+  return { path: QMS_WEBHOOK_PATH, handler: router, recover }
 }

@@ -1,6 +1,7 @@
 // The outbox worker of destination 'qms' with the real outbox (the MES store) against the simulated QMS: what is
 // enqueued is sent once and recorded with the QMS's reference; the QMS down keeps the message pending and sends it
-// when the QMS is back (nothing lost, nothing twice); a refusal is a dead letter with the QMS's reason.
+// when the QMS is back (nothing lost, nothing twice); a refusal is a dead letter with the QMS's reason, and taken once
+// corrected and resubmitted.
 import assert from 'node:assert/strict'
 import { forEachStore, type Ctx } from '../../mes/stores'
 import { startQmsSimulator, DEFAULT_TOKEN, type RunningQmsSimulator } from '../../../sim/qms/simulator'
@@ -75,6 +76,12 @@ forEachStore('sending to the QMS through the outbox', (ctx) => {
     assert.match(dead.lastError ?? '', /HTTP 422: Unknown characteristic; operation 10 of inspection lot 010000000001 has no characteristic 0099/)
     assert.equal((await c.mes.outbox.get(good.id)).status, 'sent')
     assert.deepEqual((await c.mes.outbox.deadLetters(QMS_DESTINATION)).map((m) => m.id), [bad.id])
+
+    // Corrected and resubmitted under its key, the QMS takes it (it kept no answer for the refused request).
+    await c.mes.outbox.resubmit(bad.id, { payload: { result: result({ id: 7, characteristic: '0010' }) }, who: 'quality.quinn', why: 'characteristic mistyped' })
+    await w.runOnce()
+    assert.equal((await c.mes.outbox.get(bad.id)).status, 'sent')
+    assert.equal(sim.received().results.length, 1)
   })
 
   it('refuses for good a message type the QMS adapter does not send', async () => {

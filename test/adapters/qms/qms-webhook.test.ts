@@ -50,7 +50,7 @@ class Recorder implements QmsEventTargets {
   }
 }
 
-async function serve (inbox: Inbox, targets: QmsEventTargets): Promise<{ url: string, close: () => Promise<void> }> {
+async function serve (inbox: Inbox, targets: QmsEventTargets): Promise<{ url: string, recover: () => Promise<number>, close: () => Promise<void> }> {
   const app = express()
   const w = qmsWebhook({ inbox, targets, secret: SECRET, toleranceS: 300, maxBodyBytes: 64 * 1024, log: silentLogger })
   app.use(w.path, w.handler)
@@ -58,6 +58,7 @@ async function serve (inbox: Inbox, targets: QmsEventTargets): Promise<{ url: st
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${QMS_WEBHOOK_PATH}`,
+    recover: w.recover,
     close: async () => { server.closeAllConnections(); await new Promise<void>((resolve) => server.close(() => resolve())) }
   }
 }
@@ -81,7 +82,7 @@ const holdEvent = (id = 'evt_1'): Record<string, unknown> => ({
 })
 
 forEachStore('the QMS webhook', (ctx) => {
-  let hub: { url: string, close: () => Promise<void> }
+  let hub: { url: string, recover: () => Promise<number>, close: () => Promise<void> }
   let targets: Recorder
   let sim: RunningQmsSimulator
   beforeEach(async () => {
@@ -174,6 +175,23 @@ forEachStore('the QMS webhook', (ctx) => {
     const second = await deliver(hub.url, release('evt_r2'))
     assert.equal(second.status, 200)
     assert.deepEqual(second.body.results, { holdId: 'QH-1', status: 'released', unchanged: true })
+    assert.equal(targets.calls.length, 1)
+  })
+
+  it('applies at start what was stored but not applied when the hub stopped, once, and a later repeat finds it applied', async () => {
+    // As the webhook stores it, then the hub killed before it applies it.
+    const e = holdEvent('evt_killed')
+    const { id } = await ctx().mes.inbox.receive({ channel: 'qms-webhook', raw: JSON.stringify(e), keys: { sender: 'qms', arckey: 'evt_killed' }, meta: { type: 'hold.placed' }, who: 'qms' })
+    await ctx().mes.inbox.receive({ channel: 'qms-webhook', raw: '{"id":"evt_garbled"', keys: { sender: 'qms', arckey: 'evt_garbled' }, who: 'qms' })
+    assert.equal(await hub.recover(), 1)
+    assert.equal((await ctx().mes.inbox.get(id)).status, 'applied')
+    assert.deepEqual(targets.calls.map((c) => c.id), ['QH-1'])
+    const garbled = (await ctx().mes.inbox.list({ channel: 'qms-webhook', status: 'error' }))[0]!
+    assert.match(garbled.reason ?? '', /the stored callback cannot be read again/)
+    assert.equal(await hub.recover(), 0)
+    const repeat = await deliver(hub.url, e)
+    assert.equal(repeat.status, 200)
+    assert.equal(repeat.body.duplicate, true)
     assert.equal(targets.calls.length, 1)
   })
 
