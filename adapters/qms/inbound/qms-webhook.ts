@@ -9,7 +9,8 @@
 //      database, so a repeat is found, never stored twice); a store that fails is a 503 with Retry-After (the QMS
 //      sends again);
 //   5. applied through the MES (qms-event-apply.ts), and the inbox told what became of it. The answer:
-//      200 applied (a repeat of an applied event: 200 with duplicate true, applied once); 422 when the MES refuses it
+//      200 applied (a repeat of an applied event: 200 with duplicate true, applied once; an event id already stored
+//      with other content: 409, the stored event stands); 422 when the MES refuses it
 //      (an unknown nonconformance, lot or hold, a second usage decision: the inbox records why, and a repeat is tried
 //      again, as the cause may have been put right); 503 when applying failed for another reason (the store: the
 //      event stays 'received' and a repeat applies it).
@@ -52,6 +53,10 @@ export interface QmsWebhookAnswer {
 interface Outcome { status: number, body: QmsWebhookAnswer | Problem }
 
 interface Problem { type: string, title: string, status: number, detail: string, errors?: Array<{ pointer: string, detail: string }>, inboxId?: number, code?: string }
+
+function sameJson (raw: string, body: unknown): boolean {
+  try { return JSON.stringify(JSON.parse(raw)) === JSON.stringify(body) } catch { return false }
+}
 
 function problem (res: Response, p: Problem): void {
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p))
@@ -114,6 +119,13 @@ export function qmsWebhook (opts: QmsWebhookOptions): QmsWebhook {
     } catch (err) {
       opts.log.error(`QMS ${event.type} ${clientText(event.id)} could not be stored: ${(err as Error)?.stack ?? String(err)}`)
       return refusal(503, 'not-stored', 'Not stored', 'the hub could not store the event; nothing was accepted; send it again later')
+    }
+    if (receipt.duplicate) {
+      // A repeat must be the same event: one id with other content is refused and the stored event stands.
+      const stored = await opts.inbox.get(receipt.id, { raw: true })
+      if (stored.raw !== text && !sameJson(stored.raw ?? '', body)) {
+        return refusal(409, 'id-reused', 'Event id reused', `event ${event.id} was stored with other content (inbox ${receipt.id}); this one is not applied`, { inboxId: receipt.id, errors: [{ pointer: '/id', detail: 'already used for another event' }] })
+      }
     }
     if (receipt.duplicate && receipt.status === 'applied') {
       const stored = await opts.inbox.get(receipt.id)

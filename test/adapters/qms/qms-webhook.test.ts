@@ -111,6 +111,14 @@ forEachStore('the QMS webhook', (ctx) => {
     assert.equal((await ctx().mes.inbox.list({ channel: 'qms-webhook' })).length, 1)
   })
 
+  it('refuses an event id already stored with other content (409), keeping the stored event', async () => {
+    assert.equal((await deliver(hub.url, holdEvent('evt_same'))).status, 200)
+    const other = await deliver(hub.url, { ...holdEvent('evt_same'), data: { holdId: 'QH-9', target: { kind: 'order', id: '1000001' }, reason: 'other', placedBy: 'q' } })
+    assert.equal(other.status, 409)
+    assert.match(String(other.body.detail), /event evt_same was stored with other content \(inbox \d+\); this one is not applied/)
+    assert.deepEqual(targets.calls.map((c) => c.id), ['QH-1'])
+  })
+
   it('applies two deliveries of one event at the same moment once', async () => {
     const e = holdEvent('evt_twice')
     const [a, b] = await Promise.all([deliver(hub.url, e), deliver(hub.url, e)])
