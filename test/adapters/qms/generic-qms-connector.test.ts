@@ -42,6 +42,16 @@ describe('the generic QMS connector', function () {
     assert.equal(sim.received().results.length, 1)
   })
 
+  it('takes a QMS too slow to answer for retryable; the retry under the same key finds what the slow request did', async () => {
+    await sim.control.apply({ mode: 'slow', delayMs: 400 })
+    const impatient = genericQmsConnector({ config: { ...config, timeoutMs: 100 }, token: DEFAULT_TOKEN })
+    await assert.rejects(impatient.send('nonconformance', { nonconformance: nonconformance() }, 'qms:nc:NC-HUB-1'), (err: unknown) =>
+      err instanceof QmsSendError && err.retryable && /no answer within 100 ms/.test(err.message))
+    await sim.control.apply({ mode: 'up' })
+    assert.deepEqual(await qms.send('nonconformance', { nonconformance: nonconformance() }, 'qms:nc:NC-HUB-1'), { reference: 'NC-000001' })
+    assert.equal(sim.received().nonconformances.length, 1)
+  })
+
   it('makes a refusal final with the QMS\'s words and place, and the QMS down or failing retryable', async () => {
     await assert.rejects(qms.send('inspection-result', { result: result({ characteristic: '0099' }) }, 'k1'), (err: unknown) =>
       err instanceof QmsSendError && !err.retryable && err.status === 422 &&
