@@ -2,8 +2,8 @@
 // every IDoc raw before they acknowledge it, then record what became of it.
 
 /** How a message came in; more channels join as their adapters do. */
-export type InboxChannel = 'idoc-xml' | 'idoc-soap' | 'wms-webhook'
-export const INBOX_CHANNELS: readonly InboxChannel[] = ['idoc-xml', 'idoc-soap', 'wms-webhook']
+export type InboxChannel = 'idoc-xml' | 'idoc-soap' | 'qms-webhook' | 'wms-webhook'
+export const INBOX_CHANNELS: readonly InboxChannel[] = ['idoc-xml', 'idoc-soap', 'qms-webhook', 'wms-webhook']
 
 /** received → applied | error; error → applied | error again when a message is reprocessed. */
 export type InboxStatus = 'received' | 'applied' | 'error'
