@@ -13,6 +13,7 @@ import type { MaterialEvent } from './materials/material-events'
 
 import type { Outbox } from './outbox/types'
 import type { Inbox } from './inbox/types'
+import type { Logistics } from './logistics/types'
 
 import type { AsBuiltRecord } from './as-built/as-built-record'
 import type { B2mmlExport } from './as-built/b2mml-export'
@@ -209,6 +210,8 @@ export interface Mes {
   readonly outbox: Outbox
   /** Inbound messages stored raw before they are acknowledged, de-duplicated, with what became of them. */
   readonly inbox: Inbox
+  /** Staging of jobs' components at the line and put-away of produced lots, for the WMS adapter (mes/logistics). */
+  readonly logistics: Logistics
   /** Every committed change (orders and WIP), e.g. for publishing to the UNS. Returns the unsubscribe function. */
   onEvent: (listener: MesListener) => () => void
   /** A listener that threw (the change stays committed). Returns the unsubscribe function. */

@@ -18,6 +18,8 @@ export interface EventContext {
   tolerancePct: number
   /** Another job running on the job's work unit (looked up for the events that need a free one, see needsFreeWorkUnit). */
   otherRunningJob: string | undefined
+  /** With MesOptions.startRequiresStaging, at a start: each component of the job not staged (mes/logistics/staging.ts). */
+  notStaged?: readonly string[]
 }
 
 /** An event the rules allow: the job's next state and the quantities it reports. */
@@ -57,6 +59,7 @@ export function checkEvent (e: WipEventInput, c: EventContext): AllowedEvent {
     if (e.event === 'start') {
       const blocker = transferBlocker(order, ops, op)
       if (blocker !== null) refuse('sequence', blocker)
+      if (c.notStaged !== undefined && c.notStaged.length > 0) refuse('not-staged', `its material is not staged: ${c.notStaged.join('; ')}`)
     }
     if (c.otherRunningJob !== undefined) refuse('work-unit-busy', `work unit ${job.workUnit} is running job ${c.otherRunningJob}`)
   }

@@ -13,6 +13,7 @@ import {
   sameDispatchColumns, updateChanged, writeDispatchColumns, type JobRow, type OperationRow, type OrderRow
 } from '../repo'
 import { checkEvent, needsFreeWorkUnit } from './event-rules'
+import { missingStaging } from '../logistics/staging'
 
 /** What one event did: its result for the caller, and the event to emit after the commit (null for a duplicate). */
 export interface WrittenEvent {
@@ -25,7 +26,7 @@ export interface WrittenEvent {
  * trail's and the signature's time); `tolerancePct` the over-delivery tolerance.
  */
 export async function writeEvent (tx: Tx, e: WipEventInput, at: string, recordedAt: string, signature: SignatureRecord | null,
-  tolerancePct: number): Promise<WrittenEvent> {
+  tolerancePct: number, startRequiresStaging = false): Promise<WrittenEvent> {
   // Lock order, then job (the same order as order-level commands) so concurrent writers cannot deadlock.
   const peek = await loadJob(tx, e.jobId)
   if (peek === undefined) throw new NotFoundError('job', e.jobId)
@@ -55,7 +56,8 @@ export async function writeEvent (tx: Tx, e: WipEventInput, at: string, recorded
     ? (await tx.get<{ job_id: string }>(`SELECT job_id FROM job_orders WHERE work_unit = ? AND state = 'Running' AND job_id <> ?`,
         [job.workUnit, job.jobId]))?.job_id
     : undefined
-  const allowed = checkEvent(e, { job, order, ops, op, signature, tolerancePct, otherRunningJob })
+  const notStaged = e.event === 'start' && startRequiresStaging ? await missingStaging(tx, job) : undefined
+  const allowed = checkEvent(e, { job, order, ops, op, signature, tolerancePct, otherRunningJob, notStaged })
 
   // New job state.
   const from = job.state

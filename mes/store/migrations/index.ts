@@ -16,11 +16,12 @@ import { migration007 } from './007-link-actuals'
 import { migration008 } from './008-outbox'
 import { migration009 } from './009-inbox'
 import { migration012 } from './012-holds'
+import { migration014 } from './014-logistics'
 
 export type { Migration } from './migration'
 
 export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007,
-  migration008, migration009, migration012]
+  migration008, migration009, migration012, migration014]
 
 /** The statements of a migration for one dialect, tokens not yet replaced. */
 export function statementsFor (m: Migration, dialect: Dialect): readonly string[] {
