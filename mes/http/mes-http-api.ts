@@ -15,6 +15,7 @@ import { describeMesError } from './mes-http-errors'
 import { MATERIAL_METHOD_HINTS, MATERIAL_ROUTES } from './materials-routes'
 import { OUTBOX_ROUTES } from './outbox-routes'
 import { INBOX_ROUTES } from './inbox-routes'
+import { LOGISTICS_ROUTES } from './logistics-routes'
 import type { MesPermission, Reply, Route } from './route'
 
 export const MES_API_PATH = '/mes/v1'
@@ -216,6 +217,7 @@ const ROUTES: readonly Route[] = [
   },
 
   ...MATERIAL_ROUTES,
+  ...LOGISTICS_ROUTES,
 
   // ---- outbound messages (outbox-routes.ts) and inbound ones (inbox-routes.ts)
   ...OUTBOX_ROUTES,
