@@ -14,7 +14,7 @@ import type { Materials } from '../service'
 import { validateLogistics } from './validation'
 import { loadPutAway, loadStaging, putAwayFromRow, putAwayIdOf, stagingOfJob } from './rows'
 import { cancelRequestsOfEndedJobs, cancelStagingTx, confirmStagingTx, missingStaging, requestStagingTx } from './staging'
-import { confirmPutAwayTx, feedPutAwaysTx, insertPutAway, pendingPutAways } from './put-away'
+import { confirmPutAwayTx, feedPutAwaysTx, insertPutAway, lockPutAwayFeed, pendingPutAways } from './put-away'
 import type {
   LogisticsChange, Logistics, LogisticsEvent, PutAwayConfirmationInput, PutAwayRequest, StagingCancelInput, StagingConfirmationInput, StagingRequest
 } from './types'
@@ -197,10 +197,11 @@ export class LogisticsService implements Logistics {
     })
     if (!needed) return
     const at = this.at()
-    const { putAways, cancelled } = await this.store.transaction(async (tx) => ({
-      putAways: await feedPutAwaysTx(tx, (u) => this.locationOf(u), at),
-      cancelled: await cancelRequestsOfEndedJobs(tx, at, jobId)
-    }))
+    const { putAways, cancelled } = await this.store.transaction(async (tx) => {
+      await lockPutAwayFeed(tx)
+      const cancelled = await cancelRequestsOfEndedJobs(tx, at, jobId)
+      return { cancelled, putAways: await feedPutAwaysTx(tx, (u) => this.locationOf(u), at) }
+    })
     for (const p of putAways) this.emit({ kind: 'put-away-requested', putAway: p, who: 'mes', at })
     for (const s of cancelled) this.emit({ kind: 'staging-cancelled', staging: s, who: 'mes', at })
   }

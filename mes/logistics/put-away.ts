@@ -27,9 +27,16 @@ export async function pendingPutAways (tx: Tx): Promise<Array<Record<string, unk
     ORDER BY a.id LIMIT ?`, [Math.max(0, after - PUT_AWAY_TRAILING_IDS), PUT_AWAY_BATCH])
 }
 
-/** Makes the pending put-away requests and moves the cursor; returns those made. */
+/**
+ * Serializes the catch-ups (a row lock on PostgreSQL), taken first in theirs: every logistics writer takes the change
+ * sequence last, so a catch-up that locks requests to cancel them and then takes the sequence cannot deadlock.
+ */
+export async function lockPutAwayFeed (tx: Tx): Promise<void> {
+  await tx.run('UPDATE put_away_cursor SET after_id = after_id WHERE id = 1')
+}
+
+/** Makes the pending put-away requests and moves the cursor (the caller holds lockPutAwayFeed); returns those made. */
 export async function feedPutAwaysTx (tx: Tx, fromLocationOf: (workUnit: string) => string, at: string): Promise<PutAwayRequest[]> {
-  await tx.run('UPDATE put_away_cursor SET after_id = after_id WHERE id = 1') // serializes walkers (row lock)
   const made: PutAwayRequest[] = []
   let last = 0
   const pending = await pendingPutAways(tx)

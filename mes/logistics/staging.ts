@@ -38,6 +38,8 @@ export async function requestStagingTx (tx: Tx, jobId: string, location: string,
   if (TERMINAL_STATES.includes(job.state)) {
     throw new MaterialRefusedError('job-ended', `staging of job ${jobId}`, `job ${jobId} is ${job.state}; its material is no longer staged`)
   }
+  // The job's requests locked before the change sequence is taken (every writer takes the sequence last: no deadlock).
+  await tx.all('SELECT request_id FROM staging_requests WHERE job_id = ? ORDER BY request_id' + tx.forUpdate, [jobId])
   const changed: StagingRequest[] = []
   for (const k of await componentsOfJob(tx, job)) {
     const requestId = stagingIdOf(jobId, k.item)
@@ -122,6 +124,7 @@ export async function cancelRequestsOfEndedJobs (tx: Tx, at: string, jobId?: str
   const rows = await tx.all(`SELECT r.request_id, j.state FROM staging_requests r JOIN job_orders j ON j.job_id = r.job_id
     WHERE r.status IN ('requested', 'partial') AND j.state IN (${TERMINAL_STATES.map(() => '?').join(', ')})` + (jobId !== undefined ? ' AND r.job_id = ?' : ''),
   [...TERMINAL_STATES, ...(jobId !== undefined ? [jobId] : [])])
+  for (const r of rows) await loadStaging(tx, String(r.request_id), true) // all locked before the sequence is taken
   const out: StagingRequest[] = []
   for (const r of rows) {
     const done = await cancelStagingTx(tx, { requestId: String(r.request_id), who: 'mes', why: `job ${String(r.state).toLowerCase()}` }, at)
