@@ -63,7 +63,7 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
     inbox: new InboxService(store, { ...opts.inbox, now }),
     onEvent: (listener) => events.on(listener),
     onListenerError: (fn) => events.onListenerError(fn),
-    close: async () => { await store.close() }
+    close: async () => { await logistics.idle(); await store.close() }
   }
 }
 

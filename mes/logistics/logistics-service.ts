@@ -43,12 +43,12 @@ export class LogisticsService implements Logistics {
     this.now = opts.now ?? (() => new Date())
     this.trigger = opts.stagingTrigger ?? 'dispatch'
     opts.mesEvents?.on((e) => {
-      if (e.kind === 'order' && e.action === 'release' && this.trigger === 'release') void this.quietly(this.requestForOrder(e.orderNumber))
+      if (e.kind === 'order' && e.action === 'release' && this.trigger === 'release') this.quietly(this.requestForOrder(e.orderNumber))
       if ((e.kind === 'wip' && (e.job.state === 'Aborted' || e.job.state === 'Ended')) || (e.kind === 'order' && (e.action === 'cancel' || e.action === 'complete'))) {
-        void this.quietly(this.catchUp())
+        this.quietly(this.catchUp())
       }
     })
-    opts.materials?.onEvent((e) => { if (e.kind === 'produced' && e.lot !== undefined) void this.quietly(this.catchUp()) })
+    opts.materials?.onEvent((e) => { if (e.kind === 'produced' && e.lot !== undefined) this.quietly(this.catchUp()) })
   }
 
   /** The supply location of a work unit: the plant model's, else the unit's own code. */
@@ -206,9 +206,17 @@ export class LogisticsService implements Logistics {
     for (const s of cancelled) this.emit({ kind: 'staging-cancelled', staging: s, who: 'mes', at })
   }
 
-  private async quietly (p: Promise<void>): Promise<void> {
+  private readonly inFlight = new Set<Promise<void>>()
+
+  /** Work started by an event (a catch-up, the requests of a release) done: before the store closes, or in a test. */
+  async idle (): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight])
+  }
+
+  private quietly (p: Promise<void>): void {
     // A catch-up after an event that fails (a store closing) is made again by the next one or the next read.
-    await p.catch(() => undefined)
+    const run = p.catch(() => undefined).finally(() => { this.inFlight.delete(run) })
+    this.inFlight.add(run)
   }
 
   private emit (e: LogisticsEvent): void {

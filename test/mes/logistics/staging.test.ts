@@ -7,6 +7,7 @@ import { cartOrder, LOGISTICS_OPTIONS } from './fixture'
 import { MaterialRefusedError, NotFoundError } from '../../../mes/errors'
 import { ValidationError } from '../../../core/errors'
 import type { LogisticsEvent } from '../../../mes/service'
+import type { LogisticsService } from '../../../mes/logistics/logistics-service'
 
 const summary = (rs: Array<{ requestId: string, material: string, quantity: number, unit: string, location: string, status: string }>): string[] =>
   rs.map((r) => `${r.requestId} ${r.material} ${r.quantity} ${r.unit} @${r.location} ${r.status}`)
@@ -99,3 +100,16 @@ forEachStore('staging made by hand', (ctx) => {
     assert.equal((await c.mes.logistics.requestStaging(cut.jobId, 'planner.pat')).length, 2)
   })
 }, { ...LOGISTICS_OPTIONS, stagingTrigger: 'manual' })
+
+forEachStore('staging at order release', (ctx) => {
+  it('makes no request at dispatch; the release of the order (here after a hold) requests its dispatched jobs', async () => {
+    const c = ctx()
+    await cartOrder(c)
+    const cut = await c.mes.dispatch.dispatchOperation('700', 10, 'SAW-1', SUPERVISOR)
+    assert.deepEqual(await c.mes.logistics.stagingOf(cut.jobId), [])
+    await c.mes.workOrders.hold('700', SUPERVISOR)
+    await c.mes.workOrders.release('700', SUPERVISOR)
+    await (c.mes.logistics as LogisticsService).idle()
+    assert.deepEqual((await c.mes.logistics.stagingOf(cut.jobId)).map((r) => `${r.material} ${r.status}`), ['RM-TUBE requested', 'RM-PAINT requested'])
+  })
+}, { ...LOGISTICS_OPTIONS, stagingTrigger: 'release' })
