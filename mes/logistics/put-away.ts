@@ -12,7 +12,7 @@ import type { PutAwayConfirmationInput, PutAwayRequest } from './types'
 
 /**
  * On PostgreSQL the ids of concurrent transactions may commit out of order: the walk re-reads this many ids below
- * its cursor (a lot's request is made once: its id is the lot's).
+ * its cursor (a lot's request is made once: its id is the lot's). SQLite's write transactions are serialized.
  */
 export const PUT_AWAY_TRAILING_IDS = 1000
 const PUT_AWAY_BATCH = 500
@@ -24,7 +24,7 @@ export async function pendingPutAways (tx: Tx): Promise<Array<Record<string, unk
     JOIN material_lots l ON l.lot_id = a.node_id
     WHERE a.id > ? AND a.direction = 'produced' AND a.node_kind = 'lot'
       AND NOT EXISTS (SELECT 1 FROM put_away_requests p WHERE p.lot_id = a.node_id)
-    ORDER BY a.id LIMIT ?`, [Math.max(0, after - PUT_AWAY_TRAILING_IDS), PUT_AWAY_BATCH])
+    ORDER BY a.id LIMIT ?`, [Math.max(0, after - (tx.dialect === 'postgres' ? PUT_AWAY_TRAILING_IDS : 0)), PUT_AWAY_BATCH])
 }
 
 /**

@@ -88,6 +88,9 @@ export async function confirmStagingTx (tx: Tx, c: StagingConfirmationInput, at:
       throw new MaterialRefusedError('wrong-material', subject,
         `lot ${c.lotId} is of material ${lot.material}, staging request ${c.requestId} asks for material ${request.material}`)
     }
+    if (lot.unit !== request.unit) {
+      throw new MaterialRefusedError('unit-mismatch', subject, `lot ${c.lotId} is in ${lot.unit}, staging request ${c.requestId} in ${request.unit}`)
+    }
     // The lot arrived at the line with its identity: it now stands at the work unit's supply location.
     await tx.run('UPDATE material_lots SET location = ?, updated_at = ? WHERE lot_id = ?', [request.location, at, c.lotId])
   }

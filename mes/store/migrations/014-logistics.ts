@@ -36,6 +36,8 @@ export const migration014: Migration = {
       updated_at      TEXT NOT NULL
     )`,
     'CREATE INDEX ix_staging_job ON staging_requests (job_id, item)',
+    // The catch-up asks which open requests belong to a job that has ended: the open ones are few (jobs not yet run).
+    `CREATE INDEX ix_staging_open ON staging_requests (job_id) WHERE status IN ('requested', 'partial')`,
     'CREATE UNIQUE INDEX ux_staging_change ON staging_requests (change_seq)',
     // Each confirmation once (by the WMS's confirmation id), with the lot that arrived.
     `CREATE TABLE staging_confirmations (

@@ -75,6 +75,19 @@ forEachStore('staging on dispatch', (ctx) => {
     assert.equal(again.find((r) => r.item === 1)!.status, 'requested')
   })
 
+  it('refuses a lot in another unit than the request, naming both', async () => {
+    const c = ctx()
+    await cartOrder(c)
+    await c.mes.workOrders.create({
+      orderNumber: '701', material: 'FG-CART', quantity: 1, unit: 'PCE', dueDate: '2025-03-07T16:00:00Z',
+      operations: [{ sequence: 10, workCenter: 'WC-PAINT' }], materials: [{ item: 1, material: 'RM-PAINT', quantity: 500, unit: 'ML' }]
+    }, { who: 'erp:SAP-PRD' })
+    await c.mes.workOrders.release('701', SUPERVISOR)
+    const job = await c.mes.dispatch.dispatchOperation('701', 10, 'BOOTH-1', SUPERVISOR)
+    await assert.rejects(c.mes.logistics.confirmStaging({ requestId: `${job.jobId}/1`, confirmationId: 'X-1', quantity: 0.5, lotId: 'P-1', who: 'wms:EWM' }),
+      (err: unknown) => err instanceof MaterialRefusedError && err.rule === 'unit-mismatch' && err.message.includes('lot P-1 is in L') && err.message.includes('in ML'))
+  })
+
   it('cancels the open requests of an aborted job (the WMS hears of it on the feed), keeping the staged ones', async () => {
     const c = ctx()
     await cartOrder(c)
