@@ -17,8 +17,8 @@
 // machine-quality) as the other feeders report what they cannot take: a payload that does not fit, a value whose
 // quality is not GOOD, no job (or several) Running on the unit, an unknown characteristic, another unit, a decided
 // inspection lot, an unknown lot or serial. The log says it once per stretch of the same refusal at a unit.
-// Results of one unit are recorded in arrival order (mes/ordered-work.ts); retained messages are old ones and
-// ignored. Work units need an SAP work center binding (the MES's code), as for scans.
+// Results of one unit are recorded in arrival order (mes/ordered-work.ts); a result published with retain is
+// recorded as it arrives, its stored copy never again. Work units need an SAP work center binding (the MES's code), as for scans.
 import { createHash } from 'node:crypto'
 import type { Equipment, PlantModel } from '../plant/plant-model'
 import type { Logger } from '../core/logger'
@@ -94,8 +94,8 @@ export async function startMachineQuality (opts: MachineQualityOptions): Promise
   const subscriptions: UnsSubscription[] = []
   let stopped = false
 
-  const refuse = (u: Unit, topic: string, reason: string, rule: string): void => {
-    uns.report(MACHINE_QUALITY_PUBLISHER, { error: 'QUALITY_REFUSED', reason, topic })
+  const refuse = (u: Unit, topic: string, payloadBytes: number, reason: string, rule: string): void => {
+    uns.report(MACHINE_QUALITY_PUBLISHER, { error: 'QUALITY_REFUSED', reason, topic, payloadBytes })
     const line = `${u.code} (${u.equipment.topic}): inspection result on ${clientText(topic)} not recorded: ${clientText(reason, 1000)}`
     if (u.lastLogged === rule) return log.debug(line)
     u.lastLogged = rule
@@ -151,18 +151,20 @@ export async function startMachineQuality (opts: MachineQualityOptions): Promise
     } catch (err) {
       if (!(err instanceof HubError)) {
         // The store failed (not the result): the message was acknowledged to the gauge, so say it was not recorded.
-        refuse(u, topic, `the MES could not record the result (${(err as Error).message}); nothing was recorded`, 'internal')
+        refuse(u, topic, payload.length, `the MES could not record the result (${(err as Error).message}); nothing was recorded`, 'internal')
         return
       }
       const rule = err instanceof QualityRefusedError ? err.rule : err.code
-      refuse(u, topic, err.message, rule)
+      refuse(u, topic, payload.length, err.message, rule)
     }
   }
 
   try {
     for (const u of units) {
       subscriptions.push(await uns.subscribe(`${u.prefix}#`, (m) => {
-        if (stopped || m.retain) return // a retained result is an old one, recorded when it was published
+        // Only live messages come here (no retainedFirst): a gauge that publishes with retain (so that dashboards show
+        // the last reading) is heard as one that does not; the stored copy is never delivered again.
+        if (stopped) return
         u.work.add(async () => await onResult(u, m.topic, m.payload))
       }))
     }

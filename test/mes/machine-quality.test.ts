@@ -101,14 +101,16 @@ forEachHubStore('Inspection results from a gauge in the Unified Namespace', (ctx
     const named = unsValue(2.0, { unit: 'MMT', properties: { resultId: 'g-2' } })
     await gauge.publishAsync(`${PRESS1}/quality/0010`, named, { qos: 1 })
     await gauge.publishAsync(`${PRESS1}/quality/0010`, named, { qos: 1 })
+    // Published with retain, for the dashboards: recorded when it arrives, like any other, in arrival order.
+    await gauge.publishAsync(`${PRESS1}/quality/0010`, unsValue(2.02, { unit: 'MMT' }), { qos: 1, retain: true })
     await hub.mes.machineQuality.flush()
     const results = await mes.quality.resultsOf({ orderNumber: '9103' })
-    assert.deepEqual(results.map((r) => r.value), [1.99, 2.0])
+    assert.deepEqual(results.map((r) => r.value), [1.99, 2.0, 2.02])
     // A different result under a used resultId is no redelivery: refused and reported, the first one stands.
     await gauge.publishAsync(`${PRESS1}/quality/0010`, unsValue(2.03, { unit: 'MMT', properties: { resultId: 'g-2' } }), { qos: 1 })
     const report = await reportOn(`${PRESS1}/quality/0010`, (r) => String(r.reason).includes('g-2'))
     assert.match(String(report.reason), /result uns:PRESS01:g-2 was recorded already with other (at, )?value/)
-    assert.equal((await mes.quality.resultsOf({ orderNumber: '9103' })).length, 2)
+    assert.equal((await mes.quality.resultsOf({ orderNumber: '9103' })).length, 3)
     await mes.wip.apply({ jobId, event: 'complete', who: OP, good: 50 })
   })
 
