@@ -22,6 +22,7 @@ import type { PutAwayRequest, StagingRequest } from '../../../mes/service'
 import { createODataV4Client, type ODataV4Client } from '../odata/odata-v4-client'
 import { sapPassword, type SapOutboundConfig } from '../config'
 import { SapODataError } from '../odata/odata-errors'
+import { isoUnit, sapUnit, type UnitCodes } from '../units'
 
 export const EWM_SERVICE = 'API_WAREHOUSE_ORDER_TASK_2'
 export const EWM_SERVICE_PATH = '/sap/opu/odata4/sap/api_warehouse_order_task_2/srvd_a2x/sap/warehouseorder/0001/'
@@ -60,6 +61,8 @@ export interface SapEwmOptions {
   /** Warehouse process types of the landscape's customizing for staging to production and for put-away from production. */
   readonly stagingProcessType: string
   readonly putAwayProcessType: string
+  /** The MES's unit codes (sap.unitCodes); EWM takes SAP's internal ones. */
+  readonly unitCodes?: UnitCodes
   /** Makes the WMS adapter's WmsSendError: (message, retryable, status). */
   readonly refusal: (message: string, retryable: boolean, status?: number) => Error
 }
@@ -70,6 +73,13 @@ const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`
 /** EWM's task status (/SCWM/DE_TOSTAT): ' ' open, 'C' confirmed, 'A' cancelled, 'B' waiting. */
 const CONFIRMED = 'C'
 const CANCELLED = 'A'
+
+/** The task's resource path, or undefined when the reference is not `<WarehouseTask>/<WarehouseTaskItem>`. */
+function pathOfTask (warehouse: string, taskRef: string): string | undefined {
+  const m = /^(\d{1,12})\/(\d{1,4})$/.exec(taskRef)
+  return m ? `WarehouseTask(EWMWarehouse=${quote(warehouse)},WarehouseTask=${quote(m[1]!)},WarehouseTaskItem=${quote(m[2]!)})` : undefined
+}
+const notATaskRef = (taskRef: string): string => `'${taskRef}' is not an EWM task reference (<WarehouseTask>/<WarehouseTaskItem>)`
 
 export class SapEwmConnector {
   readonly system = 'sap-ewm'
@@ -90,21 +100,30 @@ export class SapEwmConnector {
     }
   }
 
-  /** One event per open task that EWM confirmed or cancelled; tasks still open give none. */
-  async poll (open: readonly OpenWarehouseTask[]): Promise<EwmTaskEvent[]> {
+  /**
+   * One event per open task that EWM confirmed or cancelled; tasks still open give none. EWM down or failing throws
+   * (retryable: poll again later); a task EWM refuses to read (unknown, a wrong reference) is a problem for a person
+   * and does not stop the others.
+   */
+  async poll (open: readonly OpenWarehouseTask[]): Promise<{ events: EwmTaskEvent[], problems: string[] }> {
     const events: EwmTaskEvent[] = []
+    const problems: string[] = []
     for (const t of open) {
+      const path = pathOfTask(this.opts.warehouse, t.taskRef)
+      if (path === undefined) { problems.push(notATaskRef(t.taskRef)); continue }
       let row: Row
       try {
-        row = await this.opts.client.get<Row>(this.pathOf(t.taskRef))
+        row = await this.opts.client.get<Row>(path)
       } catch (err) {
-        if (err instanceof SapODataError) throw this.opts.refusal(`polling EWM task ${t.taskRef} of ${t.requestId}: ${err.message}`, err.retryable, err.status)
-        throw err
+        if (!(err instanceof SapODataError)) throw err
+        const message = `polling EWM task ${t.taskRef} of ${t.requestId}: ${err.message}`
+        if (!err.retryable) { problems.push(message); continue }
+        throw this.opts.refusal(message, true, err.status)
       }
       const e = this.eventOf(t, row)
       if (e !== undefined) events.push(e)
     }
-    return events
+    return { events, problems }
   }
 
   private eventOf (t: OpenWarehouseTask, row: Row): EwmTaskEvent | undefined {
@@ -112,7 +131,7 @@ export class SapEwmConnector {
     if (status !== CONFIRMED && status !== CANCELLED) return undefined
     const task = {
       taskId: t.taskRef, requestId: t.requestId, type: t.type, material: str(row.Product),
-      quantity: Number(str(row.TargetQuantityInBaseUnit)), unit: str(row.BaseUnit), status: status === CONFIRMED ? 'confirmed' as const : 'cancelled' as const
+      quantity: Number(str(row.TargetQuantityInBaseUnit)), unit: this.unitOut(str(row.BaseUnit)), status: status === CONFIRMED ? 'confirmed' as const : 'cancelled' as const
     }
     const base = { eventId: `ewm:${this.opts.warehouse}:${t.taskRef}:${status}`, occurredAt: new Date(str(row.ConfirmationUTCDateTime) || str(row.LastChangeDateTime) || Date.now()).toISOString(), warehouse: this.opts.warehouse, task }
     if (status === CANCELLED) return { ...base, type: 'task.cancelled', reason: `warehouse task ${t.taskRef} cancelled in EWM warehouse ${this.opts.warehouse}` }
@@ -133,10 +152,13 @@ export class SapEwmConnector {
     }
   }
 
+  private unitIn (mesUnit: string): string { return this.opts.unitCodes === 'iso' ? sapUnit(mesUnit).code : mesUnit }
+  private unitOut (sap: string): string { return this.opts.unitCodes === 'iso' ? isoUnit(sap).code : sap }
+
   private pathOf (taskRef: string): string {
-    const [task, item] = taskRef.split('/')
-    if (!task || !item) throw this.opts.refusal(`'${taskRef}' is not an EWM task reference (<WarehouseTask>/<WarehouseTaskItem>)`, false)
-    return `WarehouseTask(EWMWarehouse=${quote(this.opts.warehouse)},WarehouseTask=${quote(task)},WarehouseTaskItem=${quote(item)})`
+    const path = pathOfTask(this.opts.warehouse, taskRef)
+    if (path === undefined) throw this.opts.refusal(notATaskRef(taskRef), false)
+    return path
   }
 
   private async create (body: Row, repeatabilityId: string): Promise<string> {
@@ -146,7 +168,7 @@ export class SapEwmConnector {
 
   private stagingBody (r: StagingRequest): Row {
     return {
-      WarehouseProcessType: this.opts.stagingProcessType, Product: r.material, TargetQuantityInBaseUnit: String(r.quantity), BaseUnit: r.unit,
+      WarehouseProcessType: this.opts.stagingProcessType, Product: r.material, TargetQuantityInBaseUnit: String(r.quantity), BaseUnit: this.unitIn(r.unit),
       ProductionSupplyArea: r.location, DestinationStorageBin: r.location, ManufacturingOrder: r.orderNumber
     }
   }
@@ -157,7 +179,7 @@ export class SapEwmConnector {
 
   private async createPutAway (r: PutAwayRequest): Promise<string> {
     return await this.create({
-      WarehouseProcessType: this.opts.putAwayProcessType, Product: r.material, TargetQuantityInBaseUnit: String(r.quantity), BaseUnit: r.unit,
+      WarehouseProcessType: this.opts.putAwayProcessType, Product: r.material, TargetQuantityInBaseUnit: String(r.quantity), BaseUnit: this.unitIn(r.unit),
       SourceStorageBin: r.fromLocation, ...(r.lotId.length <= 10 ? { Batch: r.lotId } : {})
     }, `put-away:${r.requestId}`)
   }

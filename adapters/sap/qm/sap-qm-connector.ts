@@ -19,6 +19,7 @@ import type { InspectionPlanInput, InspectionResult, Nonconformance, UsageDecisi
 import { createODataClient, type ODataClient } from '../odata/odata-client'
 import { sapPassword, type SapOutboundConfig } from '../config'
 import { SapODataError } from '../odata/odata-errors'
+import { isoUnit, type UnitCodes } from '../units'
 
 export const QM_SERVICE = 'API_INSPECTIONLOT_SRV'
 
@@ -40,6 +41,8 @@ export interface SapQmOptions {
   readonly selectedSet?: string
   readonly codeGroup?: string
   readonly usageDecisionCodes?: Partial<Record<UsageDecisionCode, UsageDecisionCoding>>
+  /** The MES's unit codes (sap.unitCodes): SAP's internal ones, as the characteristics carry them, or ISO. */
+  readonly unitCodes?: UnitCodes
   /** Makes the QMS adapter's QmsSendError: (message, retryable, status). */
   readonly refusal: (message: string, retryable: boolean, status?: number) => Error
 }
@@ -78,7 +81,7 @@ export class SapQmConnector {
       inspectionLot: lotId,
       operations: operations.map((op) => ({
         sequence: Number(str(op.InspectionOperation)),
-        characteristics: characteristics.filter((c) => str(c.InspPlanOperationInternalID) === str(op.InspPlanOperationInternalID)).map(characteristicOf)
+        characteristics: characteristics.filter((c) => str(c.InspPlanOperationInternalID) === str(op.InspPlanOperationInternalID)).map((c) => characteristicOf(c, this.opts.unitCodes ?? 'sap'))
       })).filter((op) => op.characteristics.length > 0),
       who: 'sap-qm'
     }
@@ -175,7 +178,7 @@ export class SapQmConnector {
 }
 
 /** One A_InspectionCharacteristic as the MES's characteristic. */
-export function characteristicOf (c: Row): CharacteristicInput {
+export function characteristicOf (c: Row, unitCodes: UnitCodes = 'sap'): CharacteristicInput {
   const quantitative = c.InspSpecIsQuantitative === true || c.InspSpecIsQuantitative === 'true'
   const out: CharacteristicInput = {
     characteristic: str(c.InspectionCharacteristic),
@@ -183,7 +186,8 @@ export function characteristicOf (c: Row): CharacteristicInput {
   }
   if (str(c.InspectionSpecificationText) !== '') out.description = str(c.InspectionSpecificationText)
   if (!quantitative) return out
-  if (str(c.InspectionSpecificationUnit) !== '') out.unit = str(c.InspectionSpecificationUnit)
+  const unit = str(c.InspectionSpecificationUnit)
+  if (unit !== '') out.unit = unitCodes === 'iso' ? isoUnit(unit).code : unit
   if (str(c.InspSpecHasLowerLimit) === 'X') out.lowerLimit = num(c.InspSpecLowerLimit)
   if (str(c.InspSpecHasUpperLimit) === 'X') out.upperLimit = num(c.InspSpecUpperLimit)
   if (str(c.InspSpecHasTargetValue) === 'X') out.target = num(c.InspSpecTargetValue)

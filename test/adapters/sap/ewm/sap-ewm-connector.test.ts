@@ -3,7 +3,7 @@
 // (by a worker's app calling EWM's actions), and the connector's poll turning closed tasks into the WMS adapter's
 // events.
 import assert from 'node:assert/strict'
-import { WmsSendError } from '../../../../adapters/wms/wms-connector'
+import { WmsSendError, type WmsConnector } from '../../../../adapters/wms/wms-connector'
 import { checkEvent } from '../../../../adapters/wms/wms-schemas'
 import { createODataV4Client, type ODataV4Client } from '../../../../adapters/sap/odata/odata-v4-client'
 import { SapODataError } from '../../../../adapters/sap/odata/odata-errors'
@@ -49,6 +49,18 @@ describe('SAP EWM connector against the simulated SAP', function () {
   })
   afterEach(async function () { await sap.close() })
 
+  it('serves the service document and $metadata, and refuses a POST without the CSRF token as SAP does', async function () {
+    const doc = await client.get<{ value: Array<{ name: string }> }>('')
+    assert.deepEqual(doc.value.map((v) => v.name), ['WarehouseTask'])
+    const auth = 'Basic ' + Buffer.from(`HUB_RFC:${DEFAULT_USERS.HUB_RFC!}`).toString('base64')
+    const meta = await fetch(`${sap.url}${EWM_SERVICE_PATH}$metadata`, { headers: { authorization: auth } })
+    assert.equal(meta.status, 200)
+    assert.match(await meta.text(), /<Action Name="CancelWarehouseTask" IsBound="true">/)
+    const post = await fetch(`${sap.url}${EWM_SERVICE_PATH}WarehouseTask`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: '{}' })
+    assert.equal(post.status, 403)
+    assert.equal(post.headers.get('x-csrf-token'), 'Required')
+  })
+
   it('makes a staging task to the production supply area once, even when the create is sent again', async function () {
     const { taskRef } = await ewm.send('staging-request', { request: staging() }, 'wms:staging:job-1/1')
     assert.match(taskRef!, /^\d{12}\/0001$/)
@@ -67,22 +79,22 @@ describe('SAP EWM connector against the simulated SAP', function () {
   it("polls the open tasks: nothing while open; a worker's confirmation becomes one task.confirmed event with the batch, the same on every poll", async function () {
     const { taskRef } = await ewm.send('staging-request', { request: staging() }, 'k')
     const open = [{ requestId: 'job-1/1', type: 'staging' as const, taskRef: taskRef! }]
-    assert.deepEqual(await ewm.poll(open), [])
+    assert.deepEqual(await ewm.poll(open), { events: [], problems: [] })
     await confirm(taskRef!, { ActualQuantityInAltvUnit: '8', AlternativeUnit: 'KG' })
-    const [e, ...none] = await ewm.poll(open)
+    const { events: [e, ...none] } = await ewm.poll(open)
     assert.equal(none.length, 0)
     checkEvent(e, 'EWM poll') // the WMS adapter's event form
     assert.equal(e!.type, 'task.confirmed')
     assert.equal(e!.eventId, `ewm:1710:${taskRef!}:C`)
     assert.deepEqual(e!.task, { taskId: taskRef, requestId: 'job-1/1', type: 'staging', material: 'RM-STEEL-COIL', quantity: 10, unit: 'KG', status: 'confirmed' })
     assert.deepEqual(e!.confirmation, { quantity: 8, differenceQuantity: 2, final: true, lots: [{ lotId: 'B-4711', quantity: 8, sourceBin: 'BULK-01-01' }], destinationBin: 'PSA-PRESS1' })
-    assert.equal((await ewm.poll(open))[0]!.eventId, e!.eventId)
+    assert.equal((await ewm.poll(open)).events[0]!.eventId, e!.eventId)
   })
 
   it('makes a put-away with the lot as batch; EWM picks the bin, which the confirmation event carries', async function () {
     const { taskRef } = await ewm.send('put-away-request', { request: putAway() }, 'k')
     await confirm(taskRef!)
-    const [e] = await ewm.poll([{ requestId: 'putaway/LOT-77', type: 'put-away', taskRef: taskRef! }])
+    const { events: [e] } = await ewm.poll([{ requestId: 'putaway/LOT-77', type: 'put-away', taskRef: taskRef! }])
     checkEvent(e, 'EWM poll')
     assert.equal(e!.confirmation!.destinationBin, 'HRL-01-02')
     assert.equal(e!.confirmation!.quantity, 100)
@@ -95,7 +107,7 @@ describe('SAP EWM connector against the simulated SAP', function () {
     const { taskRef } = await ewm.send('staging-request', { request: staging() }, 'k')
     assert.equal((await ewm.send('staging-cancel', { request: staging({ taskRef: taskRef! }), why: 'job aborted' }, 'c')).taskRef, taskRef)
     await ewm.send('staging-cancel', { request: staging({ taskRef: taskRef! }), why: 'job aborted' }, 'c')
-    const [e] = await ewm.poll([{ requestId: 'job-1/1', type: 'staging', taskRef: taskRef! }])
+    const { events: [e] } = await ewm.poll([{ requestId: 'job-1/1', type: 'staging', taskRef: taskRef! }])
     checkEvent(e, 'EWM poll')
     assert.equal(e!.type, 'task.cancelled')
     const other = await ewm.send('staging-request', { request: staging({ requestId: 'job-1/2' }) }, 'k2')
@@ -120,6 +132,11 @@ describe('SAP EWM connector against the simulated SAP', function () {
     const { taskRef } = await ewm.send('staging-request', { request: staging() }, 'k')
     await confirm(taskRef!)
     await assert.rejects(confirm(taskRef!), (err: unknown) => err instanceof SapODataError && err.sapCode === '/SCWM/WT/020' && /has already been confirmed/.test(err.message))
+    const unknown = await ewm.poll([{ requestId: 'job-9/1', type: 'staging', taskRef: '000999999999/0001' }, { requestId: 'job-9/2', type: 'staging', taskRef: 'nonsense' }, { requestId: 'job-1/1', type: 'staging', taskRef: taskRef! }])
+    assert.equal(unknown.events.length, 1)
+    assert.equal(unknown.problems.length, 2)
+    assert.match(unknown.problems[0]!, /polling EWM task 000999999999\/0001 of job-9\/1: .*No entity of 'WarehouseTask'/)
+    assert.match(unknown.problems[1]!, /'nonsense' is not an EWM task reference/)
     await sap.control.apply({ mode: 'down', how: '503' })
     const down = await refused(ewm.poll([{ requestId: 'job-1/1', type: 'staging', taskRef: taskRef! }]))
     assert.equal(down.retryable, true)
@@ -131,3 +148,6 @@ describe('SAP EWM connector against the simulated SAP', function () {
     assert.equal(client.tokenFetches, 2)
   })
 })
+
+// The hub passes the connector to the WMS adapter: it must be a WmsConnector as it is (checked by the compiler).
+export const fitsTheWmsAdapter = (c: SapEwmConnector): WmsConnector => c

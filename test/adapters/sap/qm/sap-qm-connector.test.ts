@@ -2,7 +2,7 @@
 // from its inspection lot, results and usage decisions posted as API_INSPECTIONLOT_SRV takes them, SAP's refusals
 // as QmsSendErrors with the right verdict.
 import assert from 'node:assert/strict'
-import { QmsSendError } from '../../../../adapters/qms/qms-connector'
+import { QmsSendError, type QmsConnector } from '../../../../adapters/qms/qms-connector'
 import { createODataClient, type ODataClient } from '../../../../adapters/sap/odata/odata-client'
 import { SapODataError } from '../../../../adapters/sap/odata/odata-errors'
 import { SapQmConnector, QM_SERVICE } from '../../../../adapters/sap/qm/sap-qm-connector'
@@ -50,6 +50,22 @@ describe('SAP QM connector against the simulated SAP', function () {
       { characteristic: '0020', kind: 'qualitative', description: 'Surface free of scratches' }
     ])
     assert.equal(await qm.inspectionPlanOf({ orderNumber: '4711', material: 'X' }), null)
+  })
+
+  it('gives the characteristic units in ISO codes when the MES holds ISO codes (sap.unitCodes iso)', async function () {
+    const iso = new SapQmConnector({ client, plant: '1000', unitCodes: 'iso', refusal: (m, r, s) => new QmsSendError(m, r, s) })
+    const plan = await iso.inspectionPlanOf({ orderNumber: '1000001', material: 'FG-PANEL-100' })
+    assert.equal(plan!.operations[0]!.characteristics[0]!.unit, 'MMT')
+  })
+
+  it("marks the lot's results confirmed once every characteristic has one (A_InspectionLotWithStatus)", async function () {
+    const status = async (): Promise<unknown> => (await client.get<Record<string, unknown>>(QM_SERVICE, `A_InspectionLotWithStatus('${LOT}')`)).data.InspLotStatusRsltsConfirmed
+    await qm.send('inspection-result', { result: result({}) }, 'a')
+    await qm.send('inspection-result', { result: result({ characteristic: '0020', value: null, unit: null, attribute: 'accepted' }) }, 'b')
+    await qm.send('inspection-result', { result: result({ sequence: 20, value: 2 }) }, 'c')
+    assert.equal(await status(), '')
+    await qm.send('inspection-result', { result: result({ sequence: 20, characteristic: '0020', value: null, unit: null, attribute: 'accepted' }) }, 'd')
+    assert.equal(await status(), 'X')
   })
 
   it('records a quantitative result as the characteristic’s mean value; SAP valuates it against its limits', async function () {
@@ -130,3 +146,6 @@ describe('SAP QM connector against the simulated SAP', function () {
     assert.equal(client.tokenFetches, 2)
   })
 })
+
+// The hub passes the connector to the QMS adapter: it must be a QmsConnector as it is (checked by the compiler).
+export const fitsTheQmsAdapter = (c: SapQmConnector): QmsConnector => c
