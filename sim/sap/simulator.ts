@@ -1,5 +1,7 @@
 // The simulated SAP for tests and the demo: one HTTP server with SAP's OData v2 services (odata-services.ts) behind
-// Basic authentication and SAP's CSRF flow (csrf-sessions.ts), the IDoc inbound services (idoc-inbound.ts), and two
+// Basic authentication and SAP's CSRF flow (csrf-sessions.ts), QM's inspection lots among them (inspection-lots.ts),
+// EWM's warehouse task API in OData v4 (odata-v4-ewm.ts, warehouse-tasks.ts) under the same login and CSRF rules,
+// the IDoc inbound services (idoc-inbound.ts), and two
 // endpoints of its own: POST /sim/control (control.ts) and GET /sim/received (what was posted, for "posted once");
 // and SAP as a sender (idoc-sender.ts): POST /sim/send-order/<order> posts a LOIPRO of a seeded order to the
 // configured partner (the hub), changed first when the body asks (as a planner changes an order in CO02), POST
