@@ -124,6 +124,17 @@ describe('SAP QM connector against the simulated SAP', function () {
     assert.match(late.message, /Usage decision has already been made/)
   })
 
+  it('the simulated SAP refuses a result it cannot valuate, in its error body, and keeps nothing', async function () {
+    const key = { InspectionLot: LOT, InspPlanOperationInternalID: '00000001' }
+    await assert.rejects(client.post(QM_SERVICE, 'A_InspectionResult', { ...key, InspectionCharacteristic: '0010', InspectionResultMeanValue: 'thin' }),
+      (err: unknown) => err instanceof SapODataError && err.sapCode === 'QE/040' && /must be a number, not 'thin'/.test(err.message))
+    await assert.rejects(client.post(QM_SERVICE, 'A_InspectionResult', { ...key, InspectionCharacteristic: '0020' }),
+      (err: unknown) => err instanceof SapODataError && err.sapCode === 'QE/041' && /must be A or R/.test(err.message))
+    await assert.rejects(client.post(QM_SERVICE, 'A_InspectionResult', { ...key, InspectionLot: '039999999999', InspectionCharacteristic: '0010', InspectionResultMeanValue: '2' }),
+      (err: unknown) => err instanceof SapODataError && err.sapCode === 'QE/010')
+    assert.equal((await client.get<unknown[]>(QM_SERVICE, 'A_InspectionResult')).data.length, 0)
+  })
+
   it('refuses a nonconformance for good, naming what a landscape needs for it', async function () {
     const e = await refused(qm.send('nonconformance', {
       nonconformance: { ncId: 'NC-1', status: 'open', source: 'operator', resultId: null, lotId: 'LOT-7', serial: null, orderNumber: '1000001', sequence: 10, jobId: null, quantity: 1, unit: 'ST', defectCode: 'SCRATCH', description: 'scratch', holdId: null, reportedBy: 'alice', reportedAt: '2024-06-03T08:00:00.000Z', disposition: null, dispositionBy: null, dispositionAt: null, dispositionWhy: null, qmsReference: null }
