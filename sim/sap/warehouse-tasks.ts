@@ -21,6 +21,9 @@ export type EwmAction = typeof EWM_ACTIONS[number]
 const STOCK_BIN = 'BULK-01-01'
 const PUT_AWAY_BIN = 'HRL-01-02'
 
+/** MaxLength of the CSDL (metadata/API_WAREHOUSE_ORDER_TASK_2.xml), as the service checks it on a create. */
+const MAX_LENGTH: Readonly<Record<string, number>> = { WarehouseProcessType: 4, Product: 40, Batch: 10, BaseUnit: 3, SourceStorageBin: 18, DestinationStorageBin: 18, ProductionSupplyArea: 10, ManufacturingOrder: 12 }
+
 function refuse (code: string, message: string, target = ''): never {
   throw new BusinessRefusal([{ code, message, severity: 'error', target }])
 }
@@ -43,6 +46,9 @@ export class WarehouseTasks {
     const wh = text(body, 'EWMWarehouse')
     if (wh !== this.warehouse) refuse('/SCWM/WT/001', `Warehouse number '${wh}' does not exist`, 'EWMWarehouse')
     for (const k of ['WarehouseProcessType', 'Product', 'BaseUnit']) if (text(body, k) === '') refuse('/SCWM/WT/002', `Enter a value for ${k}`, k)
+    for (const [k, max] of Object.entries(MAX_LENGTH)) {
+      if (text(body, k).length > max) refuse('/SCWM/WT/006', `Value '${text(body, k)}' of ${k} is longer than ${max} characters`, k)
+    }
     const qty = text(body, 'TargetQuantityInBaseUnit')
     if (!/^\d+(\.\d+)?$/.test(qty) || new Big(qty).lte(0)) refuse('/SCWM/WT/003', `Quantity '${qty}' is not a positive number`, 'TargetQuantityInBaseUnit')
     const staging = text(body, 'ProductionSupplyArea') !== ''

@@ -70,6 +70,8 @@ export interface SapEwmOptions {
 type Row = Record<string, unknown>
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v))
 const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`
+/** The lengths of EWM's fields the hub fills from the MES (an EWM field longer is refused before it is sent). */
+const FIELD_LENGTHS: Readonly<Record<string, number>> = { Product: 40, ProductionSupplyArea: 10, DestinationStorageBin: 18, SourceStorageBin: 18, BaseUnit: 3, ManufacturingOrder: 12 }
 /** EWM's task status (/SCWM/DE_TOSTAT): ' ' open, 'C' confirmed, 'A' cancelled, 'B' waiting. */
 const CONFIRMED = 'C'
 const CANCELLED = 'A'
@@ -162,6 +164,12 @@ export class SapEwmConnector {
   }
 
   private async create (body: Row, repeatabilityId: string): Promise<string> {
+    for (const [field, max] of Object.entries(FIELD_LENGTHS)) {
+      const v = body[field]
+      if (typeof v === 'string' && v.length > max) {
+        throw this.opts.refusal(`${repeatabilityId}: ${field} '${v}' is longer than EWM's ${max} characters; give the plant model's supply location an EWM name that fits`, false)
+      }
+    }
     const row = await this.opts.client.post<Row>('WarehouseTask', { EWMWarehouse: this.opts.warehouse, ...body }, repeatabilityId)
     return `${str(row.WarehouseTask)}/${str(row.WarehouseTaskItem)}`
   }

@@ -129,6 +129,11 @@ describe('SAP EWM connector against the simulated SAP', function () {
     assert.equal(bad.retryable, false)
     assert.equal(bad.status, 400)
     assert.match(bad.message, /Quantity '0' is not a positive number \(\/SCWM\/WT\/003\)/)
+    const long = await refused(ewm.send('staging-request', { request: staging({ location: 'PSA-PRESSLINE1' }) }, 'k'))
+    assert.equal(long.retryable, false)
+    assert.match(long.message, /staging:job-1\/1: ProductionSupplyArea 'PSA-PRESSLINE1' is longer than EWM's 10 characters/)
+    await assert.rejects(client.post('WarehouseTask', { EWMWarehouse: '1710', WarehouseProcessType: '2030', Product: 'X', BaseUnit: 'ST', TargetQuantityInBaseUnit: '1', ProductionSupplyArea: 'PSA-PRESSLINE1', DestinationStorageBin: 'B' }),
+      (err: unknown) => err instanceof SapODataError && err.sapCode === '/SCWM/WT/006' && /ProductionSupplyArea is longer than 10 characters/.test(err.message))
     const { taskRef } = await ewm.send('staging-request', { request: staging() }, 'k')
     await confirm(taskRef!)
     await assert.rejects(confirm(taskRef!), (err: unknown) => err instanceof SapODataError && err.sapCode === '/SCWM/WT/020' && /has already been confirmed/.test(err.message))
