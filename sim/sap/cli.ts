@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run sap-sim -- [--port 8000] [--host 127.0.0.1] [--user HUB_RFC --password sap-sim]
 //                    [--hub-url http://127.0.0.1:1880 --hub-user sap-rfc --hub-password ...]
-// Runs the simulated SAP for the demo and for trying the adapter by hand: OData under /sap/opu/odata/sap/..., IDoc
+// Runs the simulated SAP for the demo and for trying the adapter by hand: OData v2 under /sap/opu/odata/sap/... (orders,
+// confirmations, material documents, QM inspection lots), EWM's warehouse tasks (OData v4) under /sap/opu/odata4/sap/..., IDoc
 // inbound at /sap/bc/idoc_xml and /sap/bc/srt/idoc, control at POST /sim/control, inspection at GET /sim/received;
 // with --hub-url, SAP sends IDocs to the hub: POST /sim/send-order/1000001 (a LOIPRO), POST /sim/send-idoc.
 // Note: {"mode":"down"} closes the port, so /sim/control is gone too: give "forMs" to come back by itself.

@@ -4,14 +4,17 @@
 // writes it: `{ d: { results: [...] } }` for a set, `{ d: {...} }` for one entity, each with `__metadata` (id, uri,
 // type) and unexpanded navigation properties as `{ __deferred: { uri } }`. Posted entities can be read back with a
 // $filter (ConfirmationText on ProdnOrdConf2, MaterialDocumentHeaderText on A_MaterialDocumentHeader), so that a
-// client whose post timed out can ask whether it went through before posting again.
+// client whose post timed out can ask whether it went through before posting again. API_INSPECTIONLOT_SRV: the
+// inspection lots of inspection-lots.ts, read by key or as sets, and the creates of A_InspectionResult and
+// A_InspLotUsageDecision (read back by their keys).
 import { applyQuery, parseQuery, QueryRefused, type Entity } from './odata-query'
 import { componentEntities, operationEntities, orderEntity } from './production-orders'
 import { BusinessRefusal, type SapBooks } from './postings'
 import { loadServiceModel, type EntityTypeModel, type ServiceModel } from './service-metadata'
 import { sapErrorBody, sapMessageHeader, type SapMessage } from './sap-error-body'
+import type { InspectionLots } from './inspection-lots'
 
-export const SERVICES = ['API_PRODUCTION_ORDER_2_SRV', 'API_PROD_ORDER_CONFIRMATION_2_SRV', 'API_MATERIAL_DOCUMENT_SRV'] as const
+export const SERVICES = ['API_PRODUCTION_ORDER_2_SRV', 'API_PROD_ORDER_CONFIRMATION_2_SRV', 'API_MATERIAL_DOCUMENT_SRV', 'API_INSPECTIONLOT_SRV'] as const
 
 export interface ODataAnswer {
   readonly status: number
@@ -37,7 +40,7 @@ function keyPredicate (type: EntityTypeModel, e: Entity): string {
 export class ODataServices {
   private readonly models = new Map<string, ServiceModel>()
 
-  constructor (private readonly books: SapBooks) {
+  constructor (private readonly books: SapBooks, private readonly qm: InspectionLots) {
     for (const s of SERVICES) this.models.set(s, loadServiceModel(s))
   }
 
@@ -46,14 +49,15 @@ export class ODataServices {
   }
 
   /** Only the properties the type declares, with __metadata; navigation properties expanded or deferred. */
-  private shape (base: string, model: ServiceModel, setName: string, e: Entity, expanded: Record<string, Entity[] | undefined>): Entity {
+  private shape (base: string, model: ServiceModel, setName: string, e: Entity, expanded: Record<string, Entity[] | Entity | undefined>): Entity {
     const type = model.sets.get(setName)!
     const uri = `${base}${model.service}/${setName}(${keyPredicate(type, e)})`
     const out: Entity = { __metadata: { id: uri, uri, type: type.qualifiedName } }
     for (const [k, v] of Object.entries(e)) if (type.properties.has(k)) out[k] = v
     for (const nav of type.navigations) {
       const rows = expanded[nav]
-      out[nav] = rows === undefined ? { __deferred: { uri: `${uri}/${nav}` } } : { results: rows }
+      // A to-many navigation expands to `{ results: [...] }`, a to-one to the entity itself (OData v2 JSON).
+      out[nav] = rows === undefined ? { __deferred: { uri: `${uri}/${nav}` } } : Array.isArray(rows) ? { results: rows } : rows
     }
     return out
   }
@@ -112,6 +116,17 @@ export class ODataServices {
       case 'A_ProductionOrderComponent_2': return orders.flatMap(componentEntities).map((e) => this.shape(base, model, setName, e, {}))
       case 'ProdnOrdConf2': return this.books.confirmations.map((e) => this.shape(base, model, setName, e, { to_ProdnOrdConfMatlDocItm: want('to_ProdnOrdConfMatlDocItm') ? [] : undefined }))
       case 'A_MaterialDocumentHeader': return this.books.materialDocuments.map((e) => this.headerShape(base, model, e, want('to_MaterialDocumentItem')))
+      case 'A_InspectionLot': {
+        const status = new Map(this.qm.statusRows().map((r) => [r.InspectionLot, r]))
+        return this.qm.lotRows().map((e) => this.shape(base, model, setName, e, {
+          to_InspectionLotWithStatus: want('to_InspectionLotWithStatus') ? this.shape(base, model, 'A_InspectionLotWithStatus', status.get(e.InspectionLot)!, {}) : undefined
+        }))
+      }
+      case 'A_InspectionLotWithStatus': return this.qm.statusRows().map((e) => this.shape(base, model, setName, e, {}))
+      case 'A_InspectionOperation': return this.qm.operationRows().map((e) => this.shape(base, model, setName, e, {}))
+      case 'A_InspectionCharacteristic': return this.qm.characteristicRows().map((e) => this.shape(base, model, setName, e, {}))
+      case 'A_InspectionResult': return this.qm.resultRows().map((e) => this.shape(base, model, setName, e, {}))
+      case 'A_InspLotUsageDecision': return this.qm.decisionRows().map((e) => this.shape(base, model, setName, e, {}))
       case 'A_MaterialDocumentItem': return this.books.materialDocuments.flatMap((h) => h.to_MaterialDocumentItem as Entity[]).map((e) => this.shape(base, model, setName, e, {}))
       default: return []
     }
@@ -137,6 +152,11 @@ export class ODataServices {
       }
       if (service === 'API_MATERIAL_DOCUMENT_SRV' && resource === 'A_MaterialDocumentHeader') {
         const shaped = this.headerShape(base, model, this.books.postMaterialDocument(body as Entity, user), true)
+        return json(201, shaped, { location: (shaped.__metadata as { uri: string }).uri })
+      }
+      if (service === 'API_INSPECTIONLOT_SRV' && (resource === 'A_InspectionResult' || resource === 'A_InspLotUsageDecision')) {
+        const e = resource === 'A_InspectionResult' ? this.qm.recordResult(body as Entity, user) : this.qm.decide(body as Entity, user)
+        const shaped = this.shape(base, model, resource, e, {})
         return json(201, shaped, { location: (shaped.__metadata as { uri: string }).uri })
       }
     } catch (err) {

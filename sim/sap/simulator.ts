@@ -1,5 +1,7 @@
 // The simulated SAP for tests and the demo: one HTTP server with SAP's OData v2 services (odata-services.ts) behind
-// Basic authentication and SAP's CSRF flow (csrf-sessions.ts), the IDoc inbound services (idoc-inbound.ts), and two
+// Basic authentication and SAP's CSRF flow (csrf-sessions.ts), QM's inspection lots among them (inspection-lots.ts),
+// EWM's warehouse task API in OData v4 (odata-v4-ewm.ts, warehouse-tasks.ts) under the same login and CSRF rules,
+// the IDoc inbound services (idoc-inbound.ts), and two
 // endpoints of its own: POST /sim/control (control.ts) and GET /sim/received (what was posted, for "posted once");
 // and SAP as a sender (idoc-sender.ts): POST /sim/send-order/<order> posts a LOIPRO of a seeded order to the
 // configured partner (the hub), changed first when the body asks (as a planner changes an order in CO02), POST
@@ -12,6 +14,9 @@ import { parseControlCommand, type ControlCommand, type ControlState } from './c
 import { IdocInbound, type ReceivedIdoc } from './idoc-inbound'
 import { errorAnswer, ODataServices, type ODataAnswer } from './odata-services'
 import { SapBooks } from './postings'
+import { InspectionLots } from './inspection-lots'
+import { WarehouseTasks } from './warehouse-tasks'
+import { EWM_ROOT, EWM_SERVICE, EwmService, v4ErrorAnswer } from './odata-v4-ewm'
 import { demoOrders, type SeedOrder } from './production-orders'
 import type { Entity } from './odata-query'
 import { changeOrder, loiproDocument, parseOrderChange, postToPartner, type IdocPartner, type OrderChange, type SentIdoc } from './idoc-sender'
@@ -26,6 +31,8 @@ export interface SapSimulatorOptions {
   maxBodyBytes?: number
   /** The hub, as SAP's partner for outbound IDocs (an XML-HTTP port); without it nothing can be sent. */
   partner?: IdocPartner
+  /** EWM: the batch its stock determination picks for a product's staging task (product -> batch). */
+  ewmBatches?: Record<string, string>
 }
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { HUB_RFC: 'sap-sim' }
@@ -84,7 +91,10 @@ function send (res: http.ServerResponse, a: ODataAnswer, head = false): void {
 export async function startSapSimulator (options: SapSimulatorOptions = {}): Promise<RunningSapSimulator> {
   const users = options.users ?? DEFAULT_USERS
   const books = new SapBooks(options.orders ?? demoOrders())
-  const odata = new ODataServices(books)
+  const qm = new InspectionLots(books.orders)
+  const odata = new ODataServices(books, qm)
+  const warehouseTasks = new WarehouseTasks(options.ewmBatches)
+  const ewm = new EwmService(warehouseTasks)
   const inbound = new IdocInbound()
   const csrf = new CsrfSessions()
   const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024
@@ -142,8 +152,9 @@ export async function startSapSimulator (options: SapSimulatorOptions = {}): Pro
     const user = login(req, res)
     if (user === undefined) return
     const method = req.method ?? 'GET'
-    const service = url.pathname.startsWith(ODATA_PREFIX) ? url.pathname.slice(ODATA_PREFIX.length).split('/')[0]! : undefined
-    if (service !== undefined && !odata.has(service)) {
+    const v4 = url.pathname === EWM_ROOT.slice(0, -1) || url.pathname.startsWith(EWM_ROOT)
+    const service = v4 ? EWM_SERVICE : url.pathname.startsWith(ODATA_PREFIX) ? url.pathname.slice(ODATA_PREFIX.length).split('/')[0]! : undefined
+    if (service !== undefined && !v4 && !odata.has(service)) {
       send(res, errorAnswer(404, service, { code: '/IWFND/MED/170', message: `No service found for namespace '/SAP/', name '${service}', version '0001'`, severity: 'error' }))
       return
     }
@@ -173,7 +184,11 @@ export async function startSapSimulator (options: SapSimulatorOptions = {}): Pro
     if (MODIFYING.has(method) && state.failNext) {
       const kind = state.failNext.kind
       if (--state.failNext.remaining <= 0) state.failNext = undefined
-      if (kind === 'server') {
+      if (v4) {
+        send(res, kind === 'server'
+          ? v4ErrorAnswer(500, { code: '/IWBEP/CM_V4_RUNTIME/000', message: 'Internal server error (simulated by the control API)', severity: 'error' })
+          : v4ErrorAnswer(400, { code: '/SCWM/WT/099', message: 'Warehouse 1710 is locked by user SUPERVISOR (simulated by the control API)', severity: 'error' }))
+      } else if (kind === 'server') {
         send(res, errorAnswer(500, service ?? 'IDOC', { code: '/IWBEP/CM_MGW_RT/000', message: 'Internal server error (simulated by the control API)', severity: 'error' }))
       } else {
         send(res, errorAnswer(400, service ?? 'IDOC', { code: 'RU/199', message: 'Order is locked by user PLANNER (simulated by the control API)', severity: 'error' }))
@@ -181,6 +196,20 @@ export async function startSapSimulator (options: SapSimulatorOptions = {}): Pro
       return
     }
     const base = `http://${req.headers.host ?? `${host}:${port}`}${ODATA_PREFIX}`
+    if (v4) {
+      const v4Base = `http://${req.headers.host ?? `${host}:${port}`}${EWM_ROOT}`
+      const resource = decodeURIComponent(url.pathname.slice(EWM_ROOT.length - 1).replace(/^\//, ''))
+      if (method === 'GET' || method === 'HEAD') { send(res, ewm.get(v4Base, resource, url.searchParams), method === 'HEAD'); return }
+      if (method === 'POST') {
+        let parsed: unknown
+        try { parsed = body === '' ? {} : JSON.parse(body) } catch { parsed = undefined }
+        const repeat = req.headers['repeatability-request-id']
+        send(res, ewm.post(v4Base, resource, parsed, user, typeof repeat === 'string' ? repeat : undefined))
+        return
+      }
+      send(res, v4ErrorAnswer(405, { code: '/IWBEP/CM_V4_RUNTIME/031', message: `Method '${method}' not supported`, severity: 'error' }))
+      return
+    }
     if (service !== undefined) {
       const resource = url.pathname.slice(ODATA_PREFIX.length + service.length).replace(/^\//, '')
       if (method === 'GET' || method === 'HEAD') { send(res, odata.get(base, service, resource, url.searchParams), method === 'HEAD'); return }

@@ -26,7 +26,7 @@ export class SapODataError extends HubError {
   }
 }
 
-interface ErrorBody { error?: { code?: unknown, message?: { value?: unknown } | unknown, innererror?: { errordetails?: unknown } } }
+interface ErrorBody { error?: { code?: unknown, message?: { value?: unknown } | unknown, details?: unknown, innererror?: { errordetails?: unknown } } }
 
 /** SAP's error body (JSON), or undefined when the body is not one (an HTML page of a proxy, plain text). */
 export function parseSapErrorBody (text: string): { code: string, message: string, details: SapErrorDetail[] } | undefined {
@@ -36,8 +36,12 @@ export function parseSapErrorBody (text: string): { code: string, message: strin
   if (!e || typeof e !== 'object') return undefined
   const msg = e.message
   const message = typeof msg === 'string' ? msg : (msg && typeof msg === 'object' && typeof (msg as { value?: unknown }).value === 'string') ? (msg as { value: string }).value : ''
-  const raw = Array.isArray(e.innererror?.errordetails) ? e.innererror!.errordetails as Array<Record<string, unknown>> : []
-  const details = raw.map((d) => ({ code: String(d.code ?? ''), message: String(d.message ?? ''), severity: String(d.severity ?? ''), target: String(d.target ?? '') }))
+  // OData v2 (SAP Gateway): innererror.errordetails; OData v4 (RAP): details, the severity as @Common.numericSeverity.
+  const raw = Array.isArray(e.innererror?.errordetails) ? e.innererror!.errordetails as Array<Record<string, unknown>>
+    : Array.isArray(e.details) ? e.details as Array<Record<string, unknown>> : []
+  const severityOf = (d: Record<string, unknown>): string => d.severity !== undefined ? String(d.severity)
+    : ({ 1: 'success', 2: 'info', 3: 'warning', 4: 'error' } as Record<string, string>)[String(d['@Common.numericSeverity'] ?? '')] ?? ''
+  const details = raw.map((d) => ({ code: String(d.code ?? ''), message: String(d.message ?? ''), severity: severityOf(d), target: String(d.target ?? '') }))
   return { code: String(e.code ?? ''), message, details }
 }
 
