@@ -17,6 +17,7 @@ import { hostClientId } from '../sparkplug/host/host-application'
 import { withPayloadTimestamp } from '../sparkplug/payload-timestamp'
 import { startOpcUa, type RunningOpcUa } from './opcua-runtime'
 import { createSapRuntime, type SapRuntime } from './sap-runtime'
+import { createQmsRuntime, type QmsRuntime } from './qms-runtime'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -31,6 +32,8 @@ export interface RunningHub {
   readonly opcua: RunningOpcUa
   /** The SAP adapter (IDocs in, confirmations and goods movements out); undefined when sap.enabled is false. */
   readonly sap: SapRuntime | undefined
+  /** The QMS adapter (results and nonconformances out, the signed webhook in); undefined when qms.enabled is false. */
+  readonly qms: QmsRuntime | undefined
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
   /** Stops everything; resolves when files are closed. */
@@ -62,6 +65,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   let mes: MesRuntime
   let opcua: RunningOpcUa
   let sap: SapRuntime | undefined
+  let qms: QmsRuntime | undefined
   try {
     if (config.sparkplug.enabled) {
       const mqtt = { connect: () => broker.connectInternal(), forgetWill: (clientId: string) => broker.forgetWill(clientId) }
@@ -82,20 +86,34 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
       await mes.close()
       throw err
     }
+    try {
+      qms = createQmsRuntime({ config, uns, mes: mes.mes, log: log.child('qms') })
+      await qms?.start()
+    } catch (err) {
+      await sap?.stop()
+      await opcua.stop()
+      await mes.close()
+      throw err
+    }
   } catch (err) {
     await sparkplug?.stop()
     await broker.close()
     throw err
   }
   const sparkplugServices = sparkplug ? { host: sparkplug.host, stream: sparkplug.stream } : undefined
-  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser, sap: sap?.adapter }
+  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser, sap: sap?.adapter, qms: qms?.adapter }
   log.info(`MES store: ${mes.description}`)
 
   let editor: RunningEditor | undefined
   if (config.editor.enabled) {
     try {
-      editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services, ...(sap !== undefined ? { routes: sap.routes } : {}) })
+      editor = await startEditor(config, log.child('node-red'), {
+        mes: mes.mes,
+        services,
+        routes: (users, throttle) => [...(sap?.routes(users, throttle) ?? []), ...(qms?.routes() ?? [])]
+      })
     } catch (err) {
+      await qms?.stop()
       await sap?.stop()
       await opcua.stop()
       await mes.close()
@@ -105,6 +123,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     }
     log.info(`editor listening on ${editor.url} (login required)`)
     if (sap !== undefined) log.info(`SAP IDoc endpoints at ${new URL('/sap/bc/idoc_xml', editor.url).href} and ${new URL('/sap/bc/srt/idoc', editor.url).href} (HTTP Basic, a user with sap.write)`)
+    if (qms !== undefined) log.info(`QMS webhook at ${new URL(qms.adapter.webhook().path, editor.url).href} (no login: signed with the webhook secret)`)
     if (editor.mesApiUrl !== undefined) log.info(`MES HTTP API at ${editor.mesApiUrl} (editor login; mes.read to read, mes.write to change, quality.hold for holds)`)
   }
 
@@ -119,10 +138,12 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     sparkplug,
     opcua,
     sap,
+    qms,
     services,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
+        await qms?.stop()
         await sap?.stop()
         await opcua.stop()
         await mes.close()

@@ -26,7 +26,7 @@ const REREAD_EVERY = 10
 
 /** What the feeders need of the MES (its quality and its outbox). */
 export interface QmsFeederSources {
-  readonly quality: Pick<Quality, 'resultsAfter' | 'nonconformancesAfter' | 'setQmsReference' | 'onEvent'>
+  readonly quality: Pick<Quality, 'resultsAfter' | 'nonconformancesAfter' | 'nonconformance' | 'setQmsReference' | 'onEvent'>
   readonly outbox: Outbox
 }
 
@@ -70,7 +70,9 @@ export class QmsFeeders {
       if (page.length === 0) return n
       for (const m of page) {
         const { nonconformance } = m.payload as QmsMessages['nonconformance']
-        if (m.reference !== null && nonconformance.qmsReference !== m.reference) { await this.noteReference(nonconformance.ncId, m.reference); n++ }
+        // Against the MES's nonconformance, not the payload (the NC as it was enqueued, before it had a number).
+        if (m.reference === null) continue
+        if ((await this.mes.quality.nonconformance(nonconformance.ncId)).qmsReference !== m.reference) { await this.noteReference(nonconformance.ncId, m.reference); n++ }
       }
       after = page[page.length - 1]!.id
     }

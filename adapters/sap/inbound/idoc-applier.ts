@@ -3,7 +3,7 @@
 // what changed) or in error (with the reason: the mapping's segment and field, or the MES's refusal); an IDoc type
 // the hub does not map is stored and answered with an error status, and nothing else changes. An IDoc that could
 // not be recorded either way (the store failing) stays `received`: it is applied again at the next start (recover).
-import type { Actor, Inbox, InboxMessage, Mes } from '../../../mes/service'
+import type { Actor, Inbox, InboxChannel, InboxMessage, Mes } from '../../../mes/service'
 import { NotFoundError } from '../../../mes/errors'
 import type { Logger } from '../../../core/logger'
 import { HubError } from '../../../core/errors'
@@ -42,6 +42,9 @@ export interface IdocOutcome {
 
 type Applied = { results: Record<string, unknown> }
 
+/** The inbox channels IDocs come in by (idoc-endpoints.ts). */
+export const IDOC_CHANNELS: readonly InboxChannel[] = ['idoc-xml', 'idoc-soap']
+
 export class IdocApplier {
   private queue: Promise<void> = Promise.resolve()
   private readonly listeners = new Set<(o: IdocOutcome) => void>()
@@ -65,20 +68,27 @@ export class IdocApplier {
     await this.queue
   }
 
-  /** The IDocs stored but never applied (the hub stopped in between), applied in the order received. */
+  /**
+   * The IDocs stored but never applied (the hub stopped in between), applied in the order received. Only the IDoc
+   * channels: the inbox also holds other adapters' callbacks (QMS, WMS), which are theirs to recover.
+   */
   async recover (): Promise<number> {
-    let n = 0
-    for (let after = 0; ;) {
-      const page = await this.opts.mes.inbox.list({ status: 'received', after, limit: 100 })
-      if (page.length === 0) break
-      for (const m of page) {
-        const full = await this.opts.mes.inbox.get(m.id, { raw: true })
-        const idoc = this.reparse(full)
-        if (idoc === undefined) continue
-        this.queue = this.queue.then(async () => await this.applyOne(m.id, idoc))
-        n++
+    const waiting: InboxMessage[] = []
+    for (const channel of IDOC_CHANNELS) {
+      for (let after = 0; ;) {
+        const page = await this.opts.mes.inbox.list({ status: 'received', channel, after, limit: 100 })
+        if (page.length === 0) break
+        waiting.push(...page)
+        after = page[page.length - 1]!.id
       }
-      after = page[page.length - 1]!.id
+    }
+    let n = 0
+    for (const m of waiting.sort((a, b) => a.id - b.id)) {
+      const full = await this.opts.mes.inbox.get(m.id, { raw: true })
+      const idoc = this.reparse(full)
+      if (idoc === undefined) continue
+      this.queue = this.queue.then(async () => await this.applyOne(m.id, idoc))
+      n++
     }
     await this.queue
     return n

@@ -1,0 +1,34 @@
+// The hub's QMS side, wired: the adapter (adapters/qms/qms-adapter.ts) on the MES, its webhook on the editor's HTTP
+// port without the editor login (the Standard Webhooks signature with the shared secret is its authentication:
+// a QMS has no editor user). Created before the editor (which mounts the webhook), started after the MES, stopped
+// before it.
+import os from 'node:os'
+import type { RequestHandler } from 'express'
+import type { Logger } from '../core/logger'
+import type { UnsPort } from '../uns/uns-port'
+import type { Mes } from '../mes/service'
+import type { HubConfig } from './config'
+import { QmsAdapter } from '../adapters/qms/qms-adapter'
+import { qmsWebhookSecret } from '../adapters/qms/config'
+
+export interface QmsRuntime {
+  readonly adapter: QmsAdapter
+  /** The webhook for the editor's HTTP port (POST /qms/webhook), signed, no login. */
+  routes (): Array<{ path: string, handler: RequestHandler }>
+  start (): Promise<void>
+  stop (): Promise<void>
+}
+
+export function createQmsRuntime (opts: { config: HubConfig, uns: UnsPort, mes: Mes, log: Logger }): QmsRuntime | undefined {
+  const { config, uns, mes, log } = opts
+  if (!config.qms.enabled) return undefined
+  if (!config.editor.enabled) log.warn('qms.enabled but editor.enabled is false: the QMS webhook needs the hub\'s HTTP port; only the outbound side runs')
+  if (qmsWebhookSecret(config.qms) === '') log.warn('qms.enabled but no webhook secret (qms.webhookSecretFile or HUB_QMS_WEBHOOK_SECRET): every QMS callback is refused (503)')
+  const adapter = new QmsAdapter({ config: config.qms, mes, uns, log, instance: `${os.hostname()}:${process.pid}` })
+  return {
+    adapter,
+    routes: () => [adapter.webhook()],
+    start: async () => await adapter.start(),
+    stop: async () => await adapter.stop()
+  }
+}
