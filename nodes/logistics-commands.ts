@@ -9,9 +9,15 @@ import { commandOutcome } from './quality-commands'
 
 type Bag = Record<string, unknown>
 
-/** A confirmation's id when the message gives none: the message's own, so a message sent again is applied once. */
-function confirmationIdOf (msg: Bag, p: Bag, fallback: string): string {
-  return text(p.confirmationId, msg.confirmationId) ?? `${fallback}:${String(msg._msgid ?? Date.now())}`
+/**
+ * A confirmation's id when the message gives none: the message's own id with what it confirms, so that the same
+ * message sent again is applied once, while the messages a function node sends from one click (which share its
+ * _msgid) stay apart.
+ */
+function confirmationIdOf (msg: Bag, p: Bag, requestId: string, fallback: string): string {
+  const given = text(p.confirmationId, msg.confirmationId)
+  if (given !== undefined) return given
+  return [fallback, String(msg._msgid ?? Date.now()), requestId, text(p.lotId) ?? '', typeof p.quantity === 'number' ? String(p.quantity) : text(p.location) ?? ''].join(':')
 }
 
 function payloadOf (msg: Bag): Bag {
@@ -63,7 +69,7 @@ export function stagingCommand (msg: Bag, node: StagingSettings, fallback: strin
     if (why === undefined) throw new MesCommandError('stage material', `the cancel of staging request ${requestId} has no why`, 'put it in msg.payload.why or msg.why')
     return { action: a, command: { ...p, requestId, why, who } }
   }
-  return { action: a, command: { ...p, requestId, confirmationId: confirmationIdOf(msg, p, fallback), who } }
+  return { action: a, command: { ...p, requestId, confirmationId: confirmationIdOf(msg, p, requestId, fallback), who } }
 }
 
 export async function runStaging (mes: Mes, msg: Bag, node: StagingSettings, fallback: string): Promise<MaterialOutcome<StagingOutcome>> {
@@ -120,7 +126,7 @@ export function putAwayCommand (msg: Bag, node: PutAwaySettings, fallback: strin
     throw new MesCommandError('put away', `the put-away confirmation of ${requestId} names no storage bin`, "put it in msg.payload.location or msg.location, or set the node's Location")
   }
   const { lotId: _l, ...rest } = p
-  return { action: a, command: { ...rest, requestId, location, confirmationId: confirmationIdOf(msg, p, fallback), who: whoOf(msg, node.who, fallback) } }
+  return { action: a, command: { ...rest, requestId, location, confirmationId: confirmationIdOf(msg, { ...p, location }, requestId, fallback), who: whoOf(msg, node.who, fallback) } }
 }
 
 export async function runPutAway (mes: Mes, msg: Bag, node: PutAwaySettings, fallback: string): Promise<MaterialOutcome<PutAwayOutcome>> {

@@ -19,7 +19,7 @@ export = function (RED: NodeAPI): void {
       runHold(mes, msg, settings, `node-red:${def.name || node.id}`).then((r) => {
         sendOutcome(node, msg, send, done, r, (o) => {
           if (o.action === 'list') {
-            return { text: `${o.target.kind} ${o.target.id}: ${o.holds.length === 0 ? 'not held' : `${o.holds.length} active hold${o.holds.length > 1 ? 's' : ''}`}`, payload: o.holds, extra: { target: o.target } }
+            return { text: `${o.target.kind} ${o.target.id}: ${o.holds.length === 0 ? 'not held' : `${o.holds.length} active hold${o.holds.length > 1 ? 's' : ''}`}`, payload: o.holds }
           }
           const h = o.hold
           return {

@@ -216,7 +216,11 @@ forEachStore('quality and logistics nodes in a real Node-RED runtime', (ctx) => 
     assert.deepEqual([wrong.code, wrong.rule], ['MES_MATERIAL_REFUSED', 'wrong-material'])
     const noRequest = await refusal('stg', { action: 'confirm', payload: { quantity: 100, lotId: 'T-2' } })
     assert.match(noRequest.reason, /a staging confirmation names no request/)
-    await send('stg', { action: 'confirm', payload: { requestId, quantity: 100, lotId: 'T-2' } })
+    // Without confirmationIds, two messages of one click (one _msgid) are two confirmations; the same one again is one.
+    const rest = (): Msg => ({ _msgid: 'click-1', action: 'confirm', payload: { requestId, quantity: 100, lotId: 'T-2' } })
+    assert.equal((await send('stg', rest())).payload.status, 'staged')
+    assert.equal((await send('stg', { _msgid: 'click-1', action: 'confirm', payload: { requestId: `${weldJob}/2`, quantity: 2, lotId: 'W-1' } })).payload.status, 'partial')
+    assert.equal((await send('stg', rest())).duplicate, true)
     assert.equal((await send('stg', { action: 'read', jobId: cutJob })).staged, true)
     const noJob = await refusal('stg', { action: 'read', payload: {} })
     assert.match(noJob.reason, /reading the staging names no job/)
