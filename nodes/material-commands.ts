@@ -2,16 +2,16 @@
 // message into one command of mes.materials. The message may be short for a flow (a lot id as payload, the job in
 // msg.jobId) or the service's command itself; the service validates it (schemas/mes/materials.schema.json).
 import type { ConsumeResult, GenealogyLink, Lot, MaterialDefinition, Mes, ProduceResult } from '../mes/service'
-import { ConcurrentUpdateError, MaterialRefusedError, StoreError } from '../mes/errors'
+import { ConcurrentUpdateError, MaterialRefusedError, QualityRefusedError, StoreError } from '../mes/errors'
 import { MesCommandError, isRefusal } from './mes-commands'
 
 type Bag = Record<string, unknown>
 
-function isBag (v: unknown): v is Bag {
+export function isBag (v: unknown): v is Bag {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-function text (...candidates: unknown[]): string | undefined {
+export function text (...candidates: unknown[]): string | undefined {
   for (const c of candidates) if (typeof c === 'string' && c.length > 0) return c
   return undefined
 }
@@ -22,12 +22,12 @@ export function subjectOf (id: string): { lotId: string } | { serial: string } {
 }
 
 /** The operator of a command: payload.who, msg.who, the node's setting, else the node itself. */
-function whoOf (msg: Bag, nodeWho: string | undefined, fallback: string): string {
+export function whoOf (msg: Bag, nodeWho: string | undefined, fallback: string): string {
   return text(isBag(msg.payload) ? msg.payload.who : undefined, msg.who, nodeWho) ?? fallback
 }
 
 /** Fields of the message (msg.jobId, msg.eventId, ...) the payload does not set itself. */
-function withDefaults (payload: Bag, msg: Bag, names: readonly string[]): Bag {
+export function withDefaults (payload: Bag, msg: Bag, names: readonly string[]): Bag {
   const out: Bag = { ...payload }
   for (const n of names) if (out[n] === undefined && msg[n] !== undefined) out[n] = msg[n]
   return out
@@ -63,8 +63,14 @@ export function redactCommand (command: Bag): Bag {
 
 export type MaterialOutcome<T> =
   | { ok: true, result: T }
-  /** Refused by the MES (BOM rule, lot status, unknown job, malformed command): nothing was changed. */
+  /** Refused by the MES (BOM rule, lot status, unknown job, malformed command, a missing input): nothing was changed. */
   | { ok: false, reason: string, code: string, rule?: string, command: Bag }
+
+/** The rule a refusal names (a BOM check, a quality or logistics check), when it names one. */
+function ruleOf (err: Error): string | undefined {
+  if (err instanceof MaterialRefusedError || err instanceof QualityRefusedError) return err.rule
+  return undefined
+}
 
 /** Runs one command; a refusal is an outcome with its reason (and rule), a failure of the hub itself throws. */
 export async function refusedOr<T> (command: Bag, run: (c: Bag) => Promise<T>): Promise<MaterialOutcome<T>> {
@@ -74,7 +80,7 @@ export async function refusedOr<T> (command: Bag, run: (c: Bag) => Promise<T>): 
     if (!isRefusal(err) || err instanceof StoreError || err instanceof ConcurrentUpdateError) throw err
     return {
       ok: false, reason: err.message, code: err.code, command: redactCommand(command),
-      ...(err instanceof MaterialRefusedError ? { rule: err.rule } : {})
+      ...(ruleOf(err) !== undefined ? { rule: ruleOf(err) } : {})
     }
   }
 }
