@@ -36,6 +36,14 @@ export interface QmsConfig {
   retryDelayMs: number
   /** How often the feeders look for new results and nonconformances, ms. */
   pollMs: number
+  /** Fetch an order's inspection plan from the QMS when the order is released (as SAP QM makes its inspection lot then). */
+  plansOnRelease: boolean
+  /** A plan the QMS could not be asked for is asked again after this long, ms. */
+  planRetryMs: number
+  /** sap-qm: the plant of the usage decisions' selected set (SAP WERKS). */
+  sapPlant: string
+  /** sap-qm: the SAP client (sap-client); empty: the system's default. */
+  sapClient: string
 }
 
 const MS = { type: 'integer', minimum: 1 } as const
@@ -54,7 +62,11 @@ export const QMS_SECTION: ConfigSection<QmsConfig, 'qms'> = {
     timeoutMs: 30_000,
     retries: 2,
     retryDelayMs: 500,
-    pollMs: 1_000
+    pollMs: 1_000,
+    plansOnRelease: true,
+    planRetryMs: 60_000,
+    sapPlant: '',
+    sapClient: ''
   }),
   schema: {
     type: 'object',
@@ -71,7 +83,11 @@ export const QMS_SECTION: ConfigSection<QmsConfig, 'qms'> = {
       timeoutMs: { ...MS, description: 'Time for one request to the QMS before it counts as failed (and is retried).' },
       retries: { type: 'integer', minimum: 0, maximum: 10, description: 'Further tries of a GET (inspection plan) after a network failure or 5xx; sends are retried by the outbox.' },
       retryDelayMs: { ...MS, description: 'Wait before the first further try of a GET, doubled on each.' },
-      pollMs: { ...MS, description: 'How often new inspection results and nonconformances are looked for.' }
+      pollMs: { ...MS, description: 'How often new inspection results and nonconformances are looked for.' },
+      plansOnRelease: { type: 'boolean', description: "Fetch an order's inspection plan from the QMS when it is released (default true); at start, for released orders without one." },
+      planRetryMs: { ...MS, description: 'A plan the QMS could not be asked for is asked again after this long (default 60 s).' },
+      sapPlant: { type: 'string', maxLength: 4, description: "sap-qm: the plant (WERKS) of the usage decisions' selected set; required for sap-qm." },
+      sapClient: { type: 'string', pattern: '^[0-9]{0,3}$', description: 'sap-qm: the SAP client (sap-client); empty: the default one.' }
     }
   },
   settings: [
@@ -92,6 +108,9 @@ export const QMS_SECTION: ConfigSection<QmsConfig, 'qms'> = {
       } catch {
         problems.push({ path: `/qms/${key}`, message: `${file} does not exist or cannot be read` })
       }
+    }
+    if (value.enabled && value.system === 'sap-qm' && value.sapPlant === '') {
+      problems.push({ path: '/qms/sapPlant', message: 'qms.system sap-qm needs the plant of its usage decisions: set qms.sapPlant (SAP WERKS, e.g. 1010)' })
     }
     if (value.enabled && value.url === '') problems.push({ path: '/qms/url', message: "the QMS is enabled but has no URL: set qms.url (or HUB_QMS_URL), or qms.enabled false" })
     return problems

@@ -13,9 +13,10 @@ import { genericQmsConnector } from './generic/generic-qms-connector'
 import { QMS_DESTINATION, qmsSender } from './qms-sender'
 import { QmsFeeders } from './qms-feeders'
 import { qmsWebhook, QMS_WEBHOOK_CHANNEL, type QmsWebhook } from './inbound/qms-webhook'
+import { PlanLoader } from './plan-loader'
 
 /** What the adapter needs of the MES: its outbox and inbox, and Quality and Holds (issue #14). */
-export type QmsAdapterMes = Pick<Mes, 'outbox' | 'inbox'> & { readonly quality: Quality, readonly holds: Holds }
+export type QmsAdapterMes = Pick<Mes, 'outbox' | 'inbox' | 'workOrders' | 'onEvent'> & { readonly quality: Quality, readonly holds: Holds }
 
 export interface QmsAdapterOptions {
   readonly config: QmsConfig
@@ -35,6 +36,7 @@ export class QmsAdapter {
   private readonly callbacks: QmsWebhook
   private readonly feeders: QmsFeeders | undefined
   private worker: OutboxRunner | undefined
+  private plans: PlanLoader | undefined
   private timer: NodeJS.Timeout | undefined
   private feeding: Promise<unknown> = Promise.resolve()
   private readonly unsubscribe: Array<() => void> = []
@@ -89,6 +91,10 @@ export class QmsAdapter {
     tick()
     this.timer = setInterval(tick, config.pollMs)
     this.timer.unref()
+    if (config.plansOnRelease) {
+      this.plans = new PlanLoader({ mes, load: async (o) => await this.loadInspectionPlan(o), retryMs: config.planRetryMs, log: log.child('plans') })
+      await this.plans.start()
+    }
     log.info(`QMS outbound to ${config.url} (${this.connector.system})`)
   }
 
@@ -100,6 +106,7 @@ export class QmsAdapter {
   }
 
   async stop (): Promise<void> {
+    await this.plans?.stop()
     clearInterval(this.timer)
     await this.feeding
     await this.worker?.stop()
