@@ -14,6 +14,7 @@ import { SPARKPLUG_SECTION } from '../sparkplug/config'
 import { MES_SECTION } from '../mes/config'
 import { OPCUA_SECTION } from '../adapters/opcua/config'
 import { SAP_SECTION } from '../adapters/sap/config'
+import { WMS_SECTION } from '../adapters/wms/config'
 
 // The sections of the config file, in the order of the schema and of `--help`. A new subsystem (an adapter) writes
 // its own `config.ts` with a ConfigSection (core/config-section.ts) and adds one line here; HubConfig, the
@@ -27,7 +28,8 @@ export const CONFIG_SECTIONS = [
   SPARKPLUG_SECTION,
   MES_SECTION,
   OPCUA_SECTION,
-  SAP_SECTION
+  SAP_SECTION,
+  WMS_SECTION
 ] as const
 
 type Section = typeof CONFIG_SECTIONS[number]

@@ -17,6 +17,7 @@ import { hostClientId } from '../sparkplug/host/host-application'
 import { withPayloadTimestamp } from '../sparkplug/payload-timestamp'
 import { startOpcUa, type RunningOpcUa } from './opcua-runtime'
 import { createSapRuntime, type SapRuntime } from './sap-runtime'
+import { createWmsRuntime, type WmsRuntime } from './wms-runtime'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -31,6 +32,8 @@ export interface RunningHub {
   readonly opcua: RunningOpcUa
   /** The SAP adapter (IDocs in, confirmations and goods movements out); undefined when sap.enabled is false. */
   readonly sap: SapRuntime | undefined
+  /** The WMS adapter (staging and put-away requests out, task confirmations in); undefined when wms.enabled is false. */
+  readonly wms: WmsRuntime | undefined
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
   /** Stops everything; resolves when files are closed. */
@@ -62,6 +65,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   let mes: MesRuntime
   let opcua: RunningOpcUa
   let sap: SapRuntime | undefined
+  let wms: WmsRuntime | undefined
   try {
     if (config.sparkplug.enabled) {
       const mqtt = { connect: () => broker.connectInternal(), forgetWill: (clientId: string) => broker.forgetWill(clientId) }
@@ -77,7 +81,11 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     try {
       sap = createSapRuntime({ config, model, uns, mes: mes.mes, log: log.child('sap') })
       await sap?.start()
+      wms = createWmsRuntime({ config, uns, mes: mes.mes, log: log.child('wms') })
+      await wms?.start()
     } catch (err) {
+      await wms?.stop()
+      await sap?.stop()
       await opcua.stop()
       await mes.close()
       throw err
@@ -88,14 +96,18 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     throw err
   }
   const sparkplugServices = sparkplug ? { host: sparkplug.host, stream: sparkplug.stream } : undefined
-  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser, sap: sap?.adapter }
+  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser, sap: sap?.adapter, wms: wms?.adapter }
   log.info(`MES store: ${mes.description}`)
 
   let editor: RunningEditor | undefined
   if (config.editor.enabled) {
     try {
-      editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services, ...(sap !== undefined ? { routes: sap.routes } : {}) })
+      const routes = sap !== undefined || wms !== undefined
+        ? { routes: (users: Parameters<SapRuntime['routes']>[0], throttle: Parameters<SapRuntime['routes']>[1]) => [...(sap?.routes(users, throttle) ?? []), ...(wms?.routes() ?? [])] }
+        : {}
+      editor = await startEditor(config, log.child('node-red'), { mes: mes.mes, services, ...routes })
     } catch (err) {
+      await wms?.stop()
       await sap?.stop()
       await opcua.stop()
       await mes.close()
@@ -105,6 +117,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     }
     log.info(`editor listening on ${editor.url} (login required)`)
     if (sap !== undefined) log.info(`SAP IDoc endpoints at ${new URL('/sap/bc/idoc_xml', editor.url).href} and ${new URL('/sap/bc/srt/idoc', editor.url).href} (HTTP Basic, a user with sap.write)`)
+    if (wms !== undefined) log.info(`WMS webhook at ${new URL('/wms/events', editor.url).href} (no login: Standard Webhooks signature with wms.webhookSecretFile)`)
     if (editor.mesApiUrl !== undefined) log.info(`MES HTTP API at ${editor.mesApiUrl} (editor login; mes.read to read, mes.write to change, quality.hold for holds)`)
   }
 
@@ -119,10 +132,12 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     sparkplug,
     opcua,
     sap,
+    wms,
     services,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
+        await wms?.stop()
         await sap?.stop()
         await opcua.stop()
         await mes.close()

@@ -10,6 +10,7 @@ import type { SparkplugHostApplication } from '../sparkplug/host/host-applicatio
 import type { SparkplugUnsStream } from '../sparkplug/uns-stream'
 import type { OpcUaBrowser } from '../adapters/opcua/browse'
 import type { SapAdapter } from '../adapters/sap/sap-adapter'
+import type { WmsAdapter } from '../adapters/wms/wms-adapter'
 
 export interface HubServices {
   readonly model: PlantModel
@@ -23,6 +24,8 @@ export interface HubServices {
   readonly opcua?: OpcUaBrowser
   /** The SAP adapter (the `idoc in`, `idoc out`, `sap odata` and `sap confirm` nodes); set when sap.enabled. */
   readonly sap?: SapAdapter
+  /** The WMS adapter (staging and put-away with the warehouse); set when wms.enabled. */
+  readonly wms?: WmsAdapter
 }
 
 /** The key of the Node-RED settings under which the hub puts its services. */

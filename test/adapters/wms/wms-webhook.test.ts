@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { forEachStore } from '../../mes/stores'
 import { wmsWebhook } from '../../../adapters/wms/inbound/wms-webhook'
-import { signatureHeader } from '../../../adapters/wms/inbound/webhook-signature'
+import { webhookHeaders } from '../../../core/webhook-signature'
 import type { ApplyOutcome } from '../../../adapters/wms/inbound/wms-event-applier'
 import type { WmsEvent } from '../../../adapters/wms/wms-schemas'
 import { silentLogger } from '../../../core/logger'
@@ -40,13 +40,13 @@ forEachStore('the WMS webhook', (ctx) => {
     applied.push(e)
     return e.task.requestId.startsWith('UNKNOWN') ? { status: 'error', reason: `staging request ${e.task.requestId} not found` } : { status: 'applied', results: { requestId: e.task.requestId } }
   }
-  const post = async (body: string, signature?: string): Promise<{ status: number, body: any, type: string }> => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature !== undefined ? { 'wms-signature': signature } : {}) }, body })
+  const post = async (body: string, headers?: Record<string, string>): Promise<{ status: number, body: any, type: string }> => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
     return { status: res.status, body: await res.json(), type: res.headers.get('content-type') ?? '' }
   }
   const signed = async (event: unknown): Promise<{ status: number, body: any, type: string }> => {
     const body = JSON.stringify(event)
-    return await post(body, signatureHeader(SECRET, body))
+    return await post(body, webhookHeaders(SECRET, (event as { eventId: string }).eventId, body))
   }
 
   beforeEach(async () => {
@@ -88,12 +88,17 @@ forEachStore('the WMS webhook', (ctx) => {
     const missing = await post(body)
     assert.equal(missing.status, 401)
     assert.match(missing.type, /application\/problem\+json/)
-    assert.match(missing.body.detail, /wms-signature header is missing/)
-    assert.match((await post(body, signatureHeader('another-secret', body))).body.detail, /does not match the body/)
-    assert.match((await post(body.replace('"quantity":20', '"quantity":200'), signatureHeader(SECRET, body))).body.detail, /does not match/)
-    const old = await post(body, signatureHeader(SECRET, body, new Date(Date.now() - 10 * 60_000)))
+    assert.match(missing.body.detail, /webhook-id header is missing/)
+    const id = 'WH01-EV-000001'
+    const { 'webhook-signature': _sig, ...unsigned } = webhookHeaders(SECRET, id, body)
+    assert.match((await post(body, unsigned)).body.detail, /webhook-signature header is missing/)
+    assert.match((await post(body, webhookHeaders('another-secret', id, body))).body.detail, /does not match the body/)
+    assert.match((await post(body.replace('"quantity":20', '"quantity":200'), webhookHeaders(SECRET, id, body))).body.detail, /does not match/)
+    // The id is signed: the same body and signature under another webhook-id do not hold.
+    assert.match((await post(body, { ...webhookHeaders(SECRET, id, body), 'webhook-id': 'WH01-EV-000099' })).body.detail, /does not match/)
+    const old = await post(body, webhookHeaders(SECRET, id, body, new Date(Date.now() - 10 * 60_000)))
     assert.equal(old.status, 401)
-    assert.match(old.body.detail, /s from now, over the 300 s allowed/)
+    assert.match(old.body.detail, /more than 300 s \(wms.signatureToleranceSeconds\)/)
     assert.equal((await ctx().mes.inbox.list()).length, 0)
     assert.equal(applied.length, 0)
   })
@@ -103,7 +108,7 @@ forEachStore('the WMS webhook', (ctx) => {
     assert.equal(bad.status, 400)
     assert.deepEqual(bad.body.errors.map((e: any) => e.path).sort(), ['/confirmation/final', '/confirmation/lots/0/lotId'])
     assert.match(bad.body.detail, /\/confirmation\/final: must be boolean/)
-    const notJson = await post('{', signatureHeader(SECRET, '{'))
+    const notJson = await post('{', webhookHeaders(SECRET, 'E-0', '{'))
     assert.equal(notJson.status, 400)
     assert.match(notJson.body.title, /not JSON/)
     const other = await signed(confirmed('E-3', { warehouse: 'WH99' }))
