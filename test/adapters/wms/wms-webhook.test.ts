@@ -3,7 +3,7 @@
 // a 400 naming the path; the same event again is a duplicate, applied once; an event the MES refuses (an unknown
 // request) stays in the inbox with the reason and is answered 422; one stored while the MES's store failed is
 // applied at the next start. The apply step here records what it is given; applying through the MES's Logistics
-// (wms-event-applier.ts) is tested once mes/logistics is merged.
+// (wms-event-applier.ts) is tested in wms-logistics.test.ts.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
