@@ -9,7 +9,7 @@ import type { RequestHandler } from 'express'
 import type { Logistics, Mes, OutboxRunner } from '../../mes/service'
 import type { Logger } from '../../core/logger'
 import type { UnsPort } from '../../uns/uns-port'
-import { wmsPassword, wmsWebhookSecret, type WmsConfig } from './config'
+import { wmsPassword, wmsWebhookSecrets, type WmsConfig } from './config'
 import type { WmsConnector } from './wms-connector'
 import { GenericWmsConnector } from './generic/generic-wms-connector'
 import { WMS_DESTINATION, wmsSender } from './wms-sender'
@@ -47,7 +47,7 @@ export class WmsAdapter {
   constructor (private readonly opts: WmsAdapterOptions) {
     const { config, mes, log } = opts
     this.events = wmsWebhook({
-      inbox: mes.inbox, secret: wmsWebhookSecret(config), toleranceSeconds: config.signatureToleranceSeconds, warehouse: config.warehouse,
+      inbox: mes.inbox, secret: wmsWebhookSecrets(config), toleranceSeconds: config.signatureToleranceSeconds, warehouse: config.warehouse,
       maxEventBytes: config.maxEventBytes, apply: wmsEventApplier(mes.logistics), log: log.child('webhook')
     })
     this.feeder = new WmsFeeder({ logistics: mes.logistics, outbox: mes.outbox })

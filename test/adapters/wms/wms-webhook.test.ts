@@ -103,6 +103,25 @@ forEachStore('the WMS webhook', (ctx) => {
     assert.equal(applied.length, 0)
   })
 
+  it('takes an event signed with either secret while the secret is rotated', async () => {
+    const rotating = wmsWebhook({ inbox: ctx().mes.inbox, secret: ['new-secret', SECRET], toleranceSeconds: 300, warehouse: 'WH01', maxEventBytes: 64 * 1024, apply, log: silentLogger })
+    const app = express()
+    app.use(rotating.path, rotating.handler)
+    const s = http.createServer(app)
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+    try {
+      const at = `http://127.0.0.1:${(s.address() as AddressInfo).port}${rotating.path}`
+      const send = async (secret: string, eventId: string): Promise<number> => {
+        const body = JSON.stringify(confirmed(eventId))
+        return (await fetch(at, { method: 'POST', headers: { 'content-type': 'application/json', ...webhookHeaders(secret, eventId, body) }, body })).status
+      }
+      assert.deepEqual([await send(SECRET, 'R-1'), await send('new-secret', 'R-2'), await send('retired', 'R-3')], [200, 200, 401])
+    } finally {
+      s.closeAllConnections()
+      await new Promise<void>((resolve) => s.close(() => resolve()))
+    }
+  })
+
   it('refuses a body against the schema with 400 naming each path, and another warehouse', async () => {
     const bad = await signed(confirmed('E-2', { confirmation: { quantity: 1, final: 'yes', lots: [{ lotId: '', quantity: 1 }] } }))
     assert.equal(bad.status, 400)
