@@ -15,6 +15,7 @@ import { MES_SECTION } from '../mes/config'
 import { OPCUA_SECTION } from '../adapters/opcua/config'
 import { SAP_SECTION } from '../adapters/sap/config'
 import { QMS_SECTION } from '../adapters/qms/config'
+import { WMS_SECTION } from '../adapters/wms/config'
 
 // The sections of the config file, in the order of the schema and of `--help`. A new subsystem (an adapter) writes
 // its own `config.ts` with a ConfigSection (core/config-section.ts) and adds one line here; HubConfig, the
@@ -29,7 +30,8 @@ export const CONFIG_SECTIONS = [
   MES_SECTION,
   OPCUA_SECTION,
   SAP_SECTION,
-  QMS_SECTION
+  QMS_SECTION,
+  WMS_SECTION
 ] as const
 
 type Section = typeof CONFIG_SECTIONS[number]

@@ -18,6 +18,7 @@ import { withPayloadTimestamp } from '../sparkplug/payload-timestamp'
 import { startOpcUa, type RunningOpcUa } from './opcua-runtime'
 import { createSapRuntime, type SapRuntime } from './sap-runtime'
 import { createQmsRuntime, type QmsRuntime } from './qms-runtime'
+import { createWmsRuntime, type WmsRuntime } from './wms-runtime'
 
 export interface RunningHub {
   readonly config: HubConfig
@@ -34,6 +35,8 @@ export interface RunningHub {
   readonly sap: SapRuntime | undefined
   /** The QMS adapter (results and nonconformances out, the signed webhook in); undefined when qms.enabled is false. */
   readonly qms: QmsRuntime | undefined
+  /** The WMS adapter (staging and put-away requests out, task confirmations in); undefined when wms.enabled is false. */
+  readonly wms: WmsRuntime | undefined
   /** What the hub's Node-RED nodes use (handed to Node-RED in its settings; a test gives them to its own runtime). */
   readonly services: HubServices
   /** Stops everything; resolves when files are closed. */
@@ -66,6 +69,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
   let opcua: RunningOpcUa
   let sap: SapRuntime | undefined
   let qms: QmsRuntime | undefined
+  let wms: WmsRuntime | undefined
   try {
     if (config.sparkplug.enabled) {
       const mqtt = { connect: () => broker.connectInternal(), forgetWill: (clientId: string) => broker.forgetWill(clientId) }
@@ -81,15 +85,13 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     try {
       sap = createSapRuntime({ config, model, uns, mes: mes.mes, log: log.child('sap') })
       await sap?.start()
-    } catch (err) {
-      await opcua.stop()
-      await mes.close()
-      throw err
-    }
-    try {
+      wms = createWmsRuntime({ config, uns, mes: mes.mes, log: log.child('wms') })
+      await wms?.start()
       qms = createQmsRuntime({ config, uns, mes: mes.mes, log: log.child('qms') })
       await qms?.start()
     } catch (err) {
+      await qms?.stop()
+      await wms?.stop()
       await sap?.stop()
       await opcua.stop()
       await mes.close()
@@ -101,7 +103,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     throw err
   }
   const sparkplugServices = sparkplug ? { host: sparkplug.host, stream: sparkplug.stream } : undefined
-  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser, sap: sap?.adapter, qms: qms?.adapter }
+  const services: HubServices = { model, uns, mes: mes.mes, sparkplug: sparkplugServices, opcua: opcua.browser, sap: sap?.adapter, qms: qms?.adapter, wms: wms?.adapter }
   log.info(`MES store: ${mes.description}`)
 
   let editor: RunningEditor | undefined
@@ -110,9 +112,10 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
       editor = await startEditor(config, log.child('node-red'), {
         mes: mes.mes,
         services,
-        routes: (users, throttle) => [...(sap?.routes(users, throttle) ?? []), ...(qms?.routes() ?? [])]
+        routes: (users, throttle) => [...(sap?.routes(users, throttle) ?? []), ...(qms?.routes() ?? []), ...(wms?.routes() ?? [])]
       })
     } catch (err) {
+      await wms?.stop()
       await qms?.stop()
       await sap?.stop()
       await opcua.stop()
@@ -124,6 +127,7 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     log.info(`editor listening on ${editor.url} (login required)`)
     if (sap !== undefined) log.info(`SAP IDoc endpoints at ${new URL('/sap/bc/idoc_xml', editor.url).href} and ${new URL('/sap/bc/srt/idoc', editor.url).href} (HTTP Basic, a user with sap.write)`)
     if (qms !== undefined) log.info(`QMS webhook at ${new URL(qms.adapter.webhook().path, editor.url).href} (no login: signed with the webhook secret)`)
+    if (wms !== undefined) log.info(`WMS webhook at ${new URL('/wms/events', editor.url).href} (no login: Standard Webhooks signature with wms.webhookSecretFile)`)
     if (editor.mesApiUrl !== undefined) log.info(`MES HTTP API at ${editor.mesApiUrl} (editor login; mes.read to read, mes.write to change, quality.hold for holds)`)
   }
 
@@ -139,10 +143,12 @@ export async function startHub (config: HubConfig, log: Logger = createLogger(co
     opcua,
     sap,
     qms,
+    wms,
     services,
     stop () {
       stopping ??= (async () => {
         if (editor) await editor.close()
+        await wms?.stop()
         await qms?.stop()
         await sap?.stop()
         await opcua.stop()

@@ -127,7 +127,11 @@ Promise<MesRuntime> {
     verifyCredentials: editorCredentialCheck(config),
     isWorkUnitOf: workUnitCheck(topics),
     // A work unit may be held when the plant model binds its code (or a job has run on it, see holds-service.ts).
-    isWorkUnit: (code) => topics.equipmentOf(code)?.level === 'workUnit'
+    isWorkUnit: (code) => topics.equipmentOf(code)?.level === 'workUnit',
+    // Staging by the WMS (README "Logistics"): to the unit's supply location in the plant model, else its code.
+    supplyLocationOf: (workUnit) => topics.equipmentOf(workUnit)?.supplyLocation,
+    stagingTrigger: config.mes.staging?.trigger,
+    startRequiresStaging: config.mes.staging?.requiredToStart === true
   })
   mes.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
   mes.materials.onListenerError((err, e) => log.warn(`MES listener failed on material event ${e.kind}: ${(err as Error).message}`))

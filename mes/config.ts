@@ -13,11 +13,22 @@ export interface MesConfig {
   postgresSchema?: string
   /** How far (percent of an operation's quantity) reported quantity may exceed it; default 0. */
   overReportTolerancePct?: number
+  /** Staging of a job's components at its work unit by the WMS (mes/logistics; README "Logistics"); default { trigger: dispatch, requiredToStart: false }. */
+  staging?: StagingConfig
+}
+
+export const STAGING_TRIGGERS = ['dispatch', 'release', 'manual'] as const
+
+export interface StagingConfig {
+  /** When a job's staging requests are made: in its dispatch (default), at its order's release, or only when asked. */
+  trigger: typeof STAGING_TRIGGERS[number]
+  /** A job starts only when every component of its operation is staged; default false. */
+  requiredToStart: boolean
 }
 
 export const MES_SECTION: ConfigSection<MesConfig, 'mes'> = {
   key: 'mes',
-  defaults: () => ({ store: 'sqlite' }),
+  defaults: () => ({ store: 'sqlite', staging: { trigger: 'dispatch', requiredToStart: false } }),
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -40,12 +51,23 @@ export const MES_SECTION: ConfigSection<MesConfig, 'mes'> = {
         minimum: 0,
         maximum: 100,
         description: 'How far (percent of an operation\'s quantity) reported good+scrap+rework may exceed it. Default 0.'
+      },
+      staging: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Staging of each job\'s components at its work unit\'s supply location by the WMS (plant model supplyLocation).',
+        properties: {
+          trigger: { enum: STAGING_TRIGGERS, description: 'When the staging requests are made: dispatch (in the dispatch, default), release (at the order\'s release), manual (only when asked).' },
+          requiredToStart: { type: 'boolean', description: 'A job starts only when every component of its operation is staged (refused naming what is missing). Default false.' }
+        }
       }
     }
   },
   settings: [
     { env: 'HUB_MES_STORE', key: 'mes.store', kind: 'string', help: 'sqlite | postgres: where work orders, jobs and the audit trail are kept' },
-    { env: 'HUB_MES_POSTGRES_URL', key: 'mes.postgresUrl', kind: 'string', help: 'PostgreSQL URL for mes.store postgres (postgres://user:pass@host:5432/db)' }
+    { env: 'HUB_MES_POSTGRES_URL', key: 'mes.postgresUrl', kind: 'string', help: 'PostgreSQL URL for mes.store postgres (postgres://user:pass@host:5432/db)' },
+    { env: 'HUB_MES_STAGING_TRIGGER', key: 'mes.staging.trigger', kind: 'string', help: 'dispatch (default) | release | manual: when staging requests go to the WMS' },
+    { env: 'HUB_MES_STAGING_REQUIRED', key: 'mes.staging.requiredToStart', kind: 'bool', help: 'a job starts only once its components are staged (default false)' }
   ],
   filePathKeys: ['mes.sqliteFile'],
   fileOnlyKeys: ['mes.sqliteFile', 'mes.postgresSchema', 'mes.overReportTolerancePct'],

@@ -11,6 +11,7 @@ import type { SparkplugUnsStream } from '../sparkplug/uns-stream'
 import type { OpcUaBrowser } from '../adapters/opcua/browse'
 import type { SapAdapter } from '../adapters/sap/sap-adapter'
 import type { QmsAdapter } from '../adapters/qms/qms-adapter'
+import type { WmsAdapter } from '../adapters/wms/wms-adapter'
 
 export interface HubServices {
   readonly model: PlantModel
@@ -26,6 +27,8 @@ export interface HubServices {
   readonly sap?: SapAdapter
   /** The QMS adapter (inspection plans from the QMS, what was sent and called back); set when qms.enabled. */
   readonly qms?: QmsAdapter
+  /** The WMS adapter (staging and put-away with the warehouse); set when wms.enabled. */
+  readonly wms?: WmsAdapter
 }
 
 /** The key of the Node-RED settings under which the hub puts its services. */

@@ -19,7 +19,7 @@ export interface WmsConfig {
   username: string
   /** A file with the password or API token, readable by the hub's user only; HUB_WMS_PASSWORD overrides it. */
   passwordFile: string
-  /** A file with the webhook's shared HMAC secret, readable by the hub's user only; HUB_WMS_WEBHOOK_SECRET overrides it. */
+  /** A file with the webhook's shared HMAC secret (one per line while it is rotated), readable by the hub's user only; HUB_WMS_WEBHOOK_SECRET overrides it. */
   webhookSecretFile: string
   /** The warehouse number (EWM LGNUM) the tasks are made in. */
   warehouse: string
@@ -64,7 +64,7 @@ export const WMS_SECTION: ConfigSection<WmsConfig, 'wms'> = {
       url: { type: 'string', pattern: '^(|https?://.+)$', description: "The WMS's HTTP root; empty: nothing is sent (messages wait in the outbox)." },
       username: { type: 'string', maxLength: 200, description: 'User for HTTP Basic; empty: the password file holds a Bearer token.' },
       passwordFile: { type: 'string', description: "A file with the WMS password or API token, readable by the hub's user only (HUB_WMS_PASSWORD overrides it)." },
-      webhookSecretFile: { type: 'string', description: "A file with the webhook's shared HMAC-SHA256 secret, readable by the hub's user only (HUB_WMS_WEBHOOK_SECRET overrides it)." },
+      webhookSecretFile: { type: 'string', description: "A file with the webhook's shared HMAC-SHA256 secret, readable by the hub's user only (HUB_WMS_WEBHOOK_SECRET overrides it); while a secret is rotated, the new and the old one on lines of their own, either accepted." },
       warehouse: { type: 'string', minLength: 1, maxLength: 10, description: 'Warehouse number (EWM LGNUM).' },
       timeoutMs: { type: 'integer', minimum: 1, description: 'Time for one request to the WMS before it counts as failed (and is retried).' },
       pollMs: { type: 'integer', minimum: 1, description: 'How often new staging and put-away requests are looked for.' },
@@ -112,6 +112,16 @@ export function wmsPassword (config: WmsConfig, env: NodeJS.ProcessEnv = process
 
 /** The webhook secret: HUB_WMS_WEBHOOK_SECRET, else the file's first line; '' when neither is set (every callback refused). */
 export function wmsWebhookSecret (config: WmsConfig, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HUB_WMS_WEBHOOK_SECRET !== undefined) return env.HUB_WMS_WEBHOOK_SECRET
-  return config.webhookSecretFile === '' ? '' : firstLine(config.webhookSecretFile)
+  return wmsWebhookSecrets(config, env)[0] ?? ''
+}
+
+/**
+ * Every webhook secret accepted: HUB_WMS_WEBHOOK_SECRET, else each non-empty line of the file (while a secret is
+ * rotated the file holds the new one and the old one, and a callback signed with either is taken; Standard Webhooks'
+ * rotation). None: every callback is refused.
+ */
+export function wmsWebhookSecrets (config: WmsConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.HUB_WMS_WEBHOOK_SECRET !== undefined) return env.HUB_WMS_WEBHOOK_SECRET === '' ? [] : [env.HUB_WMS_WEBHOOK_SECRET]
+  if (config.webhookSecretFile === '') return []
+  return fs.readFileSync(config.webhookSecretFile, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '')
 }

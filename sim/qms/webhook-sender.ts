@@ -3,8 +3,8 @@
 // Unix seconds) and webhook-signature (v1, HMAC-SHA256 over "id.timestamp.body"); any answer but 2xx (or none) is
 // tried again after a backoff that doubles up to a ceiling, until a 2xx or the attempts run out. `resend` delivers
 // an event once more under the same id (what a QMS's "resend" button does: a duplicate the hub must apply once).
-// It shares no code with the hub's verifier: they meet only over HTTP.
-import crypto from 'node:crypto'
+// It signs with core/webhook-signature.ts, the module the hub verifies with (one reading of the standard).
+import { webhookHeaders } from '../../core/webhook-signature'
 
 export interface WebhookTarget {
   /** The hub's webhook URL, e.g. http://127.0.0.1:1880/qms/webhook. */
@@ -42,11 +42,6 @@ export interface Delivery {
   attempts: DeliveryAttempt[]
   /** true for a resend of an event already delivered once. */
   resend: boolean
-}
-
-function sign (secret: string, id: string, ts: number, body: string): string {
-  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8')
-  return 'v1,' + crypto.createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64')
 }
 
 export class WebhookSender {
@@ -96,12 +91,11 @@ export class WebhookSender {
     if (this.closed) return
     if (this.paused) { this.waiting.push(() => this.attempt(d, target)); return }
     const body = JSON.stringify(d.event)
-    const ts = Math.floor(Date.now() / 1000)
     const a: DeliveryAttempt = { at: new Date().toISOString() }
     d.attempts.push(a)
     fetch(target.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': d.event.id, 'webhook-timestamp': String(ts), 'webhook-signature': sign(target.secret, d.event.id, ts, body) },
+      headers: { 'content-type': 'application/json', ...webhookHeaders(target.secret, d.event.id, body) },
       body,
       signal: AbortSignal.timeout(15_000)
     }).then(async (res) => {

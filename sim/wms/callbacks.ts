@@ -1,10 +1,11 @@
-// The simulated WMS calling the hub back: each task event POSTed to the webhook URL, signed (WMS-Signature: t=<unix
-// seconds>,v1=<HMAC-SHA256 of "<t>.<body>">, signed afresh at each attempt), one at a time in the order the events
+// The simulated WMS calling the hub back: each task event POSTed to the webhook URL, signed as Standard Webhooks 1.0
+// (core/webhook-signature.ts: webhook-id the event id, webhook-timestamp and webhook-signature `v1,<base64
+// HMAC-SHA256>`, signed afresh at each attempt), one at a time in the order the events
 // happened. An attempt that fails for a reason that can pass (no connection, a timeout, 5xx, 408, 429) is retried
 // with exponential backoff until the hub answers 2xx; any other 4xx is final (the hub read the event and refused
 // it: the same bytes again cannot fare better), and is kept in the log with the hub's answer, as a WMS's delivery
 // monitor shows it. The log is what GET /sim/callbacks answers.
-import crypto from 'node:crypto'
+import { webhookHeaders } from '../../core/webhook-signature'
 import type { TaskEvent } from './warehouse-tasks'
 
 export interface CallbackTarget {
@@ -30,11 +31,6 @@ export interface CallbackOptions {
   initialBackoffMs?: number
   maxBackoffMs?: number
   timeoutMs?: number
-}
-
-function signed (secret: string, body: string): string {
-  const t = Math.floor(Date.now() / 1000)
-  return `t=${t},v1=${crypto.createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`
 }
 
 export class CallbackSender {
@@ -105,7 +101,7 @@ export class CallbackSender {
     try {
       const res = await fetch(this.target!.url, {
         method: 'POST', body, signal: AbortSignal.timeout(this.timeoutMs),
-        headers: { 'content-type': 'application/json', 'wms-signature': signed(this.target!.secret, body) }
+        headers: { 'content-type': 'application/json', ...webhookHeaders(this.target!.secret, d.eventId, body) }
       })
       a.status = res.status
       a.body = (await res.text()).slice(0, 2000)

@@ -15,7 +15,7 @@ describe('hub config: mes section', function () {
   it('defaults to SQLite in the data directory', function () {
     const dir = tempDir()
     const c = loadConfig({ env: {}, cwd: dir })
-    assert.deepEqual(c.mes, { store: 'sqlite' })
+    assert.deepEqual(c.mes, { store: 'sqlite', staging: { trigger: 'dispatch', requiredToStart: false } })
     assert.equal(mesSqliteFile(c), path.join(dir, 'data', 'mes.sqlite'))
   })
 

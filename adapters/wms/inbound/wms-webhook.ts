@@ -1,8 +1,9 @@
 // The hub's endpoint for the WMS's callbacks (schemas/wms/wms-event.schema.json):
 //   POST /wms/events   a warehouse task confirmed (partially or fully) or cancelled
-// Checked in this order, each refusal a problem+json (RFC 9457) that changes nothing: the signature (401: missing,
-// wrong, or a timestamp too far from now), JSON and the schema (400, each problem by its JSON path), the warehouse
-// (400: another warehouse than this hub's). Then the event is stored raw in the MES inbox, keyed by its eventId per
+// Checked in this order, each refusal a problem+json (RFC 9457) that changes nothing: the signature (Standard
+// Webhooks 1.0, core/webhook-signature.ts; 401: missing, wrong, or a timestamp too far from now), JSON and the schema
+// (400, each problem by its JSON path), the webhook-id (400: not the body's eventId), the warehouse (400: another
+// warehouse than this hub's). Then the event is stored raw in the MES inbox, keyed by its eventId per
 // warehouse (inbox ARCKEY), before anything is applied: a resend is found there and applied once. Then applied
 // through the MES's Logistics (wms-event-applier.ts) and answered: 200 applied (or a duplicate of one applied), 422
 // stored but refused by the MES (an unknown task or request: the inbox keeps the event with the reason; sending it
@@ -14,7 +15,7 @@ import { clientText } from '../../../core/client-text'
 import type { Logger } from '../../../core/logger'
 import type { Inbox, InboxMessage } from '../../../mes/service'
 import { checkEvent, type WmsEvent } from '../wms-schemas'
-import { SIGNATURE_HEADER, signatureProblem } from './webhook-signature'
+import { verifyWebhook, WEBHOOK_ID } from '../../../core/webhook-signature'
 import type { ApplyOutcome, WmsEventApply } from './wms-event-applier'
 
 export const WMS_EVENTS_PATH = '/wms/events'
@@ -23,8 +24,8 @@ const PROBLEM_BASE = 'https://isa95-hub.local/problems/wms/'
 
 export interface WmsWebhookOptions {
   readonly inbox: Inbox
-  /** The shared HMAC secret ('' refuses every callback). */
-  readonly secret: string
+  /** The shared HMAC secret ('' refuses every callback); several while it is rotated (any one signs). */
+  readonly secret: string | readonly string[]
   readonly toleranceSeconds: number
   /** The warehouse this hub's WMS adapter serves (wms.warehouse). */
   readonly warehouse: string
@@ -37,7 +38,7 @@ export interface WmsWebhookOptions {
 interface Problem { type: string, title: string, status: number, detail: string, errors?: Array<{ path: string, message: string }>, [k: string]: unknown }
 
 function problem (res: Response, p: Problem): void {
-  if (p.status === 401) res.setHeader('WWW-Authenticate', 'HMAC-SHA256 realm="wms", header="WMS-Signature"')
+  if (p.status === 401) res.setHeader('WWW-Authenticate', 'HMAC-SHA256 realm="wms", header="webhook-signature"')
   if (p.status === 503) res.setHeader('Retry-After', '30')
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p))
 }
@@ -72,9 +73,9 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
 
   const handle: RequestHandler = (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-    const header = req.headers[SIGNATURE_HEADER]
-    const why = signatureProblem(Array.isArray(header) ? header.join(',') : header, raw, opts.secret, opts.toleranceSeconds, now())
-    if (why !== undefined) {
+    const verdict = verifyWebhook(opts.secret, req.headers, raw, Math.floor(now().getTime() / 1000), opts.toleranceSeconds, { toleranceSetting: 'wms.signatureToleranceSeconds' })
+    if (!verdict.ok) {
+      const why = verdict.why
       opts.log.warn(`WMS event from ${clientText(req.socket.remoteAddress ?? '?')} refused: ${why}`)
       return problem(res, { type: PROBLEM_BASE + 'signature', title: 'signature refused', status: 401, detail: why })
     }
@@ -91,6 +92,9 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
       return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'the event does not match schemas/wms/wms-event.schema.json', status: 400, detail: err.message, errors: err.problems.map((p) => ({ path: p.path, message: p.message })) })
+    }
+    if (event.eventId !== verdict.id) {
+      return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'the event is not the one signed', status: 400, detail: `/eventId: is ${event.eventId}; the ${WEBHOOK_ID} header says ${verdict.id}`, errors: [{ path: '/eventId', message: `must be the ${WEBHOOK_ID}` }] })
     }
     if (event.warehouse !== opts.warehouse) {
       return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'another warehouse', status: 400, detail: `/warehouse: is ${event.warehouse}; this hub's WMS adapter serves warehouse ${opts.warehouse} (wms.warehouse)`, errors: [{ path: '/warehouse', message: `must be ${opts.warehouse}` }] })

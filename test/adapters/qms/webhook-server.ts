@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { qmsWebhook, QMS_WEBHOOK_PATH } from '../../../adapters/qms/inbound/qms-webhook'
 import type { QmsEventTargets } from '../../../adapters/qms/inbound/qms-event-apply'
-import { signWebhook } from '../../../adapters/qms/inbound/webhook-signature'
+import { signWebhook } from '../../../core/webhook-signature'
 import type { Inbox } from '../../../mes/service'
 import { silentLogger } from '../../../core/logger'
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { WMS_SECTION, wmsPassword, wmsWebhookSecret } from '../../../adapters/wms/config'
+import { WMS_SECTION, wmsPassword, wmsWebhookSecret, wmsWebhookSecrets } from '../../../adapters/wms/config'
 
 describe('WMS settings', function () {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wms-config-'))
@@ -58,5 +58,14 @@ describe('WMS settings', function () {
     assert.equal(wmsWebhookSecret(c, {}), 'secret-from-file')
     assert.equal(wmsWebhookSecret(c, { HUB_WMS_WEBHOOK_SECRET: 'env-secret' }), 'env-secret')
     assert.equal(wmsWebhookSecret(WMS_SECTION.defaults(dir), {}), '')
+  })
+
+  it('take several webhook secrets, one per line, while a secret is rotated', function () {
+    const c = WMS_SECTION.defaults(dir)
+    c.webhookSecretFile = write('rotating', 'whsec_bmV3\r\n\n  old-secret  \n', 0o600)
+    assert.deepEqual(wmsWebhookSecrets(c, {}), ['whsec_bmV3', 'old-secret'])
+    assert.equal(wmsWebhookSecret(c, {}), 'whsec_bmV3')
+    assert.deepEqual(wmsWebhookSecrets(c, { HUB_WMS_WEBHOOK_SECRET: 'env-secret' }), ['env-secret'])
+    assert.deepEqual(wmsWebhookSecrets(WMS_SECTION.defaults(dir), {}), [])
   })
 })

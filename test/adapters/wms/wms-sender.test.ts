@@ -17,7 +17,7 @@ forEachStore('the WMS sender', (ctx) => {
   let worker: OutboxRunner
   const start = (timeoutMs = 2000): void => {
     const connector = new GenericWmsConnector({ url: sim.url, warehouse: 'WH01', username: 'hub', password: 'wms-sim', timeoutMs })
-    // Logistics.setTaskReference: the MES's own is tested with this sender once mes/logistics is merged.
+    // Logistics.setTaskReference: the MES's own is tested with this sender in wms-logistics.test.ts.
     const logistics = { setTaskReference: async (requestId: string, taskRef: string) => { refs.push([requestId, taskRef]) } }
     worker = ctx().mes.outbox.worker({ destination: WMS_DESTINATION, owner: 'wms-test', send: wmsSender({ connector, logistics }) })
   }

@@ -3,14 +3,14 @@
 // a 400 naming the path; the same event again is a duplicate, applied once; an event the MES refuses (an unknown
 // request) stays in the inbox with the reason and is answered 422; one stored while the MES's store failed is
 // applied at the next start. The apply step here records what it is given; applying through the MES's Logistics
-// (wms-event-applier.ts) is tested once mes/logistics is merged.
+// (wms-event-applier.ts) is tested in wms-logistics.test.ts.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { forEachStore } from '../../mes/stores'
 import { wmsWebhook } from '../../../adapters/wms/inbound/wms-webhook'
-import { signatureHeader } from '../../../adapters/wms/inbound/webhook-signature'
+import { webhookHeaders } from '../../../core/webhook-signature'
 import type { ApplyOutcome } from '../../../adapters/wms/inbound/wms-event-applier'
 import type { WmsEvent } from '../../../adapters/wms/wms-schemas'
 import { silentLogger } from '../../../core/logger'
@@ -40,13 +40,13 @@ forEachStore('the WMS webhook', (ctx) => {
     applied.push(e)
     return e.task.requestId.startsWith('UNKNOWN') ? { status: 'error', reason: `staging request ${e.task.requestId} not found` } : { status: 'applied', results: { requestId: e.task.requestId } }
   }
-  const post = async (body: string, signature?: string): Promise<{ status: number, body: any, type: string }> => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature !== undefined ? { 'wms-signature': signature } : {}) }, body })
+  const post = async (body: string, headers?: Record<string, string>): Promise<{ status: number, body: any, type: string }> => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
     return { status: res.status, body: await res.json(), type: res.headers.get('content-type') ?? '' }
   }
   const signed = async (event: unknown): Promise<{ status: number, body: any, type: string }> => {
     const body = JSON.stringify(event)
-    return await post(body, signatureHeader(SECRET, body))
+    return await post(body, webhookHeaders(SECRET, (event as { eventId: string }).eventId, body))
   }
 
   beforeEach(async () => {
@@ -88,14 +88,38 @@ forEachStore('the WMS webhook', (ctx) => {
     const missing = await post(body)
     assert.equal(missing.status, 401)
     assert.match(missing.type, /application\/problem\+json/)
-    assert.match(missing.body.detail, /wms-signature header is missing/)
-    assert.match((await post(body, signatureHeader('another-secret', body))).body.detail, /does not match the body/)
-    assert.match((await post(body.replace('"quantity":20', '"quantity":200'), signatureHeader(SECRET, body))).body.detail, /does not match/)
-    const old = await post(body, signatureHeader(SECRET, body, new Date(Date.now() - 10 * 60_000)))
+    assert.match(missing.body.detail, /webhook-id header is missing/)
+    const id = 'WH01-EV-000001'
+    const { 'webhook-signature': _sig, ...unsigned } = webhookHeaders(SECRET, id, body)
+    assert.match((await post(body, unsigned)).body.detail, /webhook-signature header is missing/)
+    assert.match((await post(body, webhookHeaders('another-secret', id, body))).body.detail, /does not match the body/)
+    assert.match((await post(body.replace('"quantity":20', '"quantity":200'), webhookHeaders(SECRET, id, body))).body.detail, /does not match/)
+    // The id is signed: the same body and signature under another webhook-id do not hold.
+    assert.match((await post(body, { ...webhookHeaders(SECRET, id, body), 'webhook-id': 'WH01-EV-000099' })).body.detail, /does not match/)
+    const old = await post(body, webhookHeaders(SECRET, id, body, new Date(Date.now() - 10 * 60_000)))
     assert.equal(old.status, 401)
-    assert.match(old.body.detail, /s from now, over the 300 s allowed/)
+    assert.match(old.body.detail, /more than 300 s \(wms.signatureToleranceSeconds\)/)
     assert.equal((await ctx().mes.inbox.list()).length, 0)
     assert.equal(applied.length, 0)
+  })
+
+  it('takes an event signed with either secret while the secret is rotated', async () => {
+    const rotating = wmsWebhook({ inbox: ctx().mes.inbox, secret: ['new-secret', SECRET], toleranceSeconds: 300, warehouse: 'WH01', maxEventBytes: 64 * 1024, apply, log: silentLogger })
+    const app = express()
+    app.use(rotating.path, rotating.handler)
+    const s = http.createServer(app)
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+    try {
+      const at = `http://127.0.0.1:${(s.address() as AddressInfo).port}${rotating.path}`
+      const send = async (secret: string, eventId: string): Promise<number> => {
+        const body = JSON.stringify(confirmed(eventId))
+        return (await fetch(at, { method: 'POST', headers: { 'content-type': 'application/json', ...webhookHeaders(secret, eventId, body) }, body })).status
+      }
+      assert.deepEqual([await send(SECRET, 'R-1'), await send('new-secret', 'R-2'), await send('retired', 'R-3')], [200, 200, 401])
+    } finally {
+      s.closeAllConnections()
+      await new Promise<void>((resolve) => s.close(() => resolve()))
+    }
   })
 
   it('refuses a body against the schema with 400 naming each path, and another warehouse', async () => {
@@ -103,7 +127,7 @@ forEachStore('the WMS webhook', (ctx) => {
     assert.equal(bad.status, 400)
     assert.deepEqual(bad.body.errors.map((e: any) => e.path).sort(), ['/confirmation/final', '/confirmation/lots/0/lotId'])
     assert.match(bad.body.detail, /\/confirmation\/final: must be boolean/)
-    const notJson = await post('{', signatureHeader(SECRET, '{'))
+    const notJson = await post('{', webhookHeaders(SECRET, 'E-0', '{'))
     assert.equal(notJson.status, 400)
     assert.match(notJson.body.title, /not JSON/)
     const other = await signed(confirmed('E-3', { warehouse: 'WH99' }))

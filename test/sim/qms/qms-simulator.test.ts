@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startQmsSimulator, DEFAULT_TOKEN, type RunningQmsSimulator } from '../../../sim/qms/simulator'
-import { verifyWebhook } from '../../../adapters/qms/inbound/webhook-signature'
+import { verifyWebhook } from '../../../core/webhook-signature'
 import { until } from '../../support/until'
 import { post } from '../../adapters/qms/fixtures'
 

@@ -1,11 +1,11 @@
 // A webhook receiver for the simulated WMS's callbacks in tests: a real HTTP server that keeps each request (its
-// raw body and signature header) and answers with the statuses it is told, in turn (then 200).
+// raw body and headers) and answers with the statuses it is told, in turn (then 200).
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface ReceivedCallback {
   body: string
-  signature: string | undefined
+  headers: http.IncomingHttpHeaders
   status: number
 }
 
@@ -25,7 +25,7 @@ export async function startCallbackReceiver (): Promise<CallbackReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const status = r.answers.shift() ?? 200
-      calls.push({ body: Buffer.concat(chunks).toString('utf8'), signature: req.headers['wms-signature'] as string | undefined, status })
+      calls.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, status })
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end('{}')
     })

@@ -4,7 +4,7 @@
 // them; refusals as EWM refuses (an unknown task, a confirmed one) as problem+json; down, slow and failing on command.
 import assert from 'node:assert/strict'
 import { startWmsSimulator, type RunningWmsSimulator } from '../../../sim/wms/simulator'
-import { signatureProblem } from '../../../adapters/wms/inbound/webhook-signature'
+import { verifyWebhook } from '../../../core/webhook-signature'
 import { startCallbackReceiver, type CallbackReceiver } from './callback-receiver'
 import { until } from '../../support/until'
 
@@ -49,7 +49,7 @@ describe('the simulated WMS', function () {
     assert.deepEqual(e.confirmation.lots.map((l: any) => [l.lotId, l.quantity]), [['B-1', 50], ['B-2', 10]])
     assert.equal(e.confirmation.final, true)
     assert.equal(e.confirmation.destinationBin, 'PSA-PRESSL1')
-    assert.equal(signatureProblem(hub.calls[0]!.signature, Buffer.from(hub.calls[0]!.body), SECRET, 300), undefined)
+    assert.deepEqual(verifyWebhook(SECRET, hub.calls[0]!.headers, hub.calls[0]!.body, Math.floor(Date.now() / 1000), 300), { ok: true, id: e.eventId, timestamp: Number(hub.calls[0]!.headers['webhook-timestamp']) })
     assert.equal(sim.tasks.list().length, 1)
   })
 
