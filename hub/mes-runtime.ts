@@ -135,97 +135,56 @@ Promise<MesRuntime> {
   })
   mes.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
   mes.materials.onListenerError((err, e) => log.warn(`MES listener failed on material event ${e.kind}: ${(err as Error).message}`))
-  const bridge = startUnsBridge({ mes, model, uns: opts.uns, log })
-  const materials = startMaterialsUns({ mes, topics, uns: opts.uns, log })
-  const holds = startHoldsUns({ mes, topics, uns: opts.uns, log })
-  let scans: ScanConsumption | undefined
-  let traceRequests: TraceRequests | undefined
+  // What has started, in order: a failed start stops it in reverse, and so does close (machine events before the
+  // bridge, which publishes their last reports; the store last).
+  const started: Array<{ stop: () => Promise<void> }> = []
+  const stopAll = async (): Promise<void> => {
+    for (const part of started.splice(0).reverse()) await part.stop()
+    await mes.close()
+  }
+  const run = <T extends { stop: () => Promise<void> }>(part: T): T => { started.push(part); return part }
+  let parts
   try {
+    const bridge = run(startUnsBridge({ mes, model, uns: opts.uns, log }))
+    const materials = run(startMaterialsUns({ mes, topics, uns: opts.uns, log }))
+    const holds = run(startHoldsUns({ mes, topics, uns: opts.uns, log }))
     await bridge.resync()
-    scans = await startScanConsumption({ mes, model, uns: opts.uns, log: log.child('scans') })
-    traceRequests = await startTraceRequests({ mes, model, uns: opts.uns, log: log.child('trace-requests') })
-  } catch (err) {
-    await scans?.stop()
-    await holds.stop()
-    await materials.stop()
-    await bridge.stop()
-    await mes.close()
-    throw err
-  }
-  const processValues = startProcessValues({
-    mes, store, uns: opts.uns, log: log.child('process-values'),
-    unitTopic: (workUnit, workCenter) => {
-      const place = topics.workUnit(workUnit, workCenter)
-      return place.prefix === '' ? place.equipment.topic : undefined
-    }
-  })
-  // After the materials' UNS publisher: the lots that expired while the hub was down are published as they expire.
-  const lotExpiry = startLotExpiry({ mes, store, log: log.child('lot-expiry') })
-  try {
+    const scans = run(await startScanConsumption({ mes, model, uns: opts.uns, log: log.child('scans') }))
+    const traceRequests = run(await startTraceRequests({ mes, model, uns: opts.uns, log: log.child('trace-requests') }))
+    const processValues = run(startProcessValues({
+      mes, store, uns: opts.uns, log: log.child('process-values'),
+      unitTopic: (workUnit, workCenter) => {
+        const place = topics.workUnit(workUnit, workCenter)
+        return place.prefix === '' ? place.equipment.topic : undefined
+      }
+    }))
     await processValues.resume()
+    // After the materials' UNS publisher: the lots that expired while the hub was down are published as they expire.
+    const lotExpiry = run(startLotExpiry({ mes, store, log: log.child('lot-expiry') }))
     await lotExpiry.start()
+    const machineEvents = opts.sparkplug !== undefined
+      ? run(startMachineEvents({ mes, model, updates: opts.sparkplug, log: log.child('machine-events') }))
+      : undefined
+    const machineConsumption = opts.sparkplug !== undefined && model.machineConsumptionUnits().length > 0
+      ? run(startMachineConsumption({ mes, model, updates: opts.sparkplug, log: log.child('machine-consumption') }))
+      : undefined
+    const machineQuality = run(await startMachineQuality({ mes, model, uns: opts.uns, log: log.child('machine-quality'), whoOf: machineAccountOf(config) }))
+    parts = { bridge, materials, holds, scans, traceRequests, processValues, lotExpiry, machineEvents, machineConsumption, machineQuality }
   } catch (err) {
-    await lotExpiry.stop()
-    await processValues.stop()
-    await holds.stop()
-    await bridge.stop()
-    await mes.close()
+    await stopAll()
     throw err
   }
-  const machineEvents = opts.sparkplug !== undefined
-    ? startMachineEvents({ mes, model, updates: opts.sparkplug, log: log.child('machine-events') })
-    : undefined
-  const machineConsumption = opts.sparkplug !== undefined && model.machineConsumptionUnits().length > 0
-    ? startMachineConsumption({ mes, model, updates: opts.sparkplug, log: log.child('machine-consumption') })
-    : undefined
-  let machineQuality: MachineQuality
-  try {
-    machineQuality = await startMachineQuality({ mes, model, uns: opts.uns, log: log.child('machine-quality'), whoOf: machineAccountOf(config) })
-  } catch (err) {
-    await machineConsumption?.stop()
-    await machineEvents?.stop()
-    await lotExpiry.stop()
-    await processValues.stop()
-    await traceRequests.stop()
-    await scans.stop()
-    await holds.stop()
-    await materials.stop()
-    await bridge.stop()
-    await mes.close()
-    throw err
-  }
+  const { machineEvents } = parts
   if (machineEvents === undefined && model.machineEventUnits().length > 0) {
     log.info('the plant model maps machine metrics to job events (mes: on work units), but Sparkplug is disabled: they are not used')
   }
   let closing: Promise<void> | undefined
   return {
     mes,
-    bridge,
-    materials,
-    holds,
-    scans,
-    traceRequests,
-    machineEvents,
-    processValues,
-    lotExpiry,
-    machineConsumption,
-    machineQuality,
+    ...parts,
     description,
     close () {
-      closing ??= (async () => {
-        // Machine events first: their last reports are published by the bridge before it stops.
-        await machineEvents?.stop()
-        await processValues.stop()
-        await lotExpiry.stop()
-        await machineConsumption?.stop()
-        await machineQuality.stop()
-        await traceRequests.stop()
-        await scans.stop()
-        await holds.stop()
-        await materials.stop()
-        await bridge.stop()
-        await mes.close()
-      })()
+      closing ??= stopAll()
       return closing
     }
   }
