@@ -72,6 +72,18 @@ forEachStore('holds', (ctx) => {
     assert.deepEqual(events.map((e) => `${e.kind} ${e.hold.holdId}`), ['hold-placed QN-7', 'hold-placed QN-8'])
   })
 
+  it('refuses a holdId placed again on another target, naming the hold it is (the other target is not held silently)', async () => {
+    const { mes } = ctx()
+    await frameOrder(ctx())
+    await mes.holds.place({ holdId: 'QN-9', target: { kind: 'lot', id: 'W-1' }, reason: 'moisture', who: QA, source: 'qms', reference: 'QN-9' })
+    const audit = (await mes.audit.query({ limit: 100000 })).length
+    await assert.rejects(mes.holds.place({ holdId: 'QN-9', target: { kind: 'lot', id: 'T-1' }, reason: 'moisture', who: QA, source: 'qms', reference: 'QN-9' }),
+      (err: unknown) => err instanceof HoldStateError && /QN-9/.test(err.message) && /lot W-1/.test(err.message) && /lot T-1/.test(err.message))
+    assert.equal((await mes.materials.lot('T-1')).status, 'released')
+    assert.equal((await mes.audit.query({ limit: 100000 })).length, audit, 'nothing recorded')
+    assert.deepEqual(events.map((e) => `${e.kind} ${e.hold.holdId}`), ['hold-placed QN-9'])
+  })
+
   it('refuses a second release (MES_HOLD_RELEASED, with who released it) and an unknown hold, changing nothing', async () => {
     const { mes } = ctx()
     await frameOrder(ctx())
