@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { Tx } from '../store/store'
 import { str, strOrNull } from '../store/store'
 import { appendAudit } from '../audit-trail'
-import { NotFoundError } from '../errors'
+import { HoldStateError, NotFoundError } from '../errors'
 import type { Hold, HoldInput, HoldReleaseInput, HoldTarget } from './types'
 
 const AUDIT_ENTITY: Record<HoldTarget['kind'], string> = { lot: 'MaterialLot', order: 'WorkOrder', 'work-unit': 'WorkUnit' }
@@ -47,7 +47,7 @@ export async function activeHoldsOn (tx: Tx, target: HoldTarget): Promise<Hold[]
 export async function placeHoldTx (tx: Tx, input: HoldInput, at: string): Promise<{ hold: Hold, duplicate: boolean }> {
   const holdId = input.holdId ?? randomUUID()
   const known = await loadHold(tx, holdId)
-  if (known !== undefined) return { hold: known, duplicate: true }
+  if (known !== undefined) return { hold: sameHoldOrRefuse(known, input), duplicate: true }
   let lotStatusBefore: string | null = null
   let lotStatusNow: string | null = null
   if (input.target.kind === 'order') {
@@ -81,6 +81,17 @@ export async function placeHoldTx (tx: Tx, input: HoldInput, at: string): Promis
     newValue: { holdId, source: hold.source, reference: hold.reference, ...(lotStatusBefore !== null ? { lotStatusBefore } : {}) }
   })
   return { hold, duplicate: false }
+}
+
+/**
+ * A holdId placed again is the stored hold (a retry, its reason perhaps reworded); on another target it is refused:
+ * answering the stored hold would leave the target named now silently free.
+ */
+export function sameHoldOrRefuse (known: Hold, input: HoldInput): Hold {
+  if (known.target.kind === input.target.kind && known.target.id === input.target.id) return known
+  throw new HoldStateError(known.holdId, 'place', known.status,
+    `the id names a hold on ${known.target.kind} ${known.target.id} (placed by ${known.placedBy} at ${known.placedAt}), not on ${input.target.kind} ${input.target.id}`,
+    `nothing was held; a holdId names one hold: place the hold on ${input.target.kind} ${input.target.id} under another id`)
 }
 
 /** Releases an active hold (the caller refuses a released one); the last release of a lot gives back its status. */

@@ -11,7 +11,7 @@ import { str } from '../store/store'
 import { EventChannel } from '../events'
 import { DuplicateError, HoldStateError, HoldTargetError, NotFoundError } from '../errors'
 import { HOLD } from '../store/keys'
-import { activeHoldsOn, holdFromRow, loadHold, placeHoldTx, releaseHoldTx } from './hold-writes'
+import { activeHoldsOn, holdFromRow, loadHold, placeHoldTx, releaseHoldTx, sameHoldOrRefuse } from './hold-writes'
 import type { Hold, HoldEvent, HoldFilter, HoldInput, HoldReleaseInput, HoldTarget, Holds } from './types'
 
 export interface HoldsServiceOptions {
@@ -62,7 +62,7 @@ export class HoldsService implements Holds {
     const run = async (): Promise<{ hold: Hold, duplicate: boolean }> => await this.store.transaction(async (tx) => {
       if (h.holdId !== undefined) {
         const known = await loadHold(tx, h.holdId)
-        if (known !== undefined) return { hold: known, duplicate: true }
+        if (known !== undefined) return { hold: sameHoldOrRefuse(known, h), duplicate: true }
       }
       await this.checkTarget(tx, h.target)
       return await placeHoldTx(tx, h, at)
