@@ -190,6 +190,24 @@ forEachStore('the WMS webhook', (ctx) => {
     assert.deepEqual(applied.map((e) => e.eventId), ['E-6', 'E-7'])
   })
 
+  it('applies an event stored but not applied once, when its resend arrives while the start applies it', async () => {
+    storeFails = true
+    assert.equal((await signed(confirmed('E-12'))).status, 503)
+    storeFails = false
+    applying = []
+    let open = (): void => {}
+    gate = new Promise<void>((resolve) => { open = resolve })
+    const pending = webhook.applyPending()
+    await until('the start applying E-12', () => applying.includes('E-12') || undefined)
+    const resent = signed(confirmed('E-12'))
+    await until('the resend stored as a duplicate', () => duplicatesReceived.includes('E-12') || undefined, 1000).catch(() => undefined)
+    open()
+    gate = undefined
+    assert.equal(await pending, 1)
+    assert.equal((await resent).status, 200)
+    assert.deepEqual(applied.map((e) => e.eventId), ['E-12'], 'applied once')
+  })
+
   it('takes the simulated WMS\'s callbacks: its confirmation stored once though it is sent twice', async () => {
     const sim = await startWmsSimulator({ webhook: { url, secret: SECRET }, confirmDelayMs: 0 })
     try {
