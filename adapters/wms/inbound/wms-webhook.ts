@@ -155,8 +155,13 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
       if (page.length === 0) return n
       for (const m of page) {
         const full = await opts.inbox.get(m.id, { raw: true })
-        await applyStored(m.id, checkEvent(JSON.parse(full.raw ?? '') as unknown, `inbound message ${m.id}`))
-        n++
+        const event = checkEvent(JSON.parse(full.raw ?? '') as unknown, `inbound message ${m.id}`)
+        // Under the same per-event queue as deliveries: a resend arriving meanwhile waits, then finds it applied.
+        await queue(`${event.warehouse}/${event.eventId}`, async () => {
+          if ((await opts.inbox.get(m.id)).status !== 'received') return
+          await applyStored(m.id, event)
+          n++
+        })
       }
       after = page[page.length - 1]!.id
     }
