@@ -138,6 +138,20 @@ forEachStore('holds', (ctx) => {
     assert.equal((await mes.materials.setLotStatus('P-1', { status: 'released', who: 'wms:WH1', why: 'relabelled' })).status, 'released')
   })
 
+  it('gives a lot back the status set while it was held, whichever of its holds is released last', async () => {
+    const { mes } = ctx()
+    await frameOrder(ctx())
+    // H-A holds the released lot; it is blocked (scrapped) while held; H-B holds it again; H-B goes first, H-A last.
+    await mes.holds.place({ holdId: 'H-A', target: { kind: 'lot', id: 'TB-1' }, reason: 'crack', who: QA })
+    await mes.materials.setLotStatus('TB-1', { status: 'blocked', who: QA, why: 'scrap decision' })
+    await mes.holds.place({ holdId: 'H-B', target: { kind: 'lot', id: 'TB-1' }, reason: 'supplier claim', who: QA, source: 'qms' })
+    assert.equal((await mes.materials.lot('TB-1')).status, 'on-hold')
+    await mes.holds.release('H-B', { who: QA, why: 'claim filed' })
+    assert.equal((await mes.materials.lot('TB-1')).status, 'on-hold', 'H-A still holds it')
+    await mes.holds.release('H-A', { who: QA, why: 'crack documented' })
+    assert.equal((await mes.materials.lot('TB-1')).status, 'blocked', 'a scrapped lot is not released by its last hold')
+  })
+
   it('a held order\'s jobs do not start, resume, report or complete, nor is it dispatched; after the release they do', async () => {
     const { mes } = ctx()
     const { cutJob } = await frameOrder(ctx())
