@@ -122,6 +122,15 @@ export async function releaseHoldTx (tx: Tx, hold: Hold, r: HoldReleaseInput, at
   return (await loadHold(tx, hold.holdId))!
 }
 
+/**
+ * A lot's status set while holds stand on it (blocked by a scrap decision, quarantined for rework, on-hold by hand)
+ * is what the last of them gives back, whichever goes last: every active hold on the lot now keeps that status (a
+ * hold placed later copies it from them), so a hold placed before the change cannot give back the older status.
+ */
+export async function statusSetWhileHeldTx (tx: Tx, lotId: string, status: string): Promise<void> {
+  await tx.run(`UPDATE holds SET lot_status_before = ? WHERE target_kind = 'lot' AND target_id = ? AND status = 'active'`, [status, lotId])
+}
+
 /** The lot status a hold gives back when it is the last to go (placeHoldTx keeps one per episode of holds). */
 async function episodeStatus (tx: Tx, holdId: string): Promise<string | null> {
   return strOrNull((await tx.get('SELECT lot_status_before FROM holds WHERE hold_id = ?', [holdId]))?.lot_status_before)

@@ -6,7 +6,7 @@ import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
 import type { Lot, LotInput, LotStatusChange, MaterialDefinition, MaterialDefinitionInput } from './types'
 import { loadDefinition, loadLot, loadSerial } from './rows'
 import { parsePattern } from './serial-pattern'
-import { activeHoldsOn, describeHolds } from '../holds/hold-writes'
+import { activeHoldsOn, describeHolds, statusSetWhileHeldTx } from '../holds/hold-writes'
 
 /**
  * Creates or updates a material definition (the ERP sends the whole definition again on a change). Its unit stays
@@ -149,6 +149,7 @@ export async function changeLotStatus (tx: Tx, lotId: string, c: LotStatusChange
   }
   await tx.run('UPDATE material_lots SET status = ?, status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?',
     [c.status, c.why, c.who, at, at, lotId])
+  await statusSetWhileHeldTx(tx, lotId, c.status)
   await appendAudit(tx, {
     who: c.who, at, entity: 'MaterialLot', entityId: lotId, action: 'status', why: c.why,
     oldValue: { status: lot.status }, newValue: { status: c.status }
