@@ -13,6 +13,18 @@ export function secretKey (secret: string): Buffer {
   return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8')
 }
 
+/**
+ * Why a secret cannot sign, or undefined: a `whsec_` secret whose rest is not base64 of at least one byte would be
+ * an empty (or silently shortened) HMAC key, and with an empty key anyone can sign.
+ */
+export function secretProblem (secret: string): string | undefined {
+  if (secret === '') return 'it is empty'
+  if (!secret.startsWith('whsec_')) return undefined
+  const b64 = secret.slice('whsec_'.length)
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || Buffer.from(b64, 'base64').length === 0) return 'after whsec_ it is not base64 of a key'
+  return undefined
+}
+
 /** The webhook-signature header's value for one body. */
 export function signWebhook (secret: string, id: string, timestamp: number, body: Buffer | string): string {
   const mac = crypto.createHmac('sha256', secretKey(secret)).update(`${id}.${timestamp}.`).update(body).digest('base64')
@@ -32,6 +44,8 @@ export function verifyWebhook (secret: string, headers: Record<string, string | 
     const v = headers[name]
     return Array.isArray(v) ? v[0] : v
   }
+  const unusable = secretProblem(secret)
+  if (unusable !== undefined) return { ok: false, why: `the hub's webhook secret cannot sign: ${unusable} (qms.webhookSecretFile)` }
   const id = one(WEBHOOK_ID)
   const ts = one(WEBHOOK_TIMESTAMP)
   const sig = one(WEBHOOK_SIGNATURE)
