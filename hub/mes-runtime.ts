@@ -7,7 +7,7 @@ import type { HubConfig } from './config'
 import type { EditorUser } from './own-config'
 import { mesSqliteFile, redactUrl } from '../mes/config'
 import type { Logger } from '../core/logger'
-import type { PlantModel } from '../plant/plant-model'
+import type { Equipment, PlantModel } from '../plant/plant-model'
 import type { UnsPort } from '../uns/uns-port'
 import type { UnsUpdateSource } from '../uns/uns-update'
 import { verifyPassword } from '../core/passwords'
@@ -21,6 +21,7 @@ import { startUnsBridge, MesTopics, type UnsBridge } from '../mes/uns-bridge'
 import { startMachineEvents, type MachineEvents } from '../mes/machine-events'
 import { startProcessValues, type ProcessValueRecorder } from '../mes/process-values'
 import { startMachineConsumption, type MachineConsumption } from '../mes/machine-consumption'
+import { startMachineQuality, type MachineQuality } from '../mes/machine-quality'
 import { startMaterialsUns, type MaterialsUns } from '../mes/materials-uns'
 import { startHoldsUns, type HoldsUns } from '../mes/holds-uns'
 import { startScanConsumption, type ScanConsumption } from '../mes/scan-consumption'
@@ -46,6 +47,8 @@ export interface MesRuntime {
   readonly lotExpiry: LotExpiry
   /** Consumption from machines (plant model `mes: consumption` on work units); only when the hub runs Sparkplug. */
   readonly machineConsumption: MachineConsumption | undefined
+  /** Inspection results from gauges on `<unit>/quality/<characteristic>` (mes/machine-quality.ts). */
+  readonly machineQuality: MachineQuality
   /** 'SQLite /path/mes.sqlite' or 'PostgreSQL postgres://user:***@host/db'. */
   readonly description: string
   close (): Promise<void>
@@ -85,6 +88,20 @@ export function editorCredentialCheck (config: HubConfig): CredentialCheck {
     const u = editorUsers(config).find((x) => x.username === user)
     if (u === undefined || !scopeAllows(u.permissions ?? '*', 'mes.write')) return false
     return await verifyPassword(password, u.passwordHash)
+  }
+}
+
+/**
+ * Who a unit's gauge results are recorded as: the machine account whose equipment holds the unit (the broker lets
+ * only it, and admins, publish there), the most specific one if several do; `machine:<code>` when none does.
+ */
+export function machineAccountOf (config: HubConfig): (unit: Equipment, code: string) => string {
+  return (unit, code) => {
+    const owners = config.mqtt.accounts
+      .flatMap((a) => a.role !== 'machine' ? [] : (a.equipment ?? []).map((p) => ({ username: a.username, prefix: p.replace(/\/+$/, '') })))
+      .filter((o) => unit.topic === o.prefix || unit.topic.startsWith(o.prefix + '/'))
+      .sort((a, b) => b.prefix.length - a.prefix.length)
+    return `machine:${owners[0]?.username ?? code}`
   }
 }
 
@@ -157,6 +174,22 @@ Promise<MesRuntime> {
   const machineConsumption = opts.sparkplug !== undefined && model.machineConsumptionUnits().length > 0
     ? startMachineConsumption({ mes, model, updates: opts.sparkplug, log: log.child('machine-consumption') })
     : undefined
+  let machineQuality: MachineQuality
+  try {
+    machineQuality = await startMachineQuality({ mes, model, uns: opts.uns, log: log.child('machine-quality'), whoOf: machineAccountOf(config) })
+  } catch (err) {
+    await machineConsumption?.stop()
+    await machineEvents?.stop()
+    await lotExpiry.stop()
+    await processValues.stop()
+    await traceRequests.stop()
+    await scans.stop()
+    await holds.stop()
+    await materials.stop()
+    await bridge.stop()
+    await mes.close()
+    throw err
+  }
   if (machineEvents === undefined && model.machineEventUnits().length > 0) {
     log.info('the plant model maps machine metrics to job events (mes: on work units), but Sparkplug is disabled: they are not used')
   }
@@ -172,6 +205,7 @@ Promise<MesRuntime> {
     processValues,
     lotExpiry,
     machineConsumption,
+    machineQuality,
     description,
     close () {
       closing ??= (async () => {
@@ -180,6 +214,7 @@ Promise<MesRuntime> {
         await processValues.stop()
         await lotExpiry.stop()
         await machineConsumption?.stop()
+        await machineQuality.stop()
         await traceRequests.stop()
         await scans.stop()
         await holds.stop()

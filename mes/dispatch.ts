@@ -19,6 +19,8 @@ export interface DispatchOptions {
   defaultRule?: DispatchRule
   /** Optional check that a work unit belongs to a work center (e.g. from the plant model). */
   isWorkUnitOf?: (workCenter: string, workUnit: string) => boolean
+  /** Runs in the transaction that creates a job (logistics: its staging requests commit with it); returns what to announce after the commit. */
+  onJobCreated?: (tx: Tx, jobId: string, who: string, at: string) => Promise<() => void>
 }
 
 /** ORDER BY per rule; `?` in critical-ratio is "now" in epoch milliseconds. Ties are broken by order and sequence. */
@@ -123,6 +125,7 @@ export class DispatchService implements Dispatch {
       return await this.createJob(tx, str(top.order_number), num(top.sequence), workUnit, actor, at, `dispatched by rule ${rule}`)
     })
     if (done === null) return null
+    done.announce()
     this.opts.events?.emit({ kind: 'order', orderNumber: done.job.orderNumber, action: 'dispatch', status: done.orderStatus, who: actor.who, at, job: done.job })
     return done.job
   }
@@ -131,7 +134,7 @@ export class DispatchService implements Dispatch {
   async dispatchOperation (orderNumber: string, sequence: number, workUnit: string, actor: Actor,
     opts: { allowStart?: boolean } = {}): Promise<JobOrder> {
     const at = actor.at ?? this.now().toISOString()
-    const { job, orderStatus } = await this.store.transaction(async (tx) => {
+    const { job, orderStatus, announce } = await this.store.transaction(async (tx) => {
       const order = await loadOrderRow(tx, orderNumber, true)
       if (order === undefined) throw new NotFoundError('work order', orderNumber)
       const ops = await loadOperations(tx, orderNumber)
@@ -153,6 +156,7 @@ export class DispatchService implements Dispatch {
       return await this.createJob(tx, orderNumber, sequence, workUnit, actor, at, actor.why ?? 'dispatched by hand',
         opts.allowStart === false || early ? 'NotAllowedToStart' : 'AllowedToStart')
     })
+    announce()
     this.opts.events?.emit({ kind: 'order', orderNumber, action: 'dispatch', status: orderStatus, who: actor.who, at, job })
     return job
   }
@@ -174,7 +178,7 @@ export class DispatchService implements Dispatch {
   }
 
   private async createJob (tx: Tx, orderNumber: string, sequence: number, workUnit: string, actor: Actor, at: string, why: string,
-    state: 'AllowedToStart' | 'NotAllowedToStart' = 'AllowedToStart'): Promise<{ job: JobOrder, orderStatus: WorkOrderStatus }> {
+    state: 'AllowedToStart' | 'NotAllowedToStart' = 'AllowedToStart'): Promise<{ job: JobOrder, orderStatus: WorkOrderStatus, announce: () => void }> {
     const op = (await tx.get('SELECT * FROM operations WHERE order_number = ? AND sequence = ?', [orderNumber, sequence]))!
     const jobId = `${orderNumber}-${sequence}-${num(op.job_count) + 1}`
     const left = remaining({ quantity: num(op.quantity), goodQuantity: num(op.good_qty), scrapQuantity: num(op.scrap_qty) })
@@ -185,6 +189,7 @@ export class DispatchService implements Dispatch {
     await appendAudit(tx, { who: actor.who, at, entity: 'JobOrder', entityId: jobId, action: 'dispatch',
       newValue: { orderNumber, sequence, workCenter: str(op.work_center), workUnit, state, quantity: left }, why })
     await refreshOrder(tx, orderNumber, actor.who, at)
-    return { job: publicJob((await loadJob(tx, jobId))!), orderStatus: (await loadOrderRow(tx, orderNumber))!.status }
+    const announce = await this.opts.onJobCreated?.(tx, jobId, actor.who, at) ?? (() => {})
+    return { job: publicJob((await loadJob(tx, jobId))!), orderStatus: (await loadOrderRow(tx, orderNumber))!.status, announce }
   }
 }

@@ -15,6 +15,7 @@ import { OutboxService, type OutboxOptions } from './outbox/outbox-service'
 import { InboxService, type InboxOptions } from './inbox/inbox-service'
 import { QualityService } from './quality/quality-service'
 import { HoldsService } from './holds/holds-service'
+import { LogisticsService, type StagingTrigger } from './logistics/logistics-service'
 import type { CredentialCheck, DispatchRule } from './model/types'
 import type { Mes } from './service'
 
@@ -32,6 +33,12 @@ export interface MesOptions {
   outbox?: Omit<OutboxOptions, 'now'>
   /** The inbox's limits (its clock is `now`). */
   inbox?: Omit<InboxOptions, 'now'>
+  /** The work unit's supply location, where the WMS stages its material (plant model `supplyLocation`); none: the unit's code. */
+  supplyLocationOf?: (workUnit: string) => string | undefined
+  /** When a job's staging requests are made: at its dispatch (default), at its order's release, or only when asked. */
+  stagingTrigger?: StagingTrigger
+  /** A job starts only when every component of its operation is staged; default false. */
+  startRequiresStaging?: boolean
 }
 
 export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
@@ -41,10 +48,16 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
   const holds = new HoldsService(store, { now, isWorkUnit: opts.isWorkUnit })
   // The holds and lot statuses a quality command sets in its own transaction reach the holds' and materials' listeners.
   const quality = new QualityService(store, { now, announcer: { hold: (e) => { holds.announce(e) }, lotStatus: (e) => { materials.announce(e) } } })
+  const logistics = new LogisticsService(store, { now, supplyLocationOf: opts.supplyLocationOf, stagingTrigger: opts.stagingTrigger, mesEvents: events, materials })
   return {
     workOrders: new WorkOrderService(store, { now, events, bomTolerancePct: opts.bomTolerancePct }),
-    wip: new WipService(store, { now, events, overReportTolerancePct: opts.overReportTolerancePct, verifyCredentials: opts.verifyCredentials }),
-    dispatch: new DispatchService(store, { now, events, defaultRule: opts.defaultDispatchRule, isWorkUnitOf: opts.isWorkUnitOf }),
+    wip: new WipService(store, {
+      now, events, overReportTolerancePct: opts.overReportTolerancePct, verifyCredentials: opts.verifyCredentials, startRequiresStaging: opts.startRequiresStaging
+    }),
+    dispatch: new DispatchService(store, {
+      now, events, defaultRule: opts.defaultDispatchRule, isWorkUnitOf: opts.isWorkUnitOf,
+      onJobCreated: async (tx, jobId, who, at) => await logistics.onJobDispatchedTx(tx, jobId, who, at)
+    }),
     confirmations: new ConfirmationQueue(store, { now }),
     audit: {
       verify: async () => await verifyAuditTrail(store),
@@ -52,13 +65,14 @@ export function createMes (store: MesStore, opts: MesOptions = {}): Mes {
       query: async (q) => await queryAudit(store, q)
     },
     materials,
+    logistics,
     outbox: new OutboxService(store, { ...opts.outbox, now }),
     inbox: new InboxService(store, { ...opts.inbox, now }),
     quality,
     holds,
     onEvent: (listener) => events.on(listener),
     onListenerError: (fn) => events.onListenerError(fn),
-    close: async () => { await store.close() }
+    close: async () => { await logistics.idle(); await store.close() }
   }
 }
 
@@ -71,7 +85,7 @@ export async function openPostgresMes (opts: MesOptions & PostgresStoreOptions):
 }
 
 export type * from './service'
-export { SqliteStore, PostgresStore, WorkOrderService, WipService, DispatchService, ConfirmationQueue, MesEvents, OutboxService, InboxService }
+export { SqliteStore, PostgresStore, WorkOrderService, WipService, DispatchService, ConfirmationQueue, MesEvents, OutboxService, InboxService, LogisticsService }
 export { OutboxWorker } from './outbox/outbox-worker'
 export { verifyAuditTrail, auditFor, queryAudit } from './audit-trail'
 export { transition, TRANSITIONS, JOB_STATES, JOB_EVENTS } from './job-state-machine'

@@ -15,6 +15,7 @@ import type { Outbox } from './outbox/types'
 import type { Inbox } from './inbox/types'
 import type { Quality } from './quality/types'
 import type { Holds } from './holds/types'
+import type { Logistics } from './logistics/types'
 
 import type { AsBuiltRecord } from './as-built/as-built-record'
 import type { B2mmlExport } from './as-built/b2mml-export'
@@ -215,6 +216,8 @@ export interface Mes {
   readonly quality: Quality
   /** Holds on lots, orders and work units (QMS, nonconformances, people with rights): enforced by WIP, dispatch and materials. */
   readonly holds: Holds
+  /** Staging of jobs' components at the line and put-away of produced lots, for the WMS adapter (mes/logistics). */
+  readonly logistics: Logistics
   /** Every committed change (orders and WIP), e.g. for publishing to the UNS. Returns the unsubscribe function. */
   onEvent: (listener: MesListener) => () => void
   /** A listener that threw (the change stays committed). Returns the unsubscribe function. */

@@ -82,7 +82,12 @@ export interface MachineConsumptionMapping {
   /** Lot units per counter unit (e.g. 0.001 for a gram counter and a lot in KG); default 1. */
   readonly scale?: number
 }
-export interface WorkUnitDocument extends EquipmentDocument { kind: WorkUnitKind, mes?: MachineEventsMapping }
+export interface WorkUnitDocument extends EquipmentDocument {
+  kind: WorkUnitKind
+  mes?: MachineEventsMapping
+  /** Where the WMS stages this unit's material (SAP EWM: its production supply area); absent: the unit's own id. */
+  supplyLocation?: string
+}
 export interface WorkCenterDocument extends EquipmentDocument { kind: WorkCenterKind, workUnits?: WorkUnitDocument[] }
 export interface AreaDocument extends EquipmentDocument { workCenters?: WorkCenterDocument[] }
 export interface SiteDocument extends EquipmentDocument { areas?: AreaDocument[] }
@@ -125,6 +130,8 @@ export interface Equipment {
   readonly bindings: Bindings
   /** Work units only: which Sparkplug metrics of the unit's binding are job events (plant model `mes:`). */
   readonly mes?: MachineEventsMapping
+  /** Work units only: the WMS's supply location of the unit (plant model `supplyLocation:`), if the model binds one. */
+  readonly supplyLocation?: string
 }
 
 /** Which work units each kind of work center holds (ISA-95 Part 1 equipment hierarchy model). */
@@ -163,7 +170,7 @@ export class PlantModel {
         const a = this.add(area, 'area', 'Area', s)
         for (const wc of area.workCenters ?? []) {
           const w = this.add(wc, 'workCenter', wc.kind, a)
-          for (const wu of wc.workUnits ?? []) this.add(wu, 'workUnit', wu.kind, w, wu.mes)
+          for (const wu of wc.workUnits ?? []) this.add(wu, 'workUnit', wu.kind, w, wu.mes, wu.supplyLocation)
         }
       }
     }
@@ -232,7 +239,7 @@ export class PlantModel {
   }
 
   private add (doc: EquipmentDocument, level: EquipmentLevel, kind: EquipmentKind,
-    parent: MutableEquipment | undefined, mes?: MachineEventsMapping): MutableEquipment {
+    parent: MutableEquipment | undefined, mes?: MachineEventsMapping, supplyLocation?: string): MutableEquipment {
     const path = parent ? [...parent.path, doc.id] : [doc.id]
     const node: MutableEquipment = {
       id: doc.id,
@@ -246,7 +253,8 @@ export class PlantModel {
       children: [],
       childById: new Map(),
       bindings: this.resolveBindings(doc, parent),
-      ...(mes !== undefined ? { mes: copyMapping(mes) } : {})
+      ...(mes !== undefined ? { mes: copyMapping(mes) } : {}),
+      ...(supplyLocation !== undefined ? { supplyLocation } : {})
     }
     // Validation rejects all of these; the checks only guard against a document built by hand.
     if (this.topics.has(node.topic)) throw conflict(`equipment '${node.topic}' is defined twice`, this.source)

@@ -68,7 +68,7 @@ export interface Publisher {
 /** The report on `$hub/errors/<topic>`, the same for an MQTT client's publish and for one from inside the hub. */
 export interface RejectionReport {
   error: 'INVALID_TOPIC' | 'RESERVED_TOPIC' | 'PAYLOAD_TOO_LARGE' | 'NOT_AUTHORIZED' | 'UNS_TOPIC' | 'UNS_PAYLOAD' |
-  'UNS_COLLISION' | 'SPARKPLUG_LIMIT' | 'SPARKPLUG_REFUSED' | 'COMMAND_FAILED' | 'OPCUA_BINDING'
+  'UNS_COLLISION' | 'SPARKPLUG_LIMIT' | 'SPARKPLUG_REFUSED' | 'COMMAND_FAILED' | 'OPCUA_BINDING' | 'QUALITY_REFUSED'
   reason: string
   /** The refused topic, cut after MAX_REPORTED_TOPIC_BYTES bytes. */
   topic: string

@@ -17,6 +17,7 @@ import { OUTBOX_ROUTES } from './outbox-routes'
 import { INBOX_ROUTES } from './inbox-routes'
 import { QUALITY_ROUTES } from './quality-routes'
 import { HOLD_ROUTES } from './holds-routes'
+import { LOGISTICS_ROUTES } from './logistics-routes'
 import type { MesPermission, Reply, Route } from './route'
 
 export const MES_API_PATH = '/mes/v1'
@@ -219,6 +220,7 @@ const ROUTES: readonly Route[] = [
 
   ...MATERIAL_ROUTES,
   ...HOLD_ROUTES,
+  ...LOGISTICS_ROUTES,
 
   // ---- outbound messages (outbox-routes.ts) and inbound ones (inbox-routes.ts)
   ...OUTBOX_ROUTES,

@@ -15,7 +15,9 @@ export function lotFromRow (r: Record<string, unknown>): Lot {
     lotId: str(r.lot_id), material: str(r.material), parentLot: strOrNull(r.parent_lot), quantity: num(r.quantity),
     unit: str(r.unit), status: str(r.status) as LotStatus, statusReason: strOrNull(r.status_reason),
     statusBy: str(r.status_by), statusAt: str(r.status_at), expiresAt: strOrNull(r.expires_at),
-    createdAt: str(r.created_at), updatedAt: str(r.updated_at)
+    createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+    // Where the WMS last said the lot is (a supply location at the line, a storage bin): migration 014.
+    ...(r.location !== null && r.location !== undefined ? { location: str(r.location) } : {})
   }
 }
 

@@ -25,14 +25,14 @@ function reachCte (direction: TraceQuery['direction']): string {
 }
 
 // The trace reads its rows as arrays (Tx.rows): 10,000 nodes and links as objects cost a third of a forward trace.
-const LOT_COLUMNS = `r.kind, r.id, lt.material, lt.quantity, lt.unit, lt.status, lt.parent_lot, NULL, NULL, NULL, NULL`
-const SERIAL_COLUMNS = `r.kind, r.id, NULL, NULL, NULL, NULL, NULL, s.material, d.unit, s.status, s.lot_id`
+const LOT_COLUMNS = `r.kind, r.id, lt.material, lt.quantity, lt.unit, lt.status, lt.parent_lot, NULL, NULL, NULL, NULL, lt.location`
+const SERIAL_COLUMNS = `r.kind, r.id, NULL, NULL, NULL, NULL, NULL, s.material, d.unit, s.status, s.lot_id, NULL`
 
 function nodeFromRow (r: unknown[]): TraceNode | undefined {
   const kind = str(r[0]) as NodeKind
   if (kind === 'lot') {
     if (r[2] === null || r[2] === undefined) return undefined
-    return { kind, id: str(r[1]), material: str(r[2]), quantity: num(r[3]), unit: str(r[4]), status: str(r[5]) as LotStatus, lotId: strOrNull(r[6]), depth: -1 }
+    return { kind, id: str(r[1]), material: str(r[2]), quantity: num(r[3]), unit: str(r[4]), status: str(r[5]) as LotStatus, lotId: strOrNull(r[6]), depth: -1, location: strOrNull(r[11]) }
   }
   if (r[7] === null || r[7] === undefined) return undefined
   return { kind, id: str(r[1]), material: str(r[7]), quantity: 1, unit: str(r[8]), status: str(r[9]) as SerialStatus, lotId: strOrNull(r[10]), depth: -1 }

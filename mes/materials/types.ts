@@ -54,6 +54,8 @@ export interface Lot {
   expiresAt: string | null
   createdAt: string
   updatedAt: string
+  /** Where the WMS last said the lot is: the supply location it was staged to, the bin it was put away in. */
+  location?: string
 }
 
 export interface Serial {
@@ -217,6 +219,8 @@ export interface TraceNode {
   /** The lot a serial belongs to, or the parent of a sublot. */
   lotId: string | null
   depth: number
+  /** A lot's location as the WMS confirmed it (a staging or put-away confirmation); null when none, absent for a serial. */
+  location?: string | null
 }
 
 /** One node of the flat list, with the links that join it to the nodes one step nearer the start. */

@@ -23,6 +23,8 @@ export interface EventContext {
   /** The active holds on the job's order and on its work unit (read for the events a hold stops, see stoppedByHolds). */
   orderHolds: readonly Hold[]
   unitHolds: readonly Hold[]
+  /** With MesOptions.startRequiresStaging, at a start: each component of the job not staged (mes/logistics/staging.ts). */
+  notStaged?: readonly string[]
 }
 
 /** An event the rules allow: the job's next state and the quantities it reports. */
@@ -76,6 +78,7 @@ export function checkEvent (e: WipEventInput, c: EventContext): AllowedEvent {
     if (e.event === 'start') {
       const blocker = transferBlocker(order, ops, op)
       if (blocker !== null) refuse('sequence', blocker)
+      if (c.notStaged !== undefined && c.notStaged.length > 0) refuse('not-staged', `its material is not staged: ${c.notStaged.join('; ')}`)
     }
     if (c.otherRunningJob !== undefined) refuse('work-unit-busy', `work unit ${job.workUnit} is running job ${c.otherRunningJob}`)
   }

@@ -14,6 +14,7 @@ import {
 } from '../repo'
 import { checkEvent, needsFreeWorkUnit, stoppedByHolds } from './event-rules'
 import { activeHoldsOn } from '../holds/hold-writes'
+import { missingStaging } from '../logistics/staging'
 
 /** What one event did: its result for the caller, and the event to emit after the commit (null for a duplicate). */
 export interface WrittenEvent {
@@ -26,7 +27,7 @@ export interface WrittenEvent {
  * trail's and the signature's time); `tolerancePct` the over-delivery tolerance.
  */
 export async function writeEvent (tx: Tx, e: WipEventInput, at: string, recordedAt: string, signature: SignatureRecord | null,
-  tolerancePct: number): Promise<WrittenEvent> {
+  tolerancePct: number, startRequiresStaging = false): Promise<WrittenEvent> {
   // Lock order, then job (the same order as order-level commands) so concurrent writers cannot deadlock.
   const peek = await loadJob(tx, e.jobId)
   if (peek === undefined) throw new NotFoundError('job', e.jobId)
@@ -60,7 +61,8 @@ export async function writeEvent (tx: Tx, e: WipEventInput, at: string, recorded
   const held = stoppedByHolds(e.event)
   const orderHolds = held ? await activeHoldsOn(tx, { kind: 'order', id: job.orderNumber }) : []
   const unitHolds = needsFreeWorkUnit(e.event) ? await activeHoldsOn(tx, { kind: 'work-unit', id: job.workUnit }) : []
-  const allowed = checkEvent(e, { job, order, ops, op, signature, tolerancePct, otherRunningJob, orderHolds, unitHolds })
+  const notStaged = e.event === 'start' && startRequiresStaging ? await missingStaging(tx, job) : undefined
+  const allowed = checkEvent(e, { job, order, ops, op, signature, tolerancePct, otherRunningJob, orderHolds, unitHolds, notStaged })
 
   // New job state.
   const from = job.state

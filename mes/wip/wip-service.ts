@@ -21,6 +21,8 @@ export interface WipOptions {
   overReportTolerancePct?: number
   /** Verifies electronic signatures; without it, critical operations cannot be completed. */
   verifyCredentials?: CredentialCheck
+  /** A job starts only when its material is staged (mes/logistics); default false. */
+  startRequiresStaging?: boolean
 }
 
 export class WipService implements Wip {
@@ -28,11 +30,13 @@ export class WipService implements Wip {
   private readonly signatures: Signatures
   readonly events: MesEvents
   private readonly tolerance: number
+  private readonly startRequiresStaging: boolean
 
   constructor (private readonly store: MesStore, opts: WipOptions = {}) {
     this.now = opts.now ?? (() => new Date())
     this.events = opts.events ?? new MesEvents()
     this.tolerance = opts.overReportTolerancePct ?? 0
+    this.startRequiresStaging = opts.startRequiresStaging ?? false
     this.signatures = new Signatures(store, opts.verifyCredentials, this.now)
   }
 
@@ -52,7 +56,7 @@ export class WipService implements Wip {
     const signature = await this.signatures.verify(e, recordedAt)
     let written: WrittenEvent
     try {
-      written = await this.store.transaction(async (tx) => await writeEvent(tx, e, at, recordedAt, signature, this.tolerance))
+      written = await this.store.transaction(async (tx) => await writeEvent(tx, e, at, recordedAt, signature, this.tolerance, this.startRequiresStaging))
     } catch (err) {
       // The rules saw the work unit free, but another job started on it concurrently: the store's key refused the second.
       if (err instanceof DuplicateError && err.entity === RUNNING_JOB_OF_WORK_UNIT) {

@@ -19,6 +19,7 @@ import { migration010 } from './010-material-ids'
 import { migration011 } from './011-lot-expiry'
 import { migration012 } from './012-holds'
 import { migration013 } from './013-quality'
+import { migration014 } from './014-logistics'
 
 export type { Migration } from './migration'
 
@@ -36,7 +37,8 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010,
   migration011,
   migration012,
-  migration013
+  migration013,
+  migration014
 ]
 
 /** The statements of a migration for one dialect, tokens not yet replaced. */

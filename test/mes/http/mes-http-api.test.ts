@@ -240,9 +240,10 @@ forEachStore('MES HTTP API', (ctx) => {
     assert.equal(created.status, 409)
     assert.equal(created.body.error.code, 'MES_DUPLICATE')
 
-    // Audit: the start, two reports and the update; none of the refusals.
+    // Audit: the start, two reports and the update; none of the refusals. The dispatch requested the staging of the
+    // order's component (stagingTrigger 'dispatch', the default).
     const actions = (await sue.get('/audit')).body.slice(auditBefore).map((a: { entity: string, action: string }) => `${a.entity}:${a.action}`)
-    assert.deepEqual(actions, ['WorkOrder:release', 'JobOrder:dispatch', 'WorkOrder:start', 'JobOrder:start', 'JobOrder:report', 'WorkOrder:update'])
+    assert.deepEqual(actions, ['WorkOrder:release', 'JobOrder:dispatch', 'StagingRequest:request', 'WorkOrder:start', 'JobOrder:start', 'JobOrder:report', 'WorkOrder:update'])
   })
 
   it('answers malformed requests with 400, 404, 405, 413 or 415 and a JSON error naming the problem', async () => {
