@@ -99,6 +99,16 @@ forEachStore('Lot expiry', (ctx) => {
     await until('G-LATE expired', async () => (await c.mes.materials.lot('G-LATE')).status === 'expired' ? true : undefined, 5000)
   })
 
+  it('expires a lot past its expiry once the release of its last hold gives it back released, without waiting for the planned run', async function () {
+    const c = ctx()
+    await receive(c, 'G-HOLD', '2025-03-01T00:00:00Z')
+    await c.mes.holds.place({ holdId: 'QH-1', target: { kind: 'lot', id: 'G-HOLD' }, reason: 'viscosity', who: 'qa.quinn' })
+    await start()
+    assert.equal((await c.mes.materials.lot('G-HOLD')).status, 'on-hold')
+    await c.mes.holds.release('QH-1', { who: 'qa.quinn', why: 'retested' })
+    await until('G-HOLD expired', async () => (await c.mes.materials.lot('G-HOLD')).status === 'expired' ? true : undefined, 5000)
+  })
+
   it('leaves a held lot held past its expiry, and expires it once it is released', async function () {
     const c = ctx()
     await receive(c, 'G-HELD', '2025-03-01T00:00:00Z')
