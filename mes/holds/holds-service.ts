@@ -53,6 +53,8 @@ export class HoldsService implements Holds {
 
   onEvent (listener: (e: HoldEvent) => void): () => void { return this.events.on(listener) }
 
+  onListenerError (fn: (err: unknown, e: HoldEvent) => void): () => void { return this.events.onListenerError(fn) }
+
   /** A hold placed or released inside another module's committed transaction (a nonconformance's), told to the listeners. */
   announce (e: HoldEvent): void { this.events.emit(e) }
 

@@ -112,4 +112,6 @@ export interface Logistics {
   /** For a feeder with a durable cursor: requests created or changed after `afterSeq`. */
   requestsAfter: (afterSeq: number, limit?: number) => Promise<LogisticsChange[]>
   onEvent: (listener: (e: LogisticsEvent) => void) => () => void
+  /** A listener of onEvent that threw (the change committed all the same), for the hub's log. */
+  onListenerError: (fn: (err: unknown, e: LogisticsEvent) => void) => () => void
 }
