@@ -33,6 +33,18 @@ export async function loadHold (tx: Tx, holdId: string, lock = false): Promise<H
   return r === undefined ? undefined : holdFromRow(r)
 }
 
+/**
+ * A hold read with its row locked for a release, its lot's row locked before it: every writer of a lot and its holds
+ * takes the lot first (placeHoldTx, releaseHoldTx, a status change that updates the lot's active holds), so a release
+ * never holds the hold while it waits for the lot another writer holds, waiting for the hold.
+ */
+export async function loadHoldToRelease (tx: Tx, holdId: string): Promise<Hold | undefined> {
+  const seen = await loadHold(tx, holdId)
+  if (seen === undefined) return undefined
+  if (seen.target.kind === 'lot') await tx.get('SELECT lot_id FROM material_lots WHERE lot_id = ?' + tx.forUpdate, [seen.target.id])
+  return await loadHold(tx, holdId, true)
+}
+
 /** One line naming the holds, for refusals and the lot's status reason: `hold Q-1 by qa.quinn: crack at weld 3; ...`. */
 export function describeHolds (holds: readonly Hold[]): string {
   return holds.map((h) => `hold ${h.holdId} by ${h.placedBy}: ${h.reason}`).join('; ')

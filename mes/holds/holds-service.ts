@@ -11,7 +11,7 @@ import { str } from '../store/store'
 import { EventChannel } from '../events'
 import { DuplicateError, HoldStateError, HoldTargetError, NotFoundError } from '../errors'
 import { HOLD } from '../store/keys'
-import { activeHoldsOn, holdFromRow, loadHold, placeHoldTx, releaseHoldTx, sameHoldOrRefuse } from './hold-writes'
+import { activeHoldsOn, holdFromRow, loadHold, loadHoldToRelease, placeHoldTx, releaseHoldTx, sameHoldOrRefuse } from './hold-writes'
 import type { Hold, HoldEvent, HoldFilter, HoldInput, HoldReleaseInput, HoldTarget, Holds } from './types'
 
 export interface HoldsServiceOptions {
@@ -85,7 +85,7 @@ export class HoldsService implements Holds {
     const r = validate<HoldReleaseInput>('release', input, `release of hold ${holdId}`)
     const at = this.now().toISOString()
     const hold = await this.store.transaction(async (tx) => {
-      const h = await loadHold(tx, holdId, true)
+      const h = await loadHoldToRelease(tx, holdId)
       if (h === undefined) throw new NotFoundError('hold', holdId)
       if (h.status === 'released') {
         throw new HoldStateError(holdId, 'release', h.status, `it was released by ${h.releasedBy ?? '?'} at ${h.releasedAt ?? '?'} (${h.releaseWhy ?? ''})`,
