@@ -100,6 +100,8 @@ export interface Logistics {
   stagingRequest: (requestId: string) => Promise<StagingRequest>
   /** Partial or complete; refused for an unknown or cancelled request, a lot of another material; the same confirmationId again is applied once. */
   confirmStaging: (input: unknown) => Promise<{ request: StagingRequest, duplicate: boolean }>
+  /** Several confirmations (the lots one WMS event moved) in one transaction: all applied, or none when one is refused. */
+  confirmStagingAll: (inputs: readonly unknown[]) => Promise<Array<{ request: StagingRequest, duplicate: boolean }>>
   cancelStaging: (input: unknown) => Promise<StagingRequest>
   /** Every component staged (a job with no components is staged). */
   isStaged: (jobId: string) => Promise<boolean>
