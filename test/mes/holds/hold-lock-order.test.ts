@@ -49,6 +49,20 @@ for (const make of storeKinds()) {
       mes = createMes(store, { now: clock.now })
       c = { kind, store, mes, clock }
     })
+    /** A transaction holding the lot's row lock until `release()`; resolves once it holds it, with its commit. */
+    const lotHeld = async (lotId: string): Promise<{ committed: Promise<void> }> => {
+      let locked!: () => void
+      const lotLocked = new Promise<void>((resolve) => { locked = resolve })
+      const gate = new Promise<void>((resolve) => { release = resolve })
+      const holder = store.transaction(async (tx) => {
+        await tx.get('SELECT lot_id FROM material_lots WHERE lot_id = ? FOR UPDATE', [lotId])
+        locked()
+        await gate
+      })
+      holder.catch(() => undefined)
+      await lotLocked
+      return { committed: holder }
+    }
     afterEach(async () => {
       release()
       await store.close()
@@ -58,21 +72,13 @@ for (const make of storeKinds()) {
     it('takes the lot before the hold: waiting for a lot another transaction holds, it holds no lock on the hold', async () => {
       await frameOrder(c)
       await mes.holds.place({ holdId: 'LK-1', target: { kind: 'lot', id: 'W-1' }, reason: 'moisture', who: QA })
-      let locked!: () => void
-      const lotLocked = new Promise<void>((resolve) => { locked = resolve })
-      const gate = new Promise<void>((resolve) => { release = resolve })
-      const holder = store.transaction(async (tx) => {
-        await tx.get('SELECT lot_id FROM material_lots WHERE lot_id = ? FOR UPDATE', ['W-1'])
-        locked()
-        await gate
-      })
-      await lotLocked
+      const holder = await lotHeld('W-1')
       const released = mes.holds.release('LK-1', { who: QA, why: 'dried' })
       released.catch(() => undefined)
       await untilWaiters(store, 1)
       assert.equal(await holdRowFree(store, 'LK-1'), true, 'the waiting release holds the hold\'s row')
       release()
-      await holder
+      await holder.committed
       assert.equal((await released).status, 'released')
       assert.equal((await mes.materials.lot('W-1')).status, 'released')
     })
@@ -81,21 +87,13 @@ for (const make of storeKinds()) {
       await frameOrder(c)
       const { nonconformance } = await mes.quality.reportNonconformance({ ncId: 'NC-LK', lotId: 'W-1', quantity: 1, defectCode: 'WET', description: 'wet spool', who: 'op.olga' })
       const holdId = nonconformance.holdId!
-      let locked!: () => void
-      const lotLocked = new Promise<void>((resolve) => { locked = resolve })
-      const gate = new Promise<void>((resolve) => { release = resolve })
-      const holder = store.transaction(async (tx) => {
-        await tx.get('SELECT lot_id FROM material_lots WHERE lot_id = ? FOR UPDATE', ['W-1'])
-        locked()
-        await gate
-      })
-      await lotLocked
+      const holder = await lotHeld('W-1')
       const decided = mes.quality.disposition('NC-LK', { disposition: 'use-as-is', who: QA })
       decided.catch(() => undefined)
       await untilWaiters(store, 1)
       assert.equal(await holdRowFree(store, holdId), true, 'the waiting disposition holds the hold\'s row')
       release()
-      await holder
+      await holder.committed
       assert.equal((await decided).status, 'dispositioned')
       assert.equal((await mes.materials.lot('W-1')).status, 'released')
     })
