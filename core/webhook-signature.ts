@@ -15,6 +15,18 @@ export const WEBHOOK_SIGNATURE = 'webhook-signature'
 /** Five minutes, as the Standard Webhooks reference libraries allow for clock skew and retries in flight. */
 export const DEFAULT_TOLERANCE_S = 300
 
+/**
+ * Why a secret cannot sign, or undefined: a `whsec_` secret whose rest is not base64 of at least one byte would be
+ * an empty (or silently shortened) HMAC key, and with an empty key anyone can sign.
+ */
+export function secretProblem (secret: string): string | undefined {
+  if (secret === '') return 'it is empty'
+  if (!secret.startsWith('whsec_')) return undefined
+  const b64 = secret.slice('whsec_'.length)
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || Buffer.from(b64, 'base64').length === 0) return 'after whsec_ it is not base64 of a key'
+  return undefined
+}
+
 export function secretKey (secret: string): Buffer {
   return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8')
 }
@@ -54,8 +66,9 @@ export interface VerifyOptions {
  */
 export function verifyWebhook (secrets: string | readonly string[], headers: Record<string, string | string[] | undefined>, body: Buffer | string,
   nowS: number, toleranceS: number, opts: VerifyOptions = {}): SignatureVerdict {
-  const keys = (typeof secrets === 'string' ? [secrets] : secrets).filter((s) => s !== '')
-  if (keys.length === 0) return { ok: false, why: 'the hub has no webhook secret configured: no callback is accepted' }
+  // A secret that cannot sign (secretProblem) is never a key: with an empty HMAC key anyone could sign.
+  const keys = (typeof secrets === 'string' ? [secrets] : secrets).filter((s) => secretProblem(s) === undefined)
+  if (keys.length === 0) return { ok: false, why: 'the hub has no webhook secret configured (or none that can sign): no callback is accepted' }
   const one = (name: string): string | undefined => {
     const v = headers[name]
     return Array.isArray(v) ? v[0] : v

@@ -135,6 +135,9 @@ Promise<MesRuntime> {
   })
   mes.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} event of order ${e.orderNumber}: ${(err as Error).message}`))
   mes.materials.onListenerError((err, e) => log.warn(`MES listener failed on material event ${e.kind}: ${(err as Error).message}`))
+  mes.holds.onListenerError((err, e) => log.warn(`MES listener failed on ${e.kind} of hold ${e.hold.holdId}: ${(err as Error).message}`))
+  mes.quality.onListenerError((err, e) => log.warn(`MES listener failed on quality event ${e.kind}: ${(err as Error).message}`))
+  mes.logistics.onListenerError((err, e) => log.warn(`MES listener failed on logistics event ${e.kind}: ${(err as Error).message}`))
   // What has started, in order: a failed start stops it in reverse, and so does close (machine events before the
   // bridge, which publishes their last reports; the store last).
   const started: Array<{ stop: () => Promise<void> }> = []

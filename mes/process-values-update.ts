@@ -12,6 +12,8 @@ export interface ProcessValuesOfOperation {
   specs: ProcessValueSpec[]
   completed: boolean
   started: boolean
+  /** What the operation's jobs captured per metric name (the topic as resolved then, the unit), also of names since removed. */
+  captured: Map<string, Array<{ topic: string, unit: string | null }>>
 }
 
 export async function loadProcessValueSpecs (tx: Tx, orderNumber: string): Promise<Map<number, ProcessValuesOfOperation>> {
@@ -21,10 +23,31 @@ export async function loadProcessValueSpecs (tx: Tx, orderNumber: string): Promi
     out.set(num(r.sequence), {
       specs: json === null ? [] : JSON.parse(json) as ProcessValueSpec[],
       completed: str(r.status) === 'completed',
-      started: num(r.started) === 1
+      started: num(r.started) === 1,
+      captured: new Map()
     })
   }
+  for (const r of await tx.all(`SELECT j.sequence, v.name, v.topic, v.unit FROM job_process_values v JOIN job_orders j ON j.job_id = v.job_id
+    WHERE j.order_number = ?`, [orderNumber])) {
+    const captured = out.get(num(r.sequence))?.captured
+    if (captured === undefined) continue
+    const name = str(r.name)
+    captured.set(name, [...captured.get(name) ?? [], { topic: str(r.topic), unit: strOrNull(r.unit) }])
+  }
   return out
+}
+
+/**
+ * Whether a metric added back under a name the operation's jobs captured is what they captured: the same unit and
+ * topic. The store holds the topic as resolved (absolute: without its leading slash; relative: below the work unit's
+ * UNS path, or as written for a unit the plant model does not place), so a relative topic is the same when the
+ * captured one is it or ends with it. (A new relative topic that is a tail of the old one, `force` after
+ * `measurements/force`, passes this check: the plant model that would tell them apart is not in the store.)
+ */
+function sameAsCaptured (spec: ProcessValueSpec, captured: ReadonlyArray<{ topic: string, unit: string | null }>): boolean {
+  return captured.every((c) => c.unit === (spec.unit ?? null) && (spec.topic.startsWith('/')
+    ? c.topic === spec.topic.slice(1)
+    : c.topic === spec.topic || c.topic.endsWith('/' + spec.topic)))
 }
 
 /** The column value of a list: NULL for none, as insertOperation stores it. */
@@ -47,7 +70,10 @@ export function planProcessValueChanges (stored: ReadonlyMap<number, ProcessValu
     const after = new Map(wanted.map((s) => [s.name, s]))
     const added = wanted.filter((s) => !before.has(s.name)).map((s) => s.name)
     const removed = now.specs.filter((s) => !after.has(s.name)).map((s) => s.name)
-    const altered = wanted.filter((s) => before.has(s.name) && !sameSpec(before.get(s.name)!, s)).map((s) => s.name)
+    // A name removed earlier and added back is altered when it comes back other than its jobs captured it.
+    const altered = wanted.filter((s) => before.has(s.name)
+      ? !sameSpec(before.get(s.name)!, s)
+      : now.captured.has(s.name) && !sameAsCaptured(s, now.captured.get(s.name)!)).map((s) => s.name)
     if (added.length === 0 && removed.length === 0 && altered.length === 0) continue
     const where = `operation ${op.sequence} process values`
     if (now.completed) {

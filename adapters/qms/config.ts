@@ -5,6 +5,7 @@
 // POST /qms/webhook, signed with a shared secret (Standard Webhooks 1.0), no login. Retries and dead letters are
 // the outbox's, the same for every outbound adapter.
 import fs from 'node:fs'
+import { secretProblem } from '../../core/webhook-signature'
 import type { ConfigSection } from '../../core/config-section'
 import type { Problem } from '../../core/errors'
 
@@ -112,6 +113,9 @@ export const QMS_SECTION: ConfigSection<QmsConfig, 'qms'> = {
     if (value.enabled && value.system === 'sap-qm' && value.sapPlant === '') {
       problems.push({ path: '/qms/sapPlant', message: 'qms.system sap-qm needs the plant of its usage decisions: set qms.sapPlant (SAP WERKS, e.g. 1010)' })
     }
+    const secret = value.webhookSecretFile === '' || problems.some((p) => p.path === '/qms/webhookSecretFile') ? process.env.HUB_QMS_WEBHOOK_SECRET : qmsWebhookSecret(value)
+    const unusable = secret === undefined || secret === '' ? undefined : secretProblem(secret)
+    if (unusable !== undefined) problems.push({ path: '/qms/webhookSecretFile', message: `the webhook secret cannot sign: ${unusable} (write whsec_ and the key in base64, as the QMS shows it)` })
     if (value.enabled && value.url === '') problems.push({ path: '/qms/url', message: "the QMS is enabled but has no URL: set qms.url (or HUB_QMS_URL), or qms.enabled false" })
     return problems
   }

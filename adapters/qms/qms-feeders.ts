@@ -15,6 +15,7 @@
 // (the README says so; a `usageDecisionsAfter` would close it).
 import type { EnqueueResult, InspectionResult, Nonconformance, Outbox, OutboxMessageInput, Quality, QualityEvent } from '../../mes/service'
 import type { Logger } from '../../core/logger'
+import { clientText } from '../../core/client-text'
 import type { QmsMessages } from './qms-connector'
 import { QMS_DESTINATION } from './qms-sender'
 
@@ -45,8 +46,8 @@ export class QmsFeeders {
     this.stops.push(mes.outbox.onChange((c) => {
       if (c.kind !== 'sent' || c.message.destination !== QMS_DESTINATION || c.message.type !== 'nonconformance' || c.message.reference === null) return
       const { nonconformance } = c.message.payload as QmsMessages['nonconformance']
-      this.noteReference(nonconformance.ncId, c.message.reference).catch((err: Error) =>
-        log.warn(`nonconformance ${nonconformance.ncId} sent to the QMS (${c.message.reference ?? ''}) but its reference not yet recorded: ${err.message}; done at the next start`))
+      const reference = c.message.reference
+      this.noteReference(nonconformance.ncId, reference).catch((err: Error) => { this.referenceNotRecorded(nonconformance.ncId, reference, err) })
     }))
     this.stops.push(mes.quality.onEvent((e) => { this.onQualityEvent(e) }))
   }
@@ -72,10 +73,23 @@ export class QmsFeeders {
         const { nonconformance } = m.payload as QmsMessages['nonconformance']
         // Against the MES's nonconformance, not the payload (the NC as it was enqueued, before it had a number).
         if (m.reference === null) continue
-        if ((await this.mes.quality.nonconformance(nonconformance.ncId)).qmsReference !== m.reference) { await this.noteReference(nonconformance.ncId, m.reference); n++ }
+        // One the MES refuses (the QMS's id over its limit, or given another number already) does not stop the start.
+        try {
+          if ((await this.mes.quality.nonconformance(nonconformance.ncId)).qmsReference === m.reference) continue
+          await this.noteReference(nonconformance.ncId, m.reference)
+          n++
+        } catch (err) {
+          this.referenceNotRecorded(nonconformance.ncId, m.reference, err as Error)
+        }
       }
       after = page[page.length - 1]!.id
     }
+  }
+
+  /** The QMS's answer is another system's text: logged escaped and cut (core/client-text.ts). */
+  private referenceNotRecorded (ncId: string, reference: string, err: Error): void {
+    this.log.warn(`nonconformance ${clientText(ncId)} sent to the QMS (its number ${clientText(reference)}) but the number not recorded: ` +
+      `${clientText(err.message, 1000)}; tried again at the next start`)
   }
 
   private async noteReference (ncId: string, reference: string): Promise<void> {

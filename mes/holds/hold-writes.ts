@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { Tx } from '../store/store'
 import { str, strOrNull } from '../store/store'
 import { appendAudit } from '../audit-trail'
-import { NotFoundError } from '../errors'
+import { HoldStateError, NotFoundError } from '../errors'
 import type { Hold, HoldInput, HoldReleaseInput, HoldTarget } from './types'
 
 const AUDIT_ENTITY: Record<HoldTarget['kind'], string> = { lot: 'MaterialLot', order: 'WorkOrder', 'work-unit': 'WorkUnit' }
@@ -33,6 +33,18 @@ export async function loadHold (tx: Tx, holdId: string, lock = false): Promise<H
   return r === undefined ? undefined : holdFromRow(r)
 }
 
+/**
+ * A hold read with its row locked for a release, its lot's row locked before it: every writer of a lot and its holds
+ * takes the lot first (placeHoldTx, releaseHoldTx, a status change that updates the lot's active holds), so a release
+ * never holds the hold while it waits for the lot another writer holds, waiting for the hold.
+ */
+export async function loadHoldToRelease (tx: Tx, holdId: string): Promise<Hold | undefined> {
+  const seen = await loadHold(tx, holdId)
+  if (seen === undefined) return undefined
+  if (seen.target.kind === 'lot') await tx.get('SELECT lot_id FROM material_lots WHERE lot_id = ?' + tx.forUpdate, [seen.target.id])
+  return await loadHold(tx, holdId, true)
+}
+
 /** One line naming the holds, for refusals and the lot's status reason: `hold Q-1 by qa.quinn: crack at weld 3; ...`. */
 export function describeHolds (holds: readonly Hold[]): string {
   return holds.map((h) => `hold ${h.holdId} by ${h.placedBy}: ${h.reason}`).join('; ')
@@ -47,7 +59,7 @@ export async function activeHoldsOn (tx: Tx, target: HoldTarget): Promise<Hold[]
 export async function placeHoldTx (tx: Tx, input: HoldInput, at: string): Promise<{ hold: Hold, duplicate: boolean }> {
   const holdId = input.holdId ?? randomUUID()
   const known = await loadHold(tx, holdId)
-  if (known !== undefined) return { hold: known, duplicate: true }
+  if (known !== undefined) return { hold: sameHoldOrRefuse(known, input), duplicate: true }
   let lotStatusBefore: string | null = null
   let lotStatusNow: string | null = null
   if (input.target.kind === 'order') {
@@ -83,6 +95,17 @@ export async function placeHoldTx (tx: Tx, input: HoldInput, at: string): Promis
   return { hold, duplicate: false }
 }
 
+/**
+ * A holdId placed again is the stored hold (a retry, its reason perhaps reworded); on another target it is refused:
+ * answering the stored hold would leave the target named now silently free.
+ */
+export function sameHoldOrRefuse (known: Hold, input: HoldInput): Hold {
+  if (known.target.kind === input.target.kind && known.target.id === input.target.id) return known
+  throw new HoldStateError(known.holdId, 'place', known.status,
+    `the id names a hold on ${known.target.kind} ${known.target.id} (placed by ${known.placedBy} at ${known.placedAt}), not on ${input.target.kind} ${input.target.id}`,
+    `nothing was held; a holdId names one hold: place the hold on ${input.target.kind} ${input.target.id} under another id`)
+}
+
 /** Releases an active hold (the caller refuses a released one); the last release of a lot gives back its status. */
 export async function releaseHoldTx (tx: Tx, hold: Hold, r: HoldReleaseInput, at: string): Promise<Hold> {
   // The lot first, as placeHoldTx locks it: a hold placed concurrently is then either seen as active here or waits.
@@ -109,6 +132,15 @@ export async function releaseHoldTx (tx: Tx, hold: Hold, r: HoldReleaseInput, at
     newValue: { holdId: hold.holdId, status: 'released', ...(lotStatusAfter !== undefined ? { lotStatus: lotStatusAfter } : {}) }
   })
   return (await loadHold(tx, hold.holdId))!
+}
+
+/**
+ * A lot's status set while holds stand on it (blocked by a scrap decision, quarantined for rework, on-hold by hand)
+ * is what the last of them gives back, whichever goes last: every active hold on the lot now keeps that status (a
+ * hold placed later copies it from them), so a hold placed before the change cannot give back the older status.
+ */
+export async function statusSetWhileHeldTx (tx: Tx, lotId: string, status: string): Promise<void> {
+  await tx.run(`UPDATE holds SET lot_status_before = ? WHERE target_kind = 'lot' AND target_id = ? AND status = 'active'`, [status, lotId])
 }
 
 /** The lot status a hold gives back when it is the last to go (placeHoldTx keeps one per episode of holds). */

@@ -11,7 +11,7 @@ import { str } from '../store/store'
 import { EventChannel } from '../events'
 import { DuplicateError, HoldStateError, HoldTargetError, NotFoundError } from '../errors'
 import { HOLD } from '../store/keys'
-import { activeHoldsOn, holdFromRow, loadHold, placeHoldTx, releaseHoldTx } from './hold-writes'
+import { activeHoldsOn, holdFromRow, loadHold, loadHoldToRelease, placeHoldTx, releaseHoldTx, sameHoldOrRefuse } from './hold-writes'
 import type { Hold, HoldEvent, HoldFilter, HoldInput, HoldReleaseInput, HoldTarget, Holds } from './types'
 
 export interface HoldsServiceOptions {
@@ -53,6 +53,8 @@ export class HoldsService implements Holds {
 
   onEvent (listener: (e: HoldEvent) => void): () => void { return this.events.on(listener) }
 
+  onListenerError (fn: (err: unknown, e: HoldEvent) => void): () => void { return this.events.onListenerError(fn) }
+
   /** A hold placed or released inside another module's committed transaction (a nonconformance's), told to the listeners. */
   announce (e: HoldEvent): void { this.events.emit(e) }
 
@@ -62,7 +64,7 @@ export class HoldsService implements Holds {
     const run = async (): Promise<{ hold: Hold, duplicate: boolean }> => await this.store.transaction(async (tx) => {
       if (h.holdId !== undefined) {
         const known = await loadHold(tx, h.holdId)
-        if (known !== undefined) return { hold: known, duplicate: true }
+        if (known !== undefined) return { hold: sameHoldOrRefuse(known, h), duplicate: true }
       }
       await this.checkTarget(tx, h.target)
       return await placeHoldTx(tx, h, at)
@@ -83,7 +85,7 @@ export class HoldsService implements Holds {
     const r = validate<HoldReleaseInput>('release', input, `release of hold ${holdId}`)
     const at = this.now().toISOString()
     const hold = await this.store.transaction(async (tx) => {
-      const h = await loadHold(tx, holdId, true)
+      const h = await loadHoldToRelease(tx, holdId)
       if (h === undefined) throw new NotFoundError('hold', holdId)
       if (h.status === 'released') {
         throw new HoldStateError(holdId, 'release', h.status, `it was released by ${h.releasedBy ?? '?'} at ${h.releasedAt ?? '?'} (${h.releaseWhy ?? ''})`,

@@ -74,4 +74,6 @@ export interface Holds {
   /** The active holds on one target (empty: not held). */
   activeOn: (target: HoldTarget) => Promise<Hold[]>
   onEvent: (listener: (e: HoldEvent) => void) => () => void
+  /** A listener of onEvent that threw (the hold committed all the same), for the hub's log. */
+  onListenerError: (fn: (err: unknown, e: HoldEvent) => void) => () => void
 }

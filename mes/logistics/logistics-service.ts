@@ -107,6 +107,18 @@ export class LogisticsService implements Logistics {
     return done
   }
 
+  async confirmStagingAll (inputs: readonly unknown[]): Promise<Array<{ request: StagingRequest, duplicate: boolean }>> {
+    const cs = inputs.map((input, i) => validateLogistics<StagingConfirmationInput>('stagingConfirmation', input, `staging confirmation ${i + 1} of ${inputs.length}`))
+    const at = this.at()
+    const done = await this.store.transaction(async (tx) => {
+      const out: Array<{ request: StagingRequest, duplicate: boolean }> = []
+      for (const c of cs) out.push(await confirmStagingTx(tx, c, at))
+      return out
+    })
+    done.forEach((d, i) => { if (!d.duplicate) this.emit({ kind: 'staging-confirmed', staging: d.request, who: cs[i]!.who, at }) })
+    return done
+  }
+
   async cancelStaging (input: unknown): Promise<StagingRequest> {
     const c = validateLogistics<StagingCancelInput>('stagingCancel', input, 'staging cancellation')
     const at = this.at()

@@ -100,6 +100,8 @@ export interface Logistics {
   stagingRequest: (requestId: string) => Promise<StagingRequest>
   /** Partial or complete; refused for an unknown or cancelled request, a lot of another material; the same confirmationId again is applied once. */
   confirmStaging: (input: unknown) => Promise<{ request: StagingRequest, duplicate: boolean }>
+  /** Several confirmations (the lots one WMS event moved) in one transaction: all applied, or none when one is refused. */
+  confirmStagingAll: (inputs: readonly unknown[]) => Promise<Array<{ request: StagingRequest, duplicate: boolean }>>
   cancelStaging: (input: unknown) => Promise<StagingRequest>
   /** Every component staged (a job with no components is staged). */
   isStaged: (jobId: string) => Promise<boolean>
@@ -112,4 +114,6 @@ export interface Logistics {
   /** For a feeder with a durable cursor: requests created or changed after `afterSeq`. */
   requestsAfter: (afterSeq: number, limit?: number) => Promise<LogisticsChange[]>
   onEvent: (listener: (e: LogisticsEvent) => void) => () => void
+  /** A listener of onEvent that threw (the change committed all the same), for the hub's log. */
+  onListenerError: (fn: (err: unknown, e: LogisticsEvent) => void) => () => void
 }

@@ -6,7 +6,8 @@
 //   start        expires what expired while the hub was down, then plans the next run
 //   planned run  a timer set for the next expiry (from the index of migration 011), never longer than maxWaitMs (a
 //                clock that jumps, or a lot whose expiry the recorder did not hear of, is caught at the latest then)
-//   re-plan      a lot received, split, merged or released with an expiry earlier than the planned run
+//   re-plan      a lot received, split, merged or released (also by the release of its last hold) with an
+//                expiry earlier than the planned run
 //   each run     the released lots expired by `now` (the MES clock), oldest first, in batches of batchSize
 //
 // Only released lots expire. A quarantined, on-hold or blocked lot keeps its stricter status and who set it and why:
@@ -29,7 +30,8 @@ export const EXPIRY_MAX_WAIT_MS = 60_000
 export const EXPIRY_BATCH = 100
 
 export interface LotExpiryOptions {
-  mes: Pick<Mes, 'materials'>
+  /** The materials' events re-plan the sweeper; the holds' too (the last release of a lot gives it back its status). */
+  mes: Pick<Mes, 'materials'> & Partial<Pick<Mes, 'holds'>>
   store: MesStore
   log: Logger
   /** The MES clock (MesOptions.now). */
@@ -61,12 +63,19 @@ export class LotExpiry {
   private heardDuringRun = Infinity
   private stopped = false
   private readonly unsubscribe: () => void
+  private readonly unsubscribeHolds: () => void
 
   constructor (private readonly opts: LotExpiryOptions) {
     this.now = opts.now ?? (() => new Date())
     this.maxWaitMs = opts.maxWaitMs ?? EXPIRY_MAX_WAIT_MS
     this.batchSize = opts.batchSize ?? EXPIRY_BATCH
     this.unsubscribe = opts.mes.materials.onEvent((e) => { this.heard(e) })
+    // A lot's last hold released gives it back its status (mes/holds), which no material event tells: read it then.
+    this.unsubscribeHolds = opts.mes.holds?.onEvent((e) => {
+      if (e.kind !== 'hold-released' || e.hold.target.kind !== 'lot') return
+      opts.mes.materials.lot(e.hold.target.id).then((lot) => { this.heardOf([lot]) },
+        (err: unknown) => { opts.log.warn(`lot expiry: lot ${e.hold.target.id} not read after the release of hold ${e.hold.holdId}: ${(err as Error).message}`) })
+    }) ?? (() => {})
   }
 
   /** Expires what expired while the hub was down, then plans the next run. */
@@ -103,6 +112,7 @@ export class LotExpiry {
   async stop (): Promise<void> {
     this.stopped = true
     this.unsubscribe()
+    this.unsubscribeHolds()
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     await this.running
@@ -187,8 +197,12 @@ export class LotExpiry {
 
   /** A lot with an expiry earlier than the planned run re-plans it. */
   private heard (e: MaterialEvent): void {
-    const lots: Lot[] = e.kind === 'lot-received' || e.kind === 'lot-status' ? [e.lot]
-      : e.kind === 'lot-split' ? e.sublots : e.kind === 'lot-merged' ? [e.lot] : []
+    this.heardOf(e.kind === 'lot-received' || e.kind === 'lot-status' ? [e.lot]
+      : e.kind === 'lot-split' ? e.sublots : e.kind === 'lot-merged' ? [e.lot] : [])
+  }
+
+  private heardOf (lots: readonly Lot[]): void {
+    if (this.stopped) return
     for (const l of lots) {
       if (l.status !== 'released' || l.expiresAt === null) continue
       const at = Date.parse(l.expiresAt)

@@ -6,7 +6,7 @@ import { DuplicateError, MaterialRefusedError, NotFoundError } from '../errors'
 import type { Lot, LotInput, LotStatusChange, MaterialDefinition, MaterialDefinitionInput } from './types'
 import { loadDefinition, loadLot, loadSerial } from './rows'
 import { parsePattern } from './serial-pattern'
-import { activeHoldsOn, describeHolds } from '../holds/hold-writes'
+import { activeHoldsOn, describeHolds, statusSetWhileHeldTx } from '../holds/hold-writes'
 
 /**
  * Creates or updates a material definition (the ERP sends the whole definition again on a change). Its unit stays
@@ -104,10 +104,23 @@ export async function insertLot (tx: Tx, l: NewLot): Promise<Lot> {
   return (await loadLot(tx, l.lotId))!
 }
 
+/**
+ * An expiry as the store keeps it: as the caller wrote it, with its offset, so that it reads back the same, but in
+ * the form both stores' readers of an instant take (the shelf-life index, migration 011): RFC 3339 lets "t" and "z"
+ * be lower case, which SQLite's julianday() does not read, and any hh:mm offset, of which SQLite reads up to 14:59
+ * and PostgreSQL's timestamptz up to 15:59 (its insert fails past that). Such an expiry is written upper case, and
+ * one with an offset of 15 hours or more in UTC.
+ */
+export function storedExpiry (expiresAt: string): string {
+  const upper = expiresAt.toUpperCase()
+  const offset = /([+-])(\d{2}):\d{2}$/.exec(upper)
+  return offset !== null && Number(offset[2]) > 14 ? new Date(Date.parse(upper)).toISOString() : upper
+}
+
 export async function receiveLot (tx: Tx, input: LotInput, at: string): Promise<Lot> {
   const lot = await insertLot(tx, {
     lotId: input.lotId, material: input.material, quantity: input.quantity, unit: input.unit,
-    status: input.status ?? 'released', statusReason: input.why ?? null, expiresAt: input.expiresAt ?? null,
+    status: input.status ?? 'released', statusReason: input.why ?? null, expiresAt: input.expiresAt !== undefined ? storedExpiry(input.expiresAt) : null,
     parentLot: null, who: input.who, at
   })
   await appendAudit(tx, {
@@ -136,6 +149,7 @@ export async function changeLotStatus (tx: Tx, lotId: string, c: LotStatusChange
   }
   await tx.run('UPDATE material_lots SET status = ?, status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE lot_id = ?',
     [c.status, c.why, c.who, at, at, lotId])
+  await statusSetWhileHeldTx(tx, lotId, c.status)
   await appendAudit(tx, {
     who: c.who, at, entity: 'MaterialLot', entityId: lotId, action: 'status', why: c.why,
     oldValue: { status: lot.status }, newValue: { status: c.status }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { Tx } from '../store/store'
 import { appendAudit } from '../audit-trail'
 import { NotFoundError, QualityRefusedError } from '../errors'
-import { loadHold, placeHoldTx, releaseHoldTx } from '../holds/hold-writes'
+import { loadHoldToRelease, placeHoldTx, releaseHoldTx } from '../holds/hold-writes'
 import { changeLotStatus } from '../materials/lots'
 import { loadLot } from '../materials/rows'
 import { loadNonconformance, nextNonconformanceChange } from './rows'
@@ -98,7 +98,7 @@ export async function dispositionTx (tx: Tx, ncId: string, d: DispositionInput, 
     disposition_ref = ?, change_seq = ? WHERE nc_id = ?`, [d.disposition, d.who, at, d.why ?? null, d.reference ?? null, seq, ncId])
   const why = `nonconformance ${ncId} dispositioned ${d.disposition}${d.why !== undefined ? `: ${d.why}` : ''}`
   if (nc.holdId !== null) {
-    const hold = await loadHold(tx, nc.holdId, true)
+    const hold = await loadHoldToRelease(tx, nc.holdId)
     // The hold may have been released by a person with rights meanwhile: then there is nothing left to release.
     if (hold !== undefined && hold.status === 'active') await releaseHoldTx(tx, hold, { who: d.who, why }, at)
   }

@@ -193,4 +193,6 @@ export interface Quality {
   /** accept → the lot released, reject → blocked, restricted → released with the restriction as its reason; a second decision is refused as SAP refuses it. */
   usageDecision: (inspectionLot: string, input: unknown) => Promise<InspectionLot>
   onEvent: (listener: (e: QualityEvent) => void) => () => void
+  /** A listener of onEvent that threw (the command committed all the same), for the hub's log. */
+  onListenerError: (fn: (err: unknown, e: QualityEvent) => void) => () => void
 }

@@ -134,4 +134,22 @@ forEachHubStore('process values changed by an ERP update', (ctx) => {
     const update = await mes.workOrders.update('7204', { operations: routing([FORCE]) }, ERP)
     assert.deepEqual(update.changes, [])
   })
+
+  it('refuses a name removed from a started operation coming back with another topic or unit (what it captured would mix two signals)', async function () {
+    const { mes, hub } = ctx()
+    const rec = hub.mes.processValues
+    await publish(`${PRESS1}/measurements/force`, 10, true)
+    const jobId = await runningJob(mes, rec, '7205', [FORCE, PRESSURE])
+    await recorderShows('force followed', () => capture(rec, jobId, 'force')?.samples === 1)
+    await mes.workOrders.update('7205', { operations: routing([PRESSURE]) }, ERP)
+    await rec.idle()
+    for (const back of [{ ...FORCE, topic: 'measurements/force-2' }, { ...FORCE, unit: 'N' }, { ...FORCE, topic: `/${PRESS1}/measurements/force-2` }]) {
+      await assert.rejects(mes.workOrders.update('7205', { operations: routing([PRESSURE, back]) }, ERP),
+        (e: unknown) => e instanceof UpdateRefusedError &&
+          e.reasons.some((x) => /operation 10 process values: force cannot change topic or unit: the operation has started/.test(x)), JSON.stringify(back))
+    }
+    // The same metric back (relative, or the same topic written absolute) carries on what it captured.
+    const r = await mes.workOrders.update('7205', { operations: routing([PRESSURE, { ...FORCE, topic: `/${PRESS1}/measurements/force` }]) }, ERP)
+    assert.deepEqual(r.changes, ['operation 10 process values: added force'])
+  })
 })

@@ -7,6 +7,7 @@
 // (applyStored), and at start what was stored but never applied is read again from the inbox and applied.
 import type { Holds, Inbox, InboxMessage, Quality } from '../../../mes/service'
 import { HubError } from '../../../core/errors'
+import { QualityRefusedError } from '../../../mes/errors'
 import { clientText } from '../../../core/client-text'
 import type { Logger } from '../../../core/logger'
 import { dispositionInput, holdInput, holdReleaseInput, planInput, readQmsEvent, type QmsEvent } from '../generic/contract'
@@ -17,16 +18,30 @@ export const QMS_SENDER = 'qms'
 
 /** What applying needs of the MES (mes.quality and mes.holds once they are merged). */
 export interface QmsEventTargets {
-  readonly quality: Pick<Quality, 'disposition' | 'usageDecision' | 'setInspectionPlan'>
+  /** With nonconformance and inspectionLot, a decision sent again is told from another decision (applyQmsEvent). */
+  readonly quality: Pick<Quality, 'disposition' | 'usageDecision' | 'setInspectionPlan'> & Partial<Pick<Quality, 'nonconformance' | 'inspectionLot'>>
   readonly holds: Pick<Holds, 'place' | 'release'>
+}
+
+/** A refusal of the MES by its rule (QualityRefusedError's `rule`). */
+function isRefusal (err: unknown, rule: string): boolean {
+  return err instanceof QualityRefusedError && err.rule === rule
 }
 
 /** Applies one callback; resolves with a summary for the inbox's results, throws what the MES refused. */
 export async function applyQmsEvent (targets: QmsEventTargets, e: QmsEvent): Promise<Record<string, unknown>> {
   switch (e.type) {
     case 'nonconformance.dispositioned': {
-      const nc = await targets.quality.disposition(e.data.ncId, dispositionInput(e.data))
-      return { ncId: nc.ncId, status: nc.status, disposition: nc.disposition, holdId: nc.holdId }
+      try {
+        const nc = await targets.quality.disposition(e.data.ncId, dispositionInput(e.data))
+        return { ncId: nc.ncId, status: nc.status, disposition: nc.disposition, holdId: nc.holdId }
+      } catch (err) {
+        // The same disposition again (under a new event id): what the QMS asks for holds, so it is no refusal for
+        // it to retry (as a release of a released hold); nothing changed. Another disposition stays refused.
+        const nc = isRefusal(err, 'disposition-applied') ? await targets.quality.nonconformance?.(e.data.ncId) : undefined
+        if (nc?.disposition === e.data.disposition) return { ncId: nc.ncId, status: nc.status, disposition: nc.disposition, holdId: nc.holdId, unchanged: true }
+        throw err
+      }
     }
     case 'hold.placed': {
       const { hold, duplicate } = await targets.holds.place(holdInput(e.data))
@@ -44,8 +59,15 @@ export async function applyQmsEvent (targets: QmsEventTargets, e: QmsEvent): Pro
       }
     }
     case 'usage-decision.made': {
-      const lot = await targets.quality.usageDecision(e.data.inspectionLot, { code: e.data.code, who: `qms:${e.data.decidedBy}`, ...(e.data.why !== undefined ? { why: e.data.why } : {}) })
-      return { inspectionLot: lot.inspectionLot, status: lot.status, lotId: lot.lotId, code: lot.usageDecision?.code ?? null }
+      try {
+        const lot = await targets.quality.usageDecision(e.data.inspectionLot, { code: e.data.code, who: `qms:${e.data.decidedBy}`, ...(e.data.why !== undefined ? { why: e.data.why } : {}) })
+        return { inspectionLot: lot.inspectionLot, status: lot.status, lotId: lot.lotId, code: lot.usageDecision?.code ?? null }
+      } catch (err) {
+        // The same usage decision again: as above, 200 and nothing changed; another code stays refused (QA 501).
+        const lot = isRefusal(err, 'usage-decision-made') ? await targets.quality.inspectionLot?.(e.data.inspectionLot) : undefined
+        if (lot?.usageDecision?.code === e.data.code) return { inspectionLot: lot.inspectionLot, status: lot.status, lotId: lot.lotId, code: lot.usageDecision.code, unchanged: true }
+        throw err
+      }
     }
     case 'inspection-plan.published': {
       const lot = await targets.quality.setInspectionPlan(planInput(e.data, 'qms'))

@@ -23,7 +23,7 @@ import { clientText } from '../../../core/client-text'
 import type { Logger } from '../../../core/logger'
 import type { Inbox } from '../../../mes/service'
 import { readQmsEvent, type QmsEvent } from '../generic/contract'
-import { verifyWebhook, WEBHOOK_ID } from '../../../core/webhook-signature'
+import { secretProblem, verifyWebhook, WEBHOOK_ID } from '../../../core/webhook-signature'
 import { applyStored, recoverable, recoverOne, QMS_SENDER, QMS_WEBHOOK_CHANNEL, type QmsEventTargets } from './qms-event-apply'
 
 export { QMS_SENDER, QMS_WEBHOOK_CHANNEL }
@@ -95,6 +95,8 @@ export function qmsWebhook (opts: QmsWebhookOptions): QmsWebhook {
 
   const receive = async (req: Request, raw: Buffer): Promise<Outcome> => {
     if (opts.secret === '') return refusal(503, 'not-configured', 'Webhook not configured', 'the hub has no QMS webhook secret (qms.webhookSecretFile): nothing is accepted')
+    const unusable = secretProblem(opts.secret)
+    if (unusable !== undefined) return refusal(503, 'not-configured', 'Webhook not configured', `the hub's QMS webhook secret cannot sign (${unusable}; qms.webhookSecretFile): nothing is accepted`)
     const verdict = verifyWebhook(opts.secret, req.headers, raw, Math.floor(now().getTime() / 1000), opts.toleranceS, { toleranceSetting: 'qms.webhookToleranceS' })
     if (!verdict.ok) return refusal(401, 'signature', 'Signature refused', verdict.why)
     let body: unknown

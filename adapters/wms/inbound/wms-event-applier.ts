@@ -1,6 +1,6 @@
 // What a WMS event does in the MES, through its Logistics only: a staging task's confirmation becomes one
-// confirmStaging per lot moved (the confirmation id `<eventId>/<n>`, so the same event applied again changes
-// nothing), the last one `final` when the WMS closed the task (short by a difference quantity, or complete); a
+// confirmation per lot moved, all in one transaction (confirmStagingAll; the confirmation id `<eventId>/<n>`, so the
+// same event applied again changes nothing), the last one `final` when the WMS closed the task (short by a difference quantity, or complete); a
 // put-away's confirmation becomes confirmPutAway with the storage bin; a staging task cancelled by the warehouse
 // becomes cancelStaging. A refusal of the MES (an unknown request, a lot of another material, a cancelled request)
 // is the event's outcome, recorded in the inbox with its reason; a failure of the store is thrown (the WMS sends the
@@ -19,7 +19,7 @@ function isRefusal (err: unknown): err is HubError {
   return err instanceof HubError && !(err instanceof StoreError) && !(err instanceof ConcurrentUpdateError)
 }
 
-export function wmsEventApplier (logistics: Pick<Logistics, 'confirmStaging' | 'cancelStaging' | 'confirmPutAway'>): WmsEventApply {
+export function wmsEventApplier (logistics: Pick<Logistics, 'confirmStagingAll' | 'cancelStaging' | 'confirmPutAway'>): WmsEventApply {
   const apply = async (e: WmsEvent): Promise<unknown> => {
     const who = `wms:${e.warehouse}`
     const { task } = e
@@ -37,15 +37,13 @@ export function wmsEventApplier (logistics: Pick<Logistics, 'confirmStaging' | '
       const r = await logistics.confirmPutAway({ requestId: task.requestId, confirmationId: e.eventId, location: c.destinationBin!, taskRef: task.taskId, who })
       return { requestId: r.request.requestId, status: r.request.status, location: r.request.location, duplicate: r.duplicate }
     }
-    // A final confirmation that moved nothing (everything short) still closes the task.
+    // A final confirmation that moved nothing (everything short) still closes the task. The lots of one event are
+    // applied in one transaction: a lot the MES refuses leaves the others unapplied too (the event changed nothing).
     const lots = c.lots.length > 0 ? c.lots : c.final ? [undefined] : []
-    let last: Awaited<ReturnType<Logistics['confirmStaging']>> | undefined
-    for (const [i, lot] of lots.entries()) {
-      last = await logistics.confirmStaging({
-        requestId: task.requestId, confirmationId: `${e.eventId}/${i + 1}`, quantity: lot?.quantity ?? 0,
-        ...(lot !== undefined ? { lotId: lot.lotId } : {}), final: c.final && i === lots.length - 1, taskRef: task.taskId, who
-      })
-    }
+    const last = (await logistics.confirmStagingAll(lots.map((lot, i) => ({
+      requestId: task.requestId, confirmationId: `${e.eventId}/${i + 1}`, quantity: lot?.quantity ?? 0,
+      ...(lot !== undefined ? { lotId: lot.lotId } : {}), final: c.final && i === lots.length - 1, taskRef: task.taskId, who
+    })))).at(-1)
     return last === undefined ? { requestId: task.requestId } : { requestId: task.requestId, status: last.request.status, stagedQuantity: last.request.stagedQuantity }
   }
   return async (e) => {

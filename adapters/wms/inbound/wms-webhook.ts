@@ -12,6 +12,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import { ValidationError } from '../../../core/errors'
 import { clientText } from '../../../core/client-text'
+import { perKeyQueue } from '../../../core/per-key-queue'
 import type { Logger } from '../../../core/logger'
 import type { Inbox, InboxMessage } from '../../../mes/service'
 import { checkEvent, type WmsEvent } from '../wms-schemas'
@@ -43,6 +44,10 @@ function problem (res: Response, p: Problem): void {
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p))
 }
 
+function sameJson (raw: string, body: unknown): boolean {
+  try { return JSON.stringify(JSON.parse(raw)) === JSON.stringify(body) } catch { return false }
+}
+
 /** The sender key of the inbox: event ids are unique per warehouse. */
 export function senderOf (warehouse: string): string {
   return `wms/${warehouse}`
@@ -50,6 +55,7 @@ export function senderOf (warehouse: string): string {
 
 export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: RequestHandler, applyPending: () => Promise<number> } {
   const now = opts.now ?? (() => new Date())
+  const queue = perKeyQueue()
 
   /** Applies a stored event and records its outcome; a failure of the store throws (the message stays 'received'). */
   const applyStored = async (id: number, event: WmsEvent): Promise<ApplyOutcome> => {
@@ -107,6 +113,17 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
       })
       const ref = { id: receipt.id, duplicate: receipt.duplicate }
       opts.log.info(`WMS ${clientText(event.type)} ${clientText(event.eventId)} (task ${clientText(event.task.taskId)}, ${clientText(event.task.requestId)}) -> inbox ${receipt.id}${receipt.duplicate ? ' (duplicate)' : ''}`)
+      if (receipt.duplicate) {
+        // A repeat must be the same event: one id with other content is refused and the stored event stands (the
+        // WMS would otherwise be told its other confirmation was applied).
+        const stored = await opts.inbox.get(receipt.id, { raw: true })
+        if (stored.raw !== text && !sameJson(stored.raw ?? '', parsed)) {
+          return problem(res, {
+            type: PROBLEM_BASE + 'event-id-reused', title: 'event id reused', status: 409, eventId: event.eventId, inboxId: receipt.id,
+            detail: `event ${event.eventId} of warehouse ${event.warehouse} was stored with other content (inbox ${receipt.id}); this one is not applied: send another event id`
+          })
+        }
+      }
       if (receipt.duplicate && receipt.status !== 'received') {
         const stored: InboxMessage = await opts.inbox.get(receipt.id)
         answer(res, ref, event, stored.status === 'applied' ? { status: 'applied', results: stored.results } : { status: 'error', reason: stored.reason ?? 'refused' })
@@ -114,7 +131,8 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
       }
       answer(res, ref, event, await applyStored(receipt.id, event))
     }
-    run().catch((err: unknown) => {
+    // The same event at once (a resend crossing the first delivery): the second waits and finds the first applied.
+    queue(`${event.warehouse}/${event.eventId}`, run).catch((err: unknown) => {
       opts.log.error(`WMS event ${clientText(event.eventId)}: not stored or not applied: ${(err as Error)?.stack ?? String(err)}`)
       if (res.headersSent) return
       problem(res, { type: PROBLEM_BASE + 'unavailable', title: 'the hub could not store or apply the event', status: 503, detail: 'nothing is lost that was not acknowledged: send the event again later' })
@@ -141,8 +159,13 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
       if (page.length === 0) return n
       for (const m of page) {
         const full = await opts.inbox.get(m.id, { raw: true })
-        await applyStored(m.id, checkEvent(JSON.parse(full.raw ?? '') as unknown, `inbound message ${m.id}`))
-        n++
+        const event = checkEvent(JSON.parse(full.raw ?? '') as unknown, `inbound message ${m.id}`)
+        // Under the same per-event queue as deliveries: a resend arriving meanwhile waits, then finds it applied.
+        await queue(`${event.warehouse}/${event.eventId}`, async () => {
+          if ((await opts.inbox.get(m.id)).status !== 'received') return
+          await applyStored(m.id, event)
+          n++
+        })
       }
       after = page[page.length - 1]!.id
     }

@@ -35,7 +35,15 @@ forEachStore('the WMS webhook', (ctx) => {
   let storeFails: boolean
   let webhook: ReturnType<typeof wmsWebhook>
 
+  /** While set, applying waits for it (a delivery held in the middle of its apply). */
+  let gate: Promise<void> | undefined
+  /** The event ids of deliveries the inbox answered as duplicates. */
+  let duplicatesReceived: string[]
+  /** The event ids whose apply began. */
+  let applying: string[]
   const apply = async (e: WmsEvent): Promise<ApplyOutcome> => {
+    applying.push(e.eventId)
+    if (gate !== undefined) await gate
     if (storeFails) throw new Error('the store is unavailable')
     applied.push(e)
     return e.task.requestId.startsWith('UNKNOWN') ? { status: 'error', reason: `staging request ${e.task.requestId} not found` } : { status: 'applied', results: { requestId: e.task.requestId } }
@@ -52,7 +60,17 @@ forEachStore('the WMS webhook', (ctx) => {
   beforeEach(async () => {
     applied = []
     storeFails = false
-    webhook = wmsWebhook({ inbox: ctx().mes.inbox, secret: SECRET, toleranceSeconds: 300, warehouse: 'WH01', maxEventBytes: 64 * 1024, apply, log: silentLogger })
+    gate = undefined
+    duplicatesReceived = []
+    applying = []
+    const real = ctx().mes.inbox
+    const inbox: typeof real = Object.create(real)
+    inbox.receive = async (m) => {
+      const r = await real.receive(m)
+      if (r.duplicate) duplicatesReceived.push(m.keys?.arckey ?? '')
+      return r
+    }
+    webhook = wmsWebhook({ inbox, secret: SECRET, toleranceSeconds: 300, warehouse: 'WH01', maxEventBytes: 64 * 1024, apply, log: silentLogger })
     const app = express()
     app.use(webhook.path, webhook.handler)
     server = http.createServer(app)
@@ -81,6 +99,31 @@ forEachStore('the WMS webhook', (ctx) => {
     assert.equal(again.body.inboxId, first.body.inboxId)
     assert.equal(applied.length, 1)
     assert.equal((await ctx().mes.inbox.list({ channel: 'wms-webhook' })).length, 1)
+  })
+
+  it('refuses an event id already stored with other content (409, the stored event stands), and applies one event sent twice at once once', async () => {
+    const first = await signed(confirmed('E-10'))
+    assert.equal(first.status, 200)
+    const other = await signed(confirmed('E-10', { confirmation: { quantity: 5, final: true, lots: [{ lotId: 'B-2', quantity: 5, sourceBin: '01-B-02' }], destinationBin: 'PSA-PRESSL1' } }))
+    assert.equal(other.status, 409)
+    assert.match(other.body.detail, /E-10/)
+    assert.equal(applied.length, 1)
+    assert.equal(JSON.parse((await ctx().mes.inbox.get(first.body.inboxId, { raw: true })).raw!).confirmation.lots[0].lotId, 'B-1')
+    // The first delivery is held in its apply until the second has been answered by the inbox as a duplicate (it
+    // then meets the first still 'received'), or, as it should, waits for the first (the gate opens after a while).
+    let open = (): void => {}
+    gate = new Promise<void>((resolve) => { open = resolve })
+    const body = JSON.stringify(confirmed('E-11'))
+    const firstDelivery = post(body, webhookHeaders(SECRET, 'E-11', body))
+    await until('the first delivery applying', () => applying.includes('E-11') || undefined)
+    const secondDelivery = post(body, webhookHeaders(SECRET, 'E-11', body))
+    await until('the second delivery stored as a duplicate', () => duplicatesReceived.includes('E-11') || undefined, 1000).catch(() => undefined)
+    open()
+    gate = undefined
+    const both = await Promise.all([firstDelivery, secondDelivery])
+    assert.deepEqual(both.map((b) => b.status), [200, 200])
+    assert.deepEqual(both.map((b) => b.body.duplicate).sort(), [false, true])
+    assert.equal(applied.filter((e) => e.eventId === 'E-11').length, 1, 'applied once')
   })
 
   it('refuses a missing, wrong or old signature with 401 and stores nothing', async () => {
@@ -169,6 +212,24 @@ forEachStore('the WMS webhook', (ctx) => {
     assert.equal(resent.status, 200)
     assert.equal(resent.body.duplicate, true)
     assert.deepEqual(applied.map((e) => e.eventId), ['E-6', 'E-7'])
+  })
+
+  it('applies an event stored but not applied once, when its resend arrives while the start applies it', async () => {
+    storeFails = true
+    assert.equal((await signed(confirmed('E-12'))).status, 503)
+    storeFails = false
+    applying = []
+    let open = (): void => {}
+    gate = new Promise<void>((resolve) => { open = resolve })
+    const pending = webhook.applyPending()
+    await until('the start applying E-12', () => applying.includes('E-12') || undefined)
+    const resent = signed(confirmed('E-12'))
+    await until('the resend stored as a duplicate', () => duplicatesReceived.includes('E-12') || undefined, 1000).catch(() => undefined)
+    open()
+    gate = undefined
+    assert.equal(await pending, 1)
+    assert.equal((await resent).status, 200)
+    assert.deepEqual(applied.map((e) => e.eventId), ['E-12'], 'applied once')
   })
 
   it('takes the simulated WMS\'s callbacks: its confirmation stored once though it is sent twice', async () => {

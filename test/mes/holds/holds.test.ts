@@ -72,6 +72,18 @@ forEachStore('holds', (ctx) => {
     assert.deepEqual(events.map((e) => `${e.kind} ${e.hold.holdId}`), ['hold-placed QN-7', 'hold-placed QN-8'])
   })
 
+  it('refuses a holdId placed again on another target, naming the hold it is (the other target is not held silently)', async () => {
+    const { mes } = ctx()
+    await frameOrder(ctx())
+    await mes.holds.place({ holdId: 'QN-9', target: { kind: 'lot', id: 'W-1' }, reason: 'moisture', who: QA, source: 'qms', reference: 'QN-9' })
+    const audit = (await mes.audit.query({ limit: 100000 })).length
+    await assert.rejects(mes.holds.place({ holdId: 'QN-9', target: { kind: 'lot', id: 'T-1' }, reason: 'moisture', who: QA, source: 'qms', reference: 'QN-9' }),
+      (err: unknown) => err instanceof HoldStateError && /QN-9/.test(err.message) && /lot W-1/.test(err.message) && /lot T-1/.test(err.message))
+    assert.equal((await mes.materials.lot('T-1')).status, 'released')
+    assert.equal((await mes.audit.query({ limit: 100000 })).length, audit, 'nothing recorded')
+    assert.deepEqual(events.map((e) => `${e.kind} ${e.hold.holdId}`), ['hold-placed QN-9'])
+  })
+
   it('refuses a second release (MES_HOLD_RELEASED, with who released it) and an unknown hold, changing nothing', async () => {
     const { mes } = ctx()
     await frameOrder(ctx())
@@ -124,6 +136,20 @@ forEachStore('holds', (ctx) => {
     assert.equal((await mes.materials.lot('P-1')).status, 'on-hold')
     // A lot of no holds that is on-hold by hand is released by a status change, as before.
     assert.equal((await mes.materials.setLotStatus('P-1', { status: 'released', who: 'wms:WH1', why: 'relabelled' })).status, 'released')
+  })
+
+  it('gives a lot back the status set while it was held, whichever of its holds is released last', async () => {
+    const { mes } = ctx()
+    await frameOrder(ctx())
+    // H-A holds the released lot; it is blocked (scrapped) while held; H-B holds it again; H-B goes first, H-A last.
+    await mes.holds.place({ holdId: 'H-A', target: { kind: 'lot', id: 'TB-1' }, reason: 'crack', who: QA })
+    await mes.materials.setLotStatus('TB-1', { status: 'blocked', who: QA, why: 'scrap decision' })
+    await mes.holds.place({ holdId: 'H-B', target: { kind: 'lot', id: 'TB-1' }, reason: 'supplier claim', who: QA, source: 'qms' })
+    assert.equal((await mes.materials.lot('TB-1')).status, 'on-hold')
+    await mes.holds.release('H-B', { who: QA, why: 'claim filed' })
+    assert.equal((await mes.materials.lot('TB-1')).status, 'on-hold', 'H-A still holds it')
+    await mes.holds.release('H-A', { who: QA, why: 'crack documented' })
+    assert.equal((await mes.materials.lot('TB-1')).status, 'blocked', 'a scrapped lot is not released by its last hold')
   })
 
   it('a held order\'s jobs do not start, resume, report or complete, nor is it dispatched; after the release they do', async () => {

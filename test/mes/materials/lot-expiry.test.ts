@@ -55,6 +55,19 @@ forEachStore('Lot expiry', (ctx) => {
     assert.deepEqual(announced, [['G-OLD', 'released', 'expired', 'mes:expiry'], ['G-OFFSET', 'released', 'expired', 'mes:expiry']])
   })
 
+  it('expires lots whose expiry is written as RFC 3339 allows (lower-case t and z, any offset the schema takes)', async function () {
+    // The schema's date-time is RFC 3339: "t" and "z" may be lower case (section 5.6), the offset any hh:mm. SQLite's
+    // julianday() reads neither a lower-case t nor an offset past 14 hours, PostgreSQL's timestamptz no offset past
+    // 15:59; such a lot must still be stored, released and expired like any other.
+    const c = ctx()
+    await receive(c, 'G-LOWER', '2025-03-01t00:00:00z')
+    await receive(c, 'G-FAR', '2025-03-02T06:00:00-23:30') // 2025-03-03T05:30Z: before now (06:00Z)
+    await receive(c, 'G-FAR-Q', '2025-03-02T06:00:00-23:30', { status: 'quarantined' })
+    await c.mes.materials.setLotStatus('G-FAR-Q', { status: 'released', who: 'qms:QM1', why: 'inspected' })
+    await start()
+    for (const id of ['G-LOWER', 'G-FAR', 'G-FAR-Q']) assert.equal((await c.mes.materials.lot(id)).status, 'expired', id)
+  })
+
   it('expires in batches, oldest expiry first', async function () {
     const c = ctx()
     for (let i = 1; i <= 7; i++) await receive(c, `G-${i}`, `2025-02-0${8 - i}T00:00:00Z`)
@@ -84,6 +97,16 @@ forEachStore('Lot expiry', (ctx) => {
     await start()
     await receive(c, 'G-LATE', '2025-03-03T05:00:00Z')
     await until('G-LATE expired', async () => (await c.mes.materials.lot('G-LATE')).status === 'expired' ? true : undefined, 5000)
+  })
+
+  it('expires a lot past its expiry once the release of its last hold gives it back released, without waiting for the planned run', async function () {
+    const c = ctx()
+    await receive(c, 'G-HOLD', '2025-03-01T00:00:00Z')
+    await c.mes.holds.place({ holdId: 'QH-1', target: { kind: 'lot', id: 'G-HOLD' }, reason: 'viscosity', who: 'qa.quinn' })
+    await start()
+    assert.equal((await c.mes.materials.lot('G-HOLD')).status, 'on-hold')
+    await c.mes.holds.release('QH-1', { who: 'qa.quinn', why: 'retested' })
+    await until('G-HOLD expired', async () => (await c.mes.materials.lot('G-HOLD')).status === 'expired' ? true : undefined, 5000)
   })
 
   it('leaves a held lot held past its expiry, and expires it once it is released', async function () {
