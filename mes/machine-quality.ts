@@ -147,7 +147,7 @@ export async function startMachineQuality (opts: MachineQualityOptions): Promise
         equipment: u.code, who: u.who, at: new Date(m.timestamp).toISOString()
       })
       u.lastLogged = undefined
-      log.debug(`${u.code}: result ${resultId} of ${characteristic} on job ${job.jobId}: ${r.result.evaluation}${r.duplicate ? ' (recorded before)' : ''}`)
+      log.debug(`${u.code}: result ${clientText(resultId)} of ${clientText(characteristic)} on job ${job.jobId}: ${r.result.evaluation}${r.duplicate ? ' (recorded before)' : ''}`)
     } catch (err) {
       if (!(err instanceof HubError)) {
         // The store failed (not the result): the message was acknowledged to the gauge, so say it was not recorded.
