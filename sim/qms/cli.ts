@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run qms-sim -- [--port 8100] [--host 127.0.0.1] [--token qms-sim-token]
+// npm run qms-sim -- [--port 8200] [--host 127.0.0.1] [--token qms-sim-token]
 //                    [--hub-url http://127.0.0.1:1880/qms/webhook --secret whsec_...] [--disposition-after-ms 5000]
 // Runs the simulated QMS for the demo and for trying the adapter by hand: the generic contract's API under /api/v1,
 // control at POST /sim/control, what the hub sent at GET /sim/received; with --hub-url and --secret, the QMS calls
@@ -8,7 +8,7 @@
 import { DEFAULT_TOKEN, startQmsSimulator } from './simulator'
 
 const USAGE = `usage: npm run qms-sim -- [options]
-  --port N                  TCP port (default 8100, or HUB_QMS_SIM_PORT)
+  --port N                  TCP port (default 8200, or HUB_QMS_SIM_PORT; the simulated WMS defaults to 8100)
   --host H                  address to listen on (default 127.0.0.1)
   --token T                 the API token the QMS accepts (default ${DEFAULT_TOKEN}, or HUB_QMS_SIM_TOKEN)
   --hub-url URL             the hub's webhook, e.g. http://127.0.0.1:1880/qms/webhook
@@ -27,7 +27,7 @@ export interface QmsSimArgs {
 }
 
 export function parseArgs (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): QmsSimArgs {
-  const args: QmsSimArgs = { port: Number(env.HUB_QMS_SIM_PORT ?? 8100), host: '127.0.0.1', token: env.HUB_QMS_SIM_TOKEN ?? DEFAULT_TOKEN, hubUrl: undefined, secret: env.HUB_QMS_SIM_SECRET, dispositionAfterMs: undefined, help: false }
+  const args: QmsSimArgs = { port: Number(env.HUB_QMS_SIM_PORT ?? 8200), host: '127.0.0.1', token: env.HUB_QMS_SIM_TOKEN ?? DEFAULT_TOKEN, hubUrl: undefined, secret: env.HUB_QMS_SIM_SECRET, dispositionAfterMs: undefined, help: false }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!
     const value = (): string => {

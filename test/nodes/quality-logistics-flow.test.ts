@@ -1,8 +1,9 @@
 // The shipped "Quality and logistics" tab (flows/hub-flows.json) in a real Node-RED runtime on a real MES store (the
 // suites' stores): its inject buttons clicked in order, as a user without a QMS or a WMS would (the steps "no WMS" /
 // "no QMS" standing in for them; 1c and 9b, which talk to the simulators, are not clicked), with the debug nodes
-// swapped for test-helper nodes so the test sees what the debug sidebar would show. What the MES holds after each
-// step is checked against the MES: staging, the out-of-spec result and its hold, the refused and the accepted
+// swapped for test-helper nodes so the test sees what the debug sidebar would show (the run with the QMS and WMS
+// adapters and both simulators is quality-logistics-flow-adapters.test.ts). What the MES holds after each step is
+// checked against the MES: staging, the out-of-spec result and its hold, the refused and the accepted
 // consumption, the disposition, the hold on the press and its release, the put-away bin in the forward trace.
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
