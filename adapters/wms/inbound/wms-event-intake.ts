@@ -1,0 +1,77 @@
+// The one way a WMS event enters the MES, whoever brought it (the webhook, wms-webhook.ts, or the SAP EWM task
+// poller the hub runs, since EWM has no webhook): stored raw in the MES inbox first, keyed by its eventId per
+// warehouse (inbox ARCKEY), then applied through Logistics (wms-event-applier.ts) and its outcome recorded. An event
+// already applied or refused is found there and answered as it was, not applied again; one stored but not applied (the
+// store failed, the hub stopped) is applied when it comes again, or at the next start (`applyPending`).
+import type { Inbox, InboxMessage } from '../../../mes/service'
+import { checkEvent, type WmsEvent } from '../wms-schemas'
+import type { ApplyOutcome, WmsEventApply } from './wms-event-applier'
+
+/** The inbox channel of WMS events (the name is the webhook's; events polled from EWM say so in their meta `via`). */
+export const WMS_CHANNEL = 'wms-webhook'
+
+/** The sender key of the inbox: event ids are unique per warehouse. */
+export function senderOf (warehouse: string): string {
+  return `wms/${warehouse}`
+}
+
+export interface WmsIntakeResult {
+  /** The inbox message. */
+  id: number
+  /** The event was stored before (this is a resend). */
+  duplicate: boolean
+  outcome: ApplyOutcome
+}
+
+export interface WmsEventIntake {
+  /**
+   * Stores the event (once), then applies it unless it was applied or refused before. `raw`: the body as it came
+   * (default: the event as JSON); `meta`: more to keep with it (where it came from). A failure of the store throws.
+   */
+  take: (event: WmsEvent, from?: { raw?: string, meta?: Record<string, unknown> }) => Promise<WmsIntakeResult>
+  /** The events stored but not applied (status 'received'), applied in the order received; how many. */
+  applyPending: () => Promise<number>
+}
+
+export function wmsEventIntake (opts: { inbox: Inbox, apply: WmsEventApply }): WmsEventIntake {
+  const { inbox } = opts
+
+  /** Applies a stored event and records its outcome; a failure of the store throws (the message stays 'received'). */
+  const applyStored = async (id: number, event: WmsEvent): Promise<ApplyOutcome> => {
+    const outcome = await opts.apply(event)
+    const who = `wms:${event.warehouse}`
+    if (outcome.status === 'applied') await inbox.setStatus(id, 'applied', { results: outcome.results, who })
+    else await inbox.setStatus(id, 'error', { reason: outcome.reason.slice(0, 4000), who })
+    return outcome
+  }
+
+  const take = async (event: WmsEvent, from: { raw?: string, meta?: Record<string, unknown> } = {}): Promise<WmsIntakeResult> => {
+    const receipt = await inbox.receive({
+      channel: WMS_CHANNEL, raw: from.raw ?? JSON.stringify(event), keys: { sender: senderOf(event.warehouse), arckey: event.eventId },
+      meta: { eventType: event.type, taskId: event.task.taskId, requestId: event.task.requestId, taskType: event.task.type, ...from.meta },
+      who: `wms:${event.warehouse}`
+    })
+    if (receipt.duplicate && receipt.status !== 'received') {
+      const stored: InboxMessage = await inbox.get(receipt.id)
+      const outcome: ApplyOutcome = stored.status === 'applied' ? { status: 'applied', results: stored.results } : { status: 'error', reason: stored.reason ?? 'refused' }
+      return { id: receipt.id, duplicate: true, outcome }
+    }
+    return { id: receipt.id, duplicate: receipt.duplicate, outcome: await applyStored(receipt.id, event) }
+  }
+
+  const applyPending = async (): Promise<number> => {
+    let n = 0
+    for (let after = 0; ;) {
+      const page = await inbox.list({ status: 'received', channel: WMS_CHANNEL, after, limit: 100 })
+      if (page.length === 0) return n
+      for (const m of page) {
+        const full = await inbox.get(m.id, { raw: true })
+        await applyStored(m.id, checkEvent(JSON.parse(full.raw ?? '') as unknown, `inbound message ${m.id}`))
+        n++
+      }
+      after = page[page.length - 1]!.id
+    }
+  }
+
+  return { take, applyPending }
+}
