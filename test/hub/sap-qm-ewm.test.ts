@@ -1,7 +1,8 @@
 // SAP EWM as the hub's WMS and SAP QM as its QMS, each a hub in this process against the simulated SAP over real
 // HTTP (OData v4 and v2, CSRF included): a dispatch's staging request becomes a warehouse task in EWM; a worker
 // confirms it in EWM (as an RF app does) and the hub's task poller applies the confirmation once (stored in the MES
-// inbox once, by its event id); a produced lot's put-away likewise, with EWM's bin recorded in the lot. And an order
+// inbox once, by its event id); a produced lot's put-away likewise, with EWM's bin recorded in the lot; a task EWM
+// cancelled cancels the staging, and a confirmation the MES refuses stays refused across a restart. And an order
 // released in the MES gets its inspection plan from SAP QM's inspection lot of that order; a result recorded is
 // posted to SAP once.
 import assert from 'node:assert/strict'
@@ -10,6 +11,7 @@ import path from 'node:path'
 import { startTestHub, tempDir, testConfig } from '../support/hub-fixture'
 import { until } from '../support/until'
 import type { RunningHub } from '../../hub/hub'
+import type { HubConfig } from '../../hub/config'
 import { DEFAULT_USERS, startSapSimulator, type RunningSapSimulator } from '../../sim/sap/simulator'
 import { createODataV4Client, type ODataV4Client } from '../../adapters/sap/odata/odata-v4-client'
 import { createODataClient } from '../../adapters/sap/odata/odata-client'
@@ -28,9 +30,11 @@ describe('the hub with SAP EWM as its WMS', function () {
   let sap: RunningSapSimulator
   let hub: RunningHub | undefined
   let worker: ODataV4Client
+  let config: HubConfig
   const taskKey = (taskRef: string): string => { const [t, i] = taskRef.split('/'); return `WarehouseTask(EWMWarehouse='1710',WarehouseTask='${t!}',WarehouseTaskItem='${i!}')` }
   /** What a warehouse worker's RF app does: EWM's confirm action on the task. */
   const confirmInEwm = async (taskRef: string): Promise<void> => { await worker.post(`${taskKey(taskRef)}/${EWM_NAMESPACE}.ConfirmWarehouseTaskExact`, {}) }
+  const cancelInEwm = async (taskRef: string): Promise<void> => { await worker.post(`${taskKey(taskRef)}/${EWM_NAMESPACE}.CancelWarehouseTask`, {}) }
 
   beforeEach(async function () {
     sap = await startSapSimulator({ port: 0, users: { ...DEFAULT_USERS, RF_WORKER: 'rf' }, ewmBatches: { 'RM-BOLT': 'B-4711' } })
@@ -41,13 +45,14 @@ describe('the hub with SAP EWM as its WMS', function () {
     const demo = testConfig().plantModel
     const plant = path.join(dir, 'plant.yaml')
     fs.writeFileSync(plant, fs.readFileSync(demo, 'utf8').replace(/supplyLocation: PSA-PRESS01/, 'supplyLocation: PSA-PR01'))
-    hub = await startTestHub(testConfig(undefined, (c) => {
+    config = testConfig(undefined, (c) => {
       c.plantModel = plant
       Object.assign(c.wms, {
         enabled: true, system: 'sap-ewm', url: sap.url, username: 'HUB_RFC', passwordFile: secretFile(dir, 'sap-password', DEFAULT_USERS.HUB_RFC!),
         warehouse: '1710', pollMs: 50, ewmPollMs: 100, timeoutMs: 5000
       })
-    }))
+    })
+    hub = await startTestHub(config)
   })
   afterEach(async function () {
     await hub?.stop()
@@ -60,21 +65,29 @@ describe('the hub with SAP EWM as its WMS', function () {
     return (await hubClient.get<{ value: Array<Record<string, unknown>> }>('WarehouseTask', { $filter: "EWMWarehouse eq '1710'" })).value
   }
 
+  /** An order of FG-X (9001 unless told), 4 ST of RM-BOLT at its operation 10, dispatched to PRESS01: its staging request. */
+  const dispatched = async (mes: RunningHub['mes']['mes'], orderNumber = '9001'): Promise<{ jobId: string, requestId: string }> => {
+    if (orderNumber === '9001') {
+      await mes.materials.define({ material: 'RM-BOLT', unit: 'ST' }, 'erp:SAP')
+      await mes.materials.define({ material: 'FG-X', unit: 'ST' }, 'erp:SAP')
+    }
+    await mes.workOrders.create({
+      orderNumber, material: 'FG-X', quantity: 2, unit: 'ST', dueDate: '2026-12-31T00:00:00Z',
+      operations: [{ sequence: 10, workCenter: 'PRESSL1' }], materials: [{ item: 1, material: 'RM-BOLT', quantity: 4, unit: 'ST' }]
+    }, { who: 'erp:SAP' })
+    await mes.workOrders.release(orderNumber, { who: 'planner' })
+    const job = await mes.dispatch.dispatchOperation(orderNumber, 10, 'PRESS01', { who: 'planner' })
+    return { jobId: job.jobId, requestId: `${job.jobId}/1` }
+  }
+
   it('makes a staging task in EWM at dispatch, applies its confirmation once, and a put-away likewise with its bin in the lot', async function () {
     const running = hub!
     const mes = running.mes.mes
     assert.ok(running.wms?.ewmPoller !== undefined, 'the EWM task poller runs with the adapter')
     assert.equal(running.wms.adapter.connector?.system, 'sap-ewm')
-    await mes.materials.define({ material: 'RM-BOLT', unit: 'ST' }, 'erp:SAP')
-    await mes.materials.define({ material: 'FG-X', unit: 'ST' }, 'erp:SAP')
+    const job = await dispatched(mes)
+    const { requestId } = job
     await mes.materials.receiveLot({ lotId: 'B-4711', material: 'RM-BOLT', quantity: 50, unit: 'ST', who: 'erp:SAP' })
-    await mes.workOrders.create({
-      orderNumber: '9001', material: 'FG-X', quantity: 2, unit: 'ST', dueDate: '2026-12-31T00:00:00Z',
-      operations: [{ sequence: 10, workCenter: 'PRESSL1' }], materials: [{ item: 1, material: 'RM-BOLT', quantity: 4, unit: 'ST' }]
-    }, { who: 'erp:SAP' })
-    await mes.workOrders.release('9001', { who: 'planner' })
-    const job = await mes.dispatch.dispatchOperation('9001', 10, 'PRESS01', { who: 'planner' })
-    const requestId = `${job.jobId}/1`
 
     // Dispatch -> the outbox -> a warehouse task in EWM, its reference with the request.
     const taskRef = await until('the staging task made in EWM', async () => (await mes.logistics.stagingRequest(requestId)).taskRef ?? undefined)
@@ -117,6 +130,34 @@ describe('the hub with SAP EWM as its WMS', function () {
     await running.wms.ewmPoller.pollOnce()
     const all = await mes.inbox.list({ channel: WMS_CHANNEL })
     assert.deepEqual(all.map((m) => [m.arckey, m.status]), [[`ewm:1710:${taskRef}:C`, 'applied'], [`ewm:1710:${putAwayRef}:C`, 'applied']])
+  })
+
+  it('cancels the staging of a task EWM cancelled; a confirmation the MES refuses stays in the inbox with its reason, not applied again after a restart', async function () {
+    let mes = hub!.mes.mes
+    const first = await dispatched(mes)
+    const firstRef = await until('the staging task made in EWM', async () => (await mes.logistics.stagingRequest(first.requestId)).taskRef ?? undefined)
+    await cancelInEwm(firstRef)
+    const cancelled = await until('the staging cancelled in the MES', async () => { const r = await mes.logistics.stagingRequest(first.requestId); return r.status === 'cancelled' ? r : undefined })
+    assert.equal(cancelled.taskRef, firstRef)
+
+    // Another order's staging: EWM's batch B-4711 is not a lot the MES knows (no goods receipt of it here): refused.
+    const second = await dispatched(mes, '9002')
+    const secondRef = await until('the second staging task', async () => (await mes.logistics.stagingRequest(second.requestId)).taskRef ?? undefined)
+    await confirmInEwm(secondRef)
+    const refused = await until('the confirmation refused', async () => (await mes.inbox.list({ channel: WMS_CHANNEL, status: 'error' }))[0])
+    assert.equal(refused.arckey, `ewm:1710:${secondRef}:C`)
+    assert.match(refused.reason ?? '', /B-4711/)
+    assert.equal((await mes.logistics.stagingRequest(second.requestId)).status, 'requested', 'nothing applied')
+
+    // A restarted hub polls the task again (still open in the MES): the inbox finds the event, nothing is applied twice.
+    await hub!.stop()
+    hub = await startTestHub(config)
+    mes = hub.mes.mes
+    const round = await hub.wms!.ewmPoller!.pollOnce()
+    assert.deepEqual([round.open, round.delivered], [1, 1])
+    assert.deepEqual((await mes.inbox.list({ channel: WMS_CHANNEL })).map((m) => [m.arckey, m.status]),
+      [[`ewm:1710:${firstRef}:A`, 'applied'], [`ewm:1710:${secondRef}:C`, 'error']])
+    assert.equal((await mes.logistics.stagingRequest(second.requestId)).status, 'requested')
   })
 })
 
