@@ -31,6 +31,14 @@ export interface WmsConfig {
   signatureToleranceSeconds: number
   /** Largest webhook body accepted, bytes. */
   maxEventBytes: number
+  /** sap-ewm: the warehouse process type of staging tasks to a production supply area (the landscape's customizing). */
+  ewmStagingProcessType: string
+  /** sap-ewm: the warehouse process type of put-away tasks from production. */
+  ewmPutAwayProcessType: string
+  /** sap-ewm: how often the open warehouse tasks are read from EWM (it has no webhook), ms. */
+  ewmPollMs: number
+  /** sap-ewm: the SAP client (sap-client); empty: the system's default one. */
+  sapClient: string
 }
 
 const SECRET_FILES: ReadonlyArray<readonly [keyof WmsConfig & ('passwordFile' | 'webhookSecretFile'), string]> = [
@@ -52,7 +60,13 @@ export const WMS_SECTION: ConfigSection<WmsConfig, 'wms'> = {
     pollMs: 1_000,
     // Five minutes, as the common webhook signature schemes allow for clock skew and retries in flight.
     signatureToleranceSeconds: 300,
-    maxEventBytes: 1024 * 1024
+    maxEventBytes: 1024 * 1024,
+    // Examples only: warehouse process types are each landscape's own customizing (SPRO, /SCWM/PRCTYP); set yours.
+    ewmStagingProcessType: '2030',
+    ewmPutAwayProcessType: '1011',
+    // EWM is asked about each open task on every round: every 10 s keeps a line's confirmations quick and SAP quiet.
+    ewmPollMs: 10_000,
+    sapClient: ''
   }),
   schema: {
     type: 'object',
@@ -69,7 +83,11 @@ export const WMS_SECTION: ConfigSection<WmsConfig, 'wms'> = {
       timeoutMs: { type: 'integer', minimum: 1, description: 'Time for one request to the WMS before it counts as failed (and is retried).' },
       pollMs: { type: 'integer', minimum: 1, description: 'How often new staging and put-away requests are looked for.' },
       signatureToleranceSeconds: { type: 'integer', minimum: 1, maximum: 86400, description: 'A webhook signed further than this from now is refused (401).' },
-      maxEventBytes: { type: 'integer', minimum: 1024, description: 'Largest webhook body accepted, bytes (larger: 413).' }
+      maxEventBytes: { type: 'integer', minimum: 1024, description: 'Largest webhook body accepted, bytes (larger: 413).' },
+      ewmStagingProcessType: { type: 'string', pattern: '^[A-Za-z0-9]{1,4}$', description: 'sap-ewm: warehouse process type (/SCWM/DE_PROCTY, 4 characters) of staging tasks to a production supply area.' },
+      ewmPutAwayProcessType: { type: 'string', pattern: '^[A-Za-z0-9]{1,4}$', description: 'sap-ewm: warehouse process type of put-away tasks from production.' },
+      ewmPollMs: { type: 'integer', minimum: 100, description: "sap-ewm: how often the open warehouse tasks are read from EWM (EWM has no webhook; failed rounds back off to 10 times this)." },
+      sapClient: { type: 'string', pattern: '^[0-9]{0,3}$', description: 'sap-ewm: the SAP client (sap-client); empty: the default one.' }
     }
   },
   settings: [
@@ -79,7 +97,10 @@ export const WMS_SECTION: ConfigSection<WmsConfig, 'wms'> = {
     { env: 'HUB_WMS_USER', key: 'wms.username', kind: 'string', help: 'WMS user (HTTP Basic); empty: a Bearer token' },
     { env: 'HUB_WMS_PASSWORD_FILE', key: 'wms.passwordFile', kind: 'path', help: 'file with the WMS password or token (mode 0600)' },
     { env: 'HUB_WMS_WEBHOOK_SECRET_FILE', key: 'wms.webhookSecretFile', kind: 'path', help: "file with the WMS webhook's HMAC secret (mode 0600)" },
-    { env: 'HUB_WMS_WAREHOUSE', key: 'wms.warehouse', kind: 'string', help: 'warehouse number (default WH01)' }
+    { env: 'HUB_WMS_WAREHOUSE', key: 'wms.warehouse', kind: 'string', help: 'warehouse number (default WH01; sap-ewm: the EWM warehouse, 4 characters)' },
+    { env: 'HUB_WMS_EWM_STAGING_PROCESS_TYPE', key: 'wms.ewmStagingProcessType', kind: 'string', help: 'sap-ewm: warehouse process type of staging tasks (default 2030)' },
+    { env: 'HUB_WMS_EWM_PUT_AWAY_PROCESS_TYPE', key: 'wms.ewmPutAwayProcessType', kind: 'string', help: 'sap-ewm: warehouse process type of put-away tasks (default 1011)' },
+    { env: 'HUB_WMS_SAP_CLIENT', key: 'wms.sapClient', kind: 'string', help: 'sap-ewm: SAP client (sap-client)' }
   ],
   filePathKeys: ['wms.passwordFile', 'wms.webhookSecretFile'],
   check (value: WmsConfig): Problem[] {
@@ -93,11 +114,25 @@ export const WMS_SECTION: ConfigSection<WmsConfig, 'wms'> = {
         problems.push({ path: `/wms/${key}`, message: `${file} does not exist or cannot be read` })
       }
     }
-    if (value.enabled && value.webhookSecretFile === '' && process.env.HUB_WMS_WEBHOOK_SECRET === undefined) {
+    if (value.enabled && value.system === 'sap-ewm') problems.push(...sapEwmProblems(value))
+    // EWM has no webhook (its confirmations are polled), so sap-ewm needs no webhook secret.
+    if (value.enabled && value.system === 'generic' && value.webhookSecretFile === '' && process.env.HUB_WMS_WEBHOOK_SECRET === undefined) {
       problems.push({ path: '/wms/webhookSecretFile', message: 'the WMS webhook needs its shared secret: set wms.webhookSecretFile (or HUB_WMS_WEBHOOK_SECRET); unsigned callbacks are never accepted' })
     }
     return problems
   }
+}
+
+/** What SAP EWM needs: its URL, a user and password (EWM takes HTTP Basic, not a Bearer token), a warehouse that fits /SCWM/LGNUM. */
+function sapEwmProblems (value: WmsConfig): Problem[] {
+  const problems: Problem[] = []
+  if (value.url === '') problems.push({ path: '/wms/url', message: "wms.system sap-ewm needs the SAP system's HTTP root: set wms.url (or HUB_WMS_URL), e.g. https://s4.example.com" })
+  if (value.username === '') problems.push({ path: '/wms/username', message: 'wms.system sap-ewm needs the SAP user of the warehouse task API: set wms.username (or HUB_WMS_USER)' })
+  if (value.passwordFile === '' && process.env.HUB_WMS_PASSWORD === undefined) {
+    problems.push({ path: '/wms/passwordFile', message: "wms.system sap-ewm needs the SAP user's password: set wms.passwordFile (or HUB_WMS_PASSWORD)" })
+  }
+  if (value.warehouse.length > 4) problems.push({ path: '/wms/warehouse', message: `'${value.warehouse}' is not an EWM warehouse number (4 characters, e.g. 1710): set wms.warehouse` })
+  return problems
 }
 
 function firstLine (file: string): string {

@@ -4,7 +4,8 @@
 // them in the MES inbox and applies them through Mes.logistics; those stored but not applied when the hub stopped are
 // applied at start), and what happens to each on the UNS as events on `$hub/outbox/wms/<outbox id>` and
 // `$hub/wms/events/<inbox id>` (not retained, as the SAP and QMS adapters'). The connector is the generic contract's
-// unless the hub hands in another (SAP EWM, wms.system 'sap-ewm').
+// unless the hub hands in another (SAP EWM, wms.system 'sap-ewm'); a WMS without webhook (EWM, whose closed tasks the
+// hub polls) hands its events to `deliver`, which takes them the webhook's way (inbound/wms-event-intake.ts).
 import type { RequestHandler } from 'express'
 import type { Logistics, Mes, OutboxRunner } from '../../mes/service'
 import type { Logger } from '../../core/logger'
@@ -16,6 +17,9 @@ import { WMS_DESTINATION, wmsSender } from './wms-sender'
 import { WmsFeeder } from './wms-feeders'
 import { WMS_CHANNEL, wmsWebhook } from './inbound/wms-webhook'
 import { wmsEventApplier } from './inbound/wms-event-applier'
+import { wmsEventIntake, type WmsEventIntake, type WmsIntakeResult } from './inbound/wms-event-intake'
+import { checkEvent } from './wms-schemas'
+import { ValidationError } from '../../core/errors'
 
 /** What the adapter needs of the MES: its outbox and inbox, and Logistics (issue #14). */
 export type WmsAdapterMes = Pick<Mes, 'outbox' | 'inbox'> & { readonly logistics: Logistics }
@@ -37,6 +41,7 @@ export class WmsAdapter {
   readonly connector: WmsConnector | undefined
   readonly feeder: WmsFeeder
   private readonly events: ReturnType<typeof wmsWebhook>
+  private readonly intake: WmsEventIntake
   private worker: OutboxRunner | undefined
   private timer: NodeJS.Timeout | undefined
   private feeding: Promise<unknown> = Promise.resolve()
@@ -46,10 +51,12 @@ export class WmsAdapter {
 
   constructor (private readonly opts: WmsAdapterOptions) {
     const { config, mes, log } = opts
+    const apply = wmsEventApplier(mes.logistics)
     this.events = wmsWebhook({
       inbox: mes.inbox, secret: wmsWebhookSecrets(config), toleranceSeconds: config.signatureToleranceSeconds, warehouse: config.warehouse,
-      maxEventBytes: config.maxEventBytes, apply: wmsEventApplier(mes.logistics), log: log.child('webhook')
+      maxEventBytes: config.maxEventBytes, apply, log: log.child('webhook')
     })
+    this.intake = wmsEventIntake({ inbox: mes.inbox, apply })
     this.feeder = new WmsFeeder({ logistics: mes.logistics, outbox: mes.outbox })
     if (opts.connector !== undefined) this.connector = opts.connector
     else if (config.url !== '' && config.system === 'generic') {
@@ -60,6 +67,21 @@ export class WmsAdapter {
   /** The webhook, mounted by the hub on its HTTP port (no login: the signature authenticates). */
   webhook (): { path: string, handler: RequestHandler } {
     return { path: this.events.path, handler: this.events.handler }
+  }
+
+  /**
+   * A WMS event that came another way than the webhook (`via`, e.g. 'ewm-poll'): checked against the event schema and
+   * this hub's warehouse (a ValidationError naming what is wrong, nothing stored), then stored in the MES inbox once
+   * (by its eventId) and applied, as a webhook event is. A failure of the store throws (deliver it again).
+   */
+  async deliver (event: unknown, via: string): Promise<WmsIntakeResult> {
+    const e = checkEvent(event, `WMS event (${via})`)
+    if (e.warehouse !== this.opts.config.warehouse) {
+      throw new ValidationError(`WMS event ${e.eventId} (${via})`, [{ path: '/warehouse', message: `is ${e.warehouse}; this hub's WMS adapter serves warehouse ${this.opts.config.warehouse} (wms.warehouse)` }])
+    }
+    const taken = await this.intake.take(e, { meta: { via } })
+    this.opts.log.info(`WMS ${e.type} ${e.eventId} (task ${e.task.taskId}, ${e.task.requestId}, ${via}) -> inbox ${taken.id}${taken.duplicate ? ' (duplicate)' : ''}`)
+    return taken
   }
 
   async start (): Promise<void> {
@@ -87,7 +109,7 @@ export class WmsAdapter {
     if (this.connector === undefined) {
       log.warn(config.url === ''
         ? 'WMS outbound is off (wms.url is empty): staging and put-away requests wait in the MES outbox'
-        : `WMS outbound is off: no connector for wms.system '${config.system}' yet; staging and put-away requests wait in the MES outbox`)
+        : `WMS outbound is off: no connector for wms.system '${config.system}' was handed in (the hub makes the SAP EWM one); staging and put-away requests wait in the MES outbox`)
       return
     }
     this.worker = mes.outbox.worker({

@@ -16,7 +16,7 @@ import { loadPutAway, loadStaging, putAwayFromRow, putAwayIdOf, stagingOfJob } f
 import { cancelRequestsOfEndedJobs, cancelStagingTx, confirmStagingTx, missingStaging, requestStagingTx } from './staging'
 import { confirmPutAwayTx, feedPutAwaysTx, insertPutAway, lockPutAwayFeed, pendingPutAways } from './put-away'
 import type {
-  LogisticsChange, Logistics, LogisticsEvent, PutAwayConfirmationInput, PutAwayRequest, StagingCancelInput, StagingConfirmationInput, StagingRequest
+  LogisticsChange, Logistics, LogisticsEvent, OpenWarehouseTaskRequest, PutAwayConfirmationInput, PutAwayRequest, StagingCancelInput, StagingConfirmationInput, StagingRequest
 } from './types'
 
 export type StagingTrigger = 'dispatch' | 'release' | 'manual'
@@ -171,6 +171,20 @@ export class LogisticsService implements Logistics {
       return a.changes + b.changes
     })
     if (changes === 0) throw new NotFoundError('logistics request', requestId)
+  }
+
+  async openTasks (limit = 1000): Promise<OpenWarehouseTaskRequest[]> {
+    // The cancellations of ended jobs first: their tasks are no longer the MES's to wait for.
+    await this.catchUp()
+    const n = Math.max(1, Math.min(MAX_CHANGES, Math.floor(limit)))
+    return await this.store.read(async (tx) => {
+      const rows = await tx.all(`SELECT request_id, 'staging' AS kind, task_ref, created_at FROM staging_requests
+        WHERE status IN ('requested', 'partial') AND task_ref IS NOT NULL
+        UNION ALL SELECT request_id, 'put-away' AS kind, task_ref, created_at FROM put_away_requests
+        WHERE status = 'requested' AND task_ref IS NOT NULL
+        ORDER BY created_at, request_id LIMIT ?`, [n])
+      return rows.map((r) => ({ requestId: String(r.request_id), type: String(r.kind) as OpenWarehouseTaskRequest['type'], taskRef: String(r.task_ref) }))
+    })
   }
 
   async requestsAfter (afterSeq: number, limit = 1000): Promise<LogisticsChange[]> {

@@ -82,6 +82,16 @@ export interface PutAwayConfirmationInput {
   who: string
 }
 
+/**
+ * A request whose warehouse task is still open as far as the MES knows: the WMS made a task for it (its taskRef) and
+ * has not yet confirmed or cancelled it. What a WMS without callbacks (SAP EWM) is asked about.
+ */
+export interface OpenWarehouseTaskRequest {
+  requestId: string
+  type: 'staging' | 'put-away'
+  taskRef: string
+}
+
 /** A staging or put-away request as a feeder walks them (new and changed, by change sequence). */
 export type LogisticsChange = { seq: number, kind: 'staging', request: StagingRequest } | { seq: number, kind: 'put-away', request: PutAwayRequest }
 
@@ -111,6 +121,8 @@ export interface Logistics {
   putAwayOf: (lotId: string) => Promise<PutAwayRequest | null>
   /** Records the WMS's task of a request once created. */
   setTaskReference: (requestId: string, taskRef: string) => Promise<void>
+  /** Staging requests not yet staged or cancelled and put-aways not yet confirmed, that have a task reference, oldest first (at most `limit`). */
+  openTasks: (limit?: number) => Promise<OpenWarehouseTaskRequest[]>
   /** For a feeder with a durable cursor: requests created or changed after `afterSeq`. */
   requestsAfter: (afterSeq: number, limit?: number) => Promise<LogisticsChange[]>
   onEvent: (listener: (e: LogisticsEvent) => void) => () => void

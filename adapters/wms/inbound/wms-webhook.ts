@@ -3,24 +3,24 @@
 // Checked in this order, each refusal a problem+json (RFC 9457) that changes nothing: the signature (Standard
 // Webhooks 1.0, core/webhook-signature.ts; 401: missing, wrong, or a timestamp too far from now), JSON and the schema
 // (400, each problem by its JSON path), the webhook-id (400: not the body's eventId), the warehouse (400: another
-// warehouse than this hub's). Then the event is stored raw in the MES inbox, keyed by its eventId per
-// warehouse (inbox ARCKEY), before anything is applied: a resend is found there and applied once. Then applied
-// through the MES's Logistics (wms-event-applier.ts) and answered: 200 applied (or a duplicate of one applied), 422
-// stored but refused by the MES (an unknown task or request: the inbox keeps the event with the reason; sending it
-// again gets the same answer), 503 with Retry-After when the store failed (nothing lost: the WMS sends it again; an
+// warehouse than this hub's). Then the event goes the way every WMS event goes (wms-event-intake.ts): stored raw in
+// the MES inbox, keyed by its eventId per warehouse, before anything is applied (a resend is found there and applied
+// once), then applied through the MES's Logistics (wms-event-applier.ts); and answered: 200 applied (or a duplicate
+// of one applied), 422 stored but refused by the MES (an unknown task or request: the inbox keeps the event with the
+// reason; sending it again gets the same answer), 503 with Retry-After when the store failed (nothing lost: the WMS sends it again; an
 // event stored but not applied is applied at the next start, `applyPending`).
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import { ValidationError } from '../../../core/errors'
 import { clientText } from '../../../core/client-text'
-import { perKeyQueue } from '../../../core/per-key-queue'
 import type { Logger } from '../../../core/logger'
-import type { Inbox, InboxMessage } from '../../../mes/service'
+import type { Inbox } from '../../../mes/service'
 import { checkEvent, type WmsEvent } from '../wms-schemas'
 import { verifyWebhook, WEBHOOK_ID } from '../../../core/webhook-signature'
 import type { ApplyOutcome, WmsEventApply } from './wms-event-applier'
+import { wmsEventIntake } from './wms-event-intake'
 
+export { WMS_CHANNEL, senderOf } from './wms-event-intake'
 export const WMS_EVENTS_PATH = '/wms/events'
-export const WMS_CHANNEL = 'wms-webhook'
 const PROBLEM_BASE = 'https://isa95-hub.local/problems/wms/'
 
 export interface WmsWebhookOptions {
@@ -44,27 +44,9 @@ function problem (res: Response, p: Problem): void {
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p))
 }
 
-function sameJson (raw: string, body: unknown): boolean {
-  try { return JSON.stringify(JSON.parse(raw)) === JSON.stringify(body) } catch { return false }
-}
-
-/** The sender key of the inbox: event ids are unique per warehouse. */
-export function senderOf (warehouse: string): string {
-  return `wms/${warehouse}`
-}
-
 export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: RequestHandler, applyPending: () => Promise<number> } {
   const now = opts.now ?? (() => new Date())
-  const queue = perKeyQueue()
-
-  /** Applies a stored event and records its outcome; a failure of the store throws (the message stays 'received'). */
-  const applyStored = async (id: number, event: WmsEvent): Promise<ApplyOutcome> => {
-    const outcome = await opts.apply(event)
-    const who = `wms:${event.warehouse}`
-    if (outcome.status === 'applied') await opts.inbox.setStatus(id, 'applied', { results: outcome.results, who })
-    else await opts.inbox.setStatus(id, 'error', { reason: outcome.reason.slice(0, 4000), who })
-    return outcome
-  }
+  const intake = wmsEventIntake({ inbox: opts.inbox, apply: opts.apply })
 
   const answer = (res: Response, m: { id: number, duplicate: boolean }, e: WmsEvent, outcome: ApplyOutcome): void => {
     if (outcome.status === 'applied') {
@@ -106,33 +88,19 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
       return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'another warehouse', status: 400, detail: `/warehouse: is ${event.warehouse}; this hub's WMS adapter serves warehouse ${opts.warehouse} (wms.warehouse)`, errors: [{ path: '/warehouse', message: `must be ${opts.warehouse}` }] })
     }
     const run = async (): Promise<void> => {
-      const receipt = await opts.inbox.receive({
-        channel: WMS_CHANNEL, raw: text, keys: { sender: senderOf(event.warehouse), arckey: event.eventId },
-        meta: { eventType: event.type, taskId: event.task.taskId, requestId: event.task.requestId, taskType: event.task.type, remote: req.socket.remoteAddress },
-        who: `wms:${event.warehouse}`
-      })
-      const ref = { id: receipt.id, duplicate: receipt.duplicate }
-      opts.log.info(`WMS ${clientText(event.type)} ${clientText(event.eventId)} (task ${clientText(event.task.taskId)}, ${clientText(event.task.requestId)}) -> inbox ${receipt.id}${receipt.duplicate ? ' (duplicate)' : ''}`)
-      if (receipt.duplicate) {
-        // A repeat must be the same event: one id with other content is refused and the stored event stands (the
-        // WMS would otherwise be told its other confirmation was applied).
-        const stored = await opts.inbox.get(receipt.id, { raw: true })
-        if (stored.raw !== text && !sameJson(stored.raw ?? '', parsed)) {
-          return problem(res, {
-            type: PROBLEM_BASE + 'event-id-reused', title: 'event id reused', status: 409, eventId: event.eventId, inboxId: receipt.id,
-            detail: `event ${event.eventId} of warehouse ${event.warehouse} was stored with other content (inbox ${receipt.id}); this one is not applied: send another event id`
-          })
-        }
+      const taken = await intake.take(event, { raw: text, meta: { remote: req.socket.remoteAddress } })
+      opts.log.info(`WMS ${clientText(event.type)} ${clientText(event.eventId)} (task ${clientText(event.task.taskId)}, ${clientText(event.task.requestId)}) -> inbox ${taken.id}${taken.duplicate ? ' (duplicate)' : ''}`)
+      if (taken.reused) {
+        return problem(res, {
+          type: PROBLEM_BASE + 'event-id-reused', title: 'event id reused', status: 409, eventId: event.eventId, inboxId: taken.id,
+          detail: `event ${event.eventId} of warehouse ${event.warehouse} was stored with other content (inbox ${taken.id}); this one is not applied: send another event id`
+        })
       }
-      if (receipt.duplicate && receipt.status !== 'received') {
-        const stored: InboxMessage = await opts.inbox.get(receipt.id)
-        answer(res, ref, event, stored.status === 'applied' ? { status: 'applied', results: stored.results } : { status: 'error', reason: stored.reason ?? 'refused' })
-        return
-      }
-      answer(res, ref, event, await applyStored(receipt.id, event))
+      answer(res, taken, event, taken.outcome)
     }
-    // The same event at once (a resend crossing the first delivery): the second waits and finds the first applied.
-    queue(`${event.warehouse}/${event.eventId}`, run).catch((err: unknown) => {
+    // The same event at once (a resend crossing the first delivery): the intake lets the second wait and find the
+    // first applied.
+    run().catch((err: unknown) => {
       opts.log.error(`WMS event ${clientText(event.eventId)}: not stored or not applied: ${(err as Error)?.stack ?? String(err)}`)
       if (res.headersSent) return
       problem(res, { type: PROBLEM_BASE + 'unavailable', title: 'the hub could not store or apply the event', status: 503, detail: 'nothing is lost that was not acknowledged: send the event again later' })
@@ -151,25 +119,5 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
   router.post('/', express.raw({ type: () => true, limit: opts.maxEventBytes }), handle, bodyErrors)
   router.all('/', (req, res) => { res.setHeader('Allow', 'POST'); problem(res, { type: PROBLEM_BASE + 'method', title: 'method not allowed', status: 405, detail: `${req.method} is not supported here: POST the event` }) })
 
-  /** At start: the events stored but not applied when the hub stopped, applied in the order received. */
-  const applyPending = async (): Promise<number> => {
-    let n = 0
-    for (let after = 0; ;) {
-      const page = await opts.inbox.list({ status: 'received', channel: WMS_CHANNEL, after, limit: 100 })
-      if (page.length === 0) return n
-      for (const m of page) {
-        const full = await opts.inbox.get(m.id, { raw: true })
-        const event = checkEvent(JSON.parse(full.raw ?? '') as unknown, `inbound message ${m.id}`)
-        // Under the same per-event queue as deliveries: a resend arriving meanwhile waits, then finds it applied.
-        await queue(`${event.warehouse}/${event.eventId}`, async () => {
-          if ((await opts.inbox.get(m.id)).status !== 'received') return
-          await applyStored(m.id, event)
-          n++
-        })
-      }
-      after = page[page.length - 1]!.id
-    }
-  }
-
-  return { path: WMS_EVENTS_PATH, handler: router, applyPending }
+  return { path: WMS_EVENTS_PATH, handler: router, applyPending: intake.applyPending }
 }
