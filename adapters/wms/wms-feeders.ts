@@ -28,15 +28,17 @@ export function messageOf (c: LogisticsChange): OutboxMessageInput | undefined {
     const payload: WmsMessages['put-away-request'] = { request: c.request }
     return { ...base, type: 'put-away-request', idempotencyKey: `wms:put-away:${c.request.requestId}`, payload }
   }
+  // A request asked for again after a cancel is a new task: its keys name the attempt (the first keeps the plain key).
+  const attempt = c.request.attempt > 1 ? `#${c.request.attempt}` : ''
   switch (c.request.status) {
     case 'requested': {
       const payload: WmsMessages['staging-request'] = { request: c.request }
-      return { ...base, type: 'staging-request', idempotencyKey: `wms:staging:${c.request.requestId}`, payload }
+      return { ...base, type: 'staging-request', idempotencyKey: `wms:staging:${c.request.requestId}${attempt}`, payload }
     }
     case 'cancelled': {
       // Also after the WMS cancelled the task itself: cancelling a cancelled task is answered as done.
       const payload: WmsMessages['staging-cancel'] = { request: c.request, why: `job ${c.request.jobId} no longer needs it (cancelled in the MES at ${c.request.updatedAt})` }
-      return { ...base, type: 'staging-cancel', idempotencyKey: `wms:staging-cancel:${c.request.requestId}`, payload }
+      return { ...base, type: 'staging-cancel', idempotencyKey: `wms:staging-cancel:${c.request.requestId}${attempt}`, payload }
     }
     default: return undefined
   }

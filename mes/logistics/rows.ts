@@ -43,6 +43,7 @@ export function stagingFromRow (r: Record<string, unknown>, lots: StagedLot[]): 
     unit: str(r.unit),
     stagedQuantity: num(r.staged_quantity),
     status: str(r.status) as StagingRequest['status'],
+    attempt: r.attempt === undefined || r.attempt === null ? 1 : num(r.attempt),
     taskRef: strOrNull(r.task_ref),
     lots,
     createdAt: str(r.created_at),

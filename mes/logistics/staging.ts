@@ -47,7 +47,7 @@ export async function requestStagingTx (tx: Tx, jobId: string, location: string,
     if (known !== undefined) {
       if (known.status === 'cancelled') {
         const status = known.stagedQuantity > EPS ? 'partial' : 'requested'
-        await tx.run('UPDATE staging_requests SET status = ?, task_ref = NULL, change_seq = ?, updated_at = ? WHERE request_id = ?',
+        await tx.run('UPDATE staging_requests SET status = ?, task_ref = NULL, attempt = attempt + 1, change_seq = ?, updated_at = ? WHERE request_id = ?',
           [status, await nextChangeSeq(tx), at, requestId])
         await appendAudit(tx, { who, at, entity: 'StagingRequest', entityId: requestId, action: 'request-again', oldValue: { status: 'cancelled' }, newValue: { status } })
         changed.push((await loadStaging(tx, requestId))!)

@@ -28,6 +28,8 @@ export interface StagingRequest {
   status: StagingStatus
   /** The WMS's warehouse task (EWM: WarehouseTask) once created. */
   taskRef: string | null
+  /** 1, and one more each time the request is asked for again after a cancellation (a new warehouse task). */
+  attempt: number
   lots: StagedLot[]
   createdAt: string
   updatedAt: string

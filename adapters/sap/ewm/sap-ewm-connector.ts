@@ -182,7 +182,7 @@ export class SapEwmConnector {
   }
 
   private async createStaging (r: StagingRequest): Promise<string> {
-    return await this.create(this.stagingBody(r), `staging:${r.requestId}`)
+    return await this.create(this.stagingBody(r), `staging:${r.requestId}${r.attempt > 1 ? `#${r.attempt}` : ''}`)
   }
 
   private async createPutAway (r: PutAwayRequest): Promise<string> {

@@ -20,6 +20,7 @@ import { migration011 } from './011-lot-expiry'
 import { migration012 } from './012-holds'
 import { migration013 } from './013-quality'
 import { migration014 } from './014-logistics'
+import { migration015 } from './015-staging-attempts'
 
 export type { Migration } from './migration'
 
@@ -38,7 +39,8 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011,
   migration012,
   migration013,
-  migration014
+  migration014,
+  migration015
 ]
 
 /** The statements of a migration for one dialect, tokens not yet replaced. */

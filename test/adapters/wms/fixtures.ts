@@ -5,7 +5,7 @@ import type { PutAwayRequest, StagingRequest } from '../../../mes/service'
 export function stagingRequest (over: Partial<StagingRequest> = {}): StagingRequest {
   return {
     requestId: 'TR-1-10-1/2', jobId: 'TR-1-10-1', orderNumber: 'TR-1', sequence: 10, workUnit: 'PRESS01', location: 'PSA-PRESSL1',
-    item: 2, material: 'RM-BOLT', quantity: 20, unit: 'PCE', stagedQuantity: 0, status: 'requested', taskRef: null, lots: [],
+    item: 2, material: 'RM-BOLT', quantity: 20, unit: 'PCE', stagedQuantity: 0, status: 'requested', taskRef: null, attempt: 1, lots: [],
     createdAt: '2025-03-03T06:00:00.000Z', updatedAt: '2025-03-03T06:00:00.000Z', ...over
   }
 }

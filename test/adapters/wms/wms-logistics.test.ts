@@ -66,6 +66,21 @@ forEachStore('the WMS adapter over the MES logistics', (ctx) => {
       assert.match((cancels[0]!.payload as { why: string }).why, new RegExp(`job ${cut.jobId} no longer needs it`))
       assert.equal(await feeder.drain(), 0)
     })
+
+    it('sends a request asked for again after its cancel as a new task (its attempt in the keys), not as a resend of the first', async () => {
+      const c = ctx()
+      await cartOrder(c)
+      const cut = await c.mes.dispatch.dispatchOperation('700', 10, 'SAW-1', SUPERVISOR)
+      const feeder = new WmsFeeder({ logistics: c.mes.logistics, outbox: c.mes.outbox })
+      await feeder.drain()
+      await c.mes.logistics.cancelStaging({ requestId: `${cut.jobId}/1`, who: SUPERVISOR.who, why: 'saw changed' })
+      await feeder.drain()
+      const again = await c.mes.logistics.requestStaging(cut.jobId, SUPERVISOR.who)
+      assert.equal(again.find((r) => r.requestId === `${cut.jobId}/1`)?.attempt, 2)
+      assert.equal(await feeder.drain(), 1)
+      const keys = (await c.mes.outbox.list({ destination: WMS_DESTINATION })).filter((m) => m.orderingKey === `${cut.jobId}/1`).map((m) => m.idempotencyKey)
+      assert.deepEqual(keys, [`wms:staging:${cut.jobId}/1`, `wms:staging-cancel:${cut.jobId}/1`, `wms:staging:${cut.jobId}/1#2`])
+    })
   })
 
   describe('sender', () => {

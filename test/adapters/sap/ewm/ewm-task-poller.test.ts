@@ -12,7 +12,7 @@ import { until } from '../../../support/until'
 
 const request = (requestId: string, material: string): StagingRequest => ({
   requestId, jobId: 'job-1', orderNumber: '1000001', sequence: 10, workUnit: 'PRESS01', location: 'PSA-PRESS1', item: 1,
-  material, quantity: 5, unit: 'ST', stagedQuantity: 0, status: 'requested', taskRef: null, lots: [],
+  material, quantity: 5, unit: 'ST', stagedQuantity: 0, status: 'requested', taskRef: null, attempt: 1, lots: [],
   createdAt: '2024-06-03T08:00:00.000Z', updatedAt: '2024-06-03T08:00:00.000Z'
 })
 

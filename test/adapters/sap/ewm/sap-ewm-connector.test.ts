@@ -13,7 +13,7 @@ import { startSapSimulator, DEFAULT_USERS, type RunningSapSimulator } from '../.
 
 const staging = (over: Partial<StagingRequest> = {}): StagingRequest => ({
   requestId: 'job-1/1', jobId: 'job-1', orderNumber: '1000001', sequence: 10, workUnit: 'PRESS01', location: 'PSA-PRESS1', item: 1,
-  material: 'RM-STEEL-COIL', quantity: 10, unit: 'KG', stagedQuantity: 0, status: 'requested', taskRef: null, lots: [],
+  material: 'RM-STEEL-COIL', quantity: 10, unit: 'KG', stagedQuantity: 0, status: 'requested', taskRef: null, attempt: 1, lots: [],
   createdAt: '2024-06-03T08:00:00.000Z', updatedAt: '2024-06-03T08:00:00.000Z', ...over
 })
 const putAway = (over: Partial<PutAwayRequest> = {}): PutAwayRequest => ({
