@@ -26,12 +26,20 @@ export interface WmsIntakeResult {
   outcome: ApplyOutcome
 }
 
+/** Where an event came from: the body as it came (default: the event as JSON), more meta to keep, and who to tell once it is stored. */
+export interface IntakeFrom {
+  raw?: string
+  meta?: Record<string, unknown>
+  /** Called when the event is in the inbox, before it is applied (the webhook logs it: an apply may wait on locks). */
+  stored?: (id: number, duplicate: boolean) => void
+}
+
 export interface WmsEventIntake {
   /**
    * Stores the event (once), then applies it unless it was applied or refused before. `raw`: the body as it came
    * (default: the event as JSON); `meta`: more to keep with it (where it came from). A failure of the store throws.
    */
-  take: (event: WmsEvent, from?: { raw?: string, meta?: Record<string, unknown> }) => Promise<WmsIntakeResult>
+  take: (event: WmsEvent, from?: IntakeFrom) => Promise<WmsIntakeResult>
   /** The events stored but not applied (status 'received'), applied in the order received; how many. */
   applyPending: () => Promise<number>
 }
@@ -55,16 +63,17 @@ export function wmsEventIntake (opts: { inbox: Inbox, apply: WmsEventApply }): W
     return outcome
   }
 
-  const take = async (event: WmsEvent, from: { raw?: string, meta?: Record<string, unknown> } = {}): Promise<WmsIntakeResult> =>
+  const take = async (event: WmsEvent, from: IntakeFrom = {}): Promise<WmsIntakeResult> =>
     await queue(`${event.warehouse}/${event.eventId}`, async () => await takeNow(event, from))
 
-  const takeNow = async (event: WmsEvent, from: { raw?: string, meta?: Record<string, unknown> }): Promise<WmsIntakeResult> => {
+  const takeNow = async (event: WmsEvent, from: IntakeFrom): Promise<WmsIntakeResult> => {
     const raw = from.raw ?? JSON.stringify(event)
     const receipt = await inbox.receive({
       channel: WMS_CHANNEL, raw, keys: { sender: senderOf(event.warehouse), arckey: event.eventId },
       meta: { eventType: event.type, taskId: event.task.taskId, requestId: event.task.requestId, taskType: event.task.type, ...from.meta },
       who: `wms:${event.warehouse}`
     })
+    from.stored?.(receipt.id, receipt.duplicate)
     if (receipt.duplicate) {
       // A repeat must be the same event: one id with other content is refused and the stored event stands (the WMS
       // would otherwise be told its other confirmation was applied).

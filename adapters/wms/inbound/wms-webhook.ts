@@ -88,8 +88,11 @@ export function wmsWebhook (opts: WmsWebhookOptions): { path: string, handler: R
       return problem(res, { type: PROBLEM_BASE + 'invalid-event', title: 'another warehouse', status: 400, detail: `/warehouse: is ${event.warehouse}; this hub's WMS adapter serves warehouse ${opts.warehouse} (wms.warehouse)`, errors: [{ path: '/warehouse', message: `must be ${opts.warehouse}` }] })
     }
     const run = async (): Promise<void> => {
-      const taken = await intake.take(event, { raw: text, meta: { remote: req.socket.remoteAddress } })
-      opts.log.info(`WMS ${clientText(event.type)} ${clientText(event.eventId)} (task ${clientText(event.task.taskId)}, ${clientText(event.task.requestId)}) -> inbox ${taken.id}${taken.duplicate ? ' (duplicate)' : ''}`)
+      const taken = await intake.take(event, {
+        raw: text,
+        meta: { remote: req.socket.remoteAddress },
+        stored: (id, duplicate) => opts.log.info(`WMS ${clientText(event.type)} ${clientText(event.eventId)} (task ${clientText(event.task.taskId)}, ${clientText(event.task.requestId)}) -> inbox ${id}${duplicate ? ' (duplicate)' : ''}`)
+      })
       if (taken.reused) {
         return problem(res, {
           type: PROBLEM_BASE + 'event-id-reused', title: 'event id reused', status: 409, eventId: event.eventId, inboxId: taken.id,
